@@ -1,0 +1,97 @@
+"""One application error class with a stable code; every interface renders it the same way."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class ErrorCode(StrEnum):
+    VALIDATION_FAILED = "VALIDATION_FAILED"
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_ACCEPTED = "ALREADY_ACCEPTED"
+    ALREADY_ISSUED = "ALREADY_ISSUED"
+    WRONG_CUSTOMER = "WRONG_CUSTOMER"
+    STORAGE_EXPIRED = "STORAGE_EXPIRED"
+    STORAGE_NOT_EXPIRED = "STORAGE_NOT_EXPIRED"
+    RETURN_WINDOW_CLOSED = "RETURN_WINDOW_CLOSED"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    CELL_FULL = "CELL_FULL"
+    CELL_TOO_SMALL = "CELL_TOO_SMALL"
+    VERIFICATION_REQUIRED = "VERIFICATION_REQUIRED"
+    ID_CHECK_REQUIRED = "ID_CHECK_REQUIRED"
+    PAYMENT_REQUIRED = "PAYMENT_REQUIRED"
+    CONFLICT = "CONFLICT"
+    IDEMPOTENCY_MISMATCH = "IDEMPOTENCY_MISMATCH"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    RATE_LIMITED = "RATE_LIMITED"
+    NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
+    CODE_INVALID = "CODE_INVALID"
+    CODE_EXPIRED = "CODE_EXPIRED"
+    CODE_EXHAUSTED = "CODE_EXHAUSTED"
+    NO_MEMBERSHIP = "NO_MEMBERSHIP"
+
+
+# HTTP status each code maps to in the API; anything unlisted is 400.
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.VALIDATION_FAILED: 422,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.INVALID_TRANSITION: 409,
+    ErrorCode.ALREADY_ACCEPTED: 409,
+    ErrorCode.ALREADY_ISSUED: 409,
+    ErrorCode.IDEMPOTENCY_MISMATCH: 422,
+    ErrorCode.PERMISSION_DENIED: 403,
+    ErrorCode.NOT_AUTHENTICATED: 401,
+    ErrorCode.RATE_LIMITED: 429,
+}
+
+
+class DomainError(Exception):
+    """A failure a person can act on: stable `code`, translated `message`, structured `details`."""
+
+    code: ErrorCode = ErrorCode.VALIDATION_FAILED
+    default_message: str | Promise = _("Проверьте введённые данные.")
+
+    def __init__(
+        self,
+        message: str | Promise | None = None,
+        *,
+        code: ErrorCode | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        if code is not None:
+            self.code = code
+        self.message = message if message is not None else self.default_message
+        self.details = details or {}
+        super().__init__(str(self.message))
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS.get(self.code, 400)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": str(self.code), "message": str(self.message), "details": self.details}
+
+
+class NotFound(DomainError):
+    code = ErrorCode.NOT_FOUND
+    default_message = _("Не найдено.")
+
+
+class PermissionDenied(DomainError):
+    code = ErrorCode.PERMISSION_DENIED
+    default_message = _("Недостаточно прав для этого действия.")
+
+
+class Conflict(DomainError):
+    code = ErrorCode.CONFLICT
+    default_message = _("Кто-то изменил эти данные одновременно с вами. Обновите и повторите.")
+
+
+class RateLimited(DomainError):
+    code = ErrorCode.RATE_LIMITED
+    default_message = _("Слишком много попыток. Подождите и повторите.")

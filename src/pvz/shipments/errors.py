@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from pvz.core.errors import DomainError, ErrorCode
+
+
+class InvalidTransition(DomainError):
+    code = ErrorCode.INVALID_TRANSITION
+    default_message = _("Это действие недоступно для отправления в его текущем статусе.")
+
+
+class IdempotencyMismatch(DomainError):
+    code = ErrorCode.IDEMPOTENCY_MISMATCH
+    default_message = _("Этот ключ идемпотентности уже использован для другого действия.")
+
+
+class CellFull(DomainError):
+    code = ErrorCode.CELL_FULL
+    default_message = _("Ячейка заполнена. Выберите другую ячейку.")
+
+
+class CellTooSmall(DomainError):
+    code = ErrorCode.CELL_TOO_SMALL
+    default_message = _("Отправление не помещается в эту ячейку. Выберите ячейку побольше.")

@@ -1,0 +1,129 @@
+"""Customers, orders, shipments and the immutable shipment event log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pvz.core.models import TimeStampedModel
+from pvz.network.models import Cell, Partner, PickupPoint, SizeClass
+from pvz.shipments.statuses import Status
+
+
+class Customer(TimeStampedModel):
+    """Minimal personal data: an E.164 phone and a name as the partner sent it."""
+
+    phone = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    # The permanent part of the Ozon-style pickup code `<number>*<4 digits>`.
+    pickup_number = models.CharField(max_length=20, unique=True)
+    anonymized_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name or self.phone
+
+
+class Order(TimeStampedModel):
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(max_length=40)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "number"], name="uniq_order_number")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Shipment(TimeStampedModel):
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="shipments")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
+    point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT, related_name="shipments")
+    posting_number = models.CharField(max_length=40)
+    barcode = models.CharField(max_length=40, help_text=_("Штрихкод этикетки, хранится в нижнем регистре"))
+    size_class = models.CharField(max_length=2, choices=SizeClass.choices, default=SizeClass.M)
+    weight_g = models.PositiveIntegerField(default=0)
+    declared_value_kop = models.BigIntegerField(default=0)
+    amount_due_kop = models.BigIntegerField(default=0)
+    id_check_required = models.BooleanField(default=False)
+    category = models.CharField(max_length=60, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.EXPECTED)
+    cell = models.ForeignKey(Cell, null=True, blank=True, on_delete=models.PROTECT, related_name="shipments")
+    carriage = models.ForeignKey(
+        "inbound.Carriage", null=True, blank=True, on_delete=models.SET_NULL, related_name="shipments"
+    )
+    tote = models.ForeignKey(
+        "inbound.Tote", null=True, blank=True, on_delete=models.SET_NULL, related_name="shipments"
+    )
+    stored_at = models.DateTimeField(null=True, blank=True)
+    storage_deadline = models.DateTimeField(null=True, blank=True)
+    visit = models.PositiveIntegerField(default=1)
+    # Bumped by every transition; lets a client detect that it acted on a stale view.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "posting_number"], name="uniq_posting_number"),
+            models.UniqueConstraint(fields=["partner", "barcode"], name="uniq_shipment_barcode"),
+            models.CheckConstraint(condition=models.Q(declared_value_kop__gte=0), name="value_not_negative"),
+            models.CheckConstraint(condition=models.Q(amount_due_kop__gte=0), name="amount_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["point", "status"]),
+            models.Index(fields=["status", "storage_deadline"]),
+            models.Index(fields=["barcode"]),
+            models.Index(fields=["posting_number"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.posting_number
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.barcode = self.barcode.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class ImmutableQuerySet(models.QuerySet["ShipmentEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("shipment events are immutable")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("shipment events are immutable")
+
+
+class ShipmentEvent(models.Model):
+    """One row per transition, written by `shipment_transition` only; never updated or deleted."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="events")
+    visit = models.PositiveIntegerField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT, related_name="+")
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    cell = models.ForeignKey(Cell, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    details = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField()
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["shipment", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id}: {self.from_status} → {self.to_status}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("shipment events are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("shipment events are immutable")

@@ -1,0 +1,89 @@
+"""Reads on shipments, always scoped to the caller's points."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from pvz.accounts.models import User
+from pvz.accounts.selectors import points_for_user
+from pvz.core import clock
+from pvz.core.errors import NotFound
+from pvz.core.scan import normalize_scan
+from pvz.network.models import PickupPoint
+from pvz.shipments.models import Shipment, ShipmentEvent
+from pvz.shipments.statuses import Status
+from pvz.shipments.storage import end_of_local_day, start_of_local_day
+
+
+def shipments_visible_to(*, user: User) -> QuerySet[Shipment]:
+    return Shipment.objects.filter(point__in=points_for_user(user=user))
+
+
+def shipment_find(*, user: User, code: str, point: PickupPoint | None = None) -> Shipment:
+    """The shipment with this barcode or posting number among the caller's points (at `point` if given).
+
+    A shipment of a point the caller does not belong to is reported as not found, never as forbidden.
+    """
+    value = normalize_scan(code)
+    if not value:
+        raise NotFound(details={"code": code})
+    qs = shipments_visible_to(user=user)
+    if point is not None:
+        qs = qs.filter(point=point)
+    shipment = (
+        qs.filter(Q(barcode=value.lower()) | Q(posting_number=value))
+        .select_related("point", "partner", "order__customer", "cell", "carriage", "tote")
+        .order_by("-updated_at")
+        .first()
+    )
+    if shipment is None:
+        raise NotFound(details={"code": code, "normalized": value})
+    return shipment
+
+
+def shipment_get(*, user: User, shipment_id: int) -> Shipment:
+    shipment = (
+        shipments_visible_to(user=user)
+        .select_related("point", "partner", "order__customer", "cell", "carriage", "tote")
+        .filter(pk=shipment_id)
+        .first()
+    )
+    if shipment is None:
+        raise NotFound(details={"shipment_id": shipment_id})
+    return shipment
+
+
+def shipment_history(*, shipment: Shipment) -> list[ShipmentEvent]:
+    return list(shipment.events.select_related("actor", "cell", "point").order_by("at", "id"))
+
+
+@dataclass(frozen=True)
+class DashboardCounts:
+    expected_today: int
+    stored: int
+    expiring_today: int
+    awaiting_dispatch: int
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def point_dashboard_counts(*, point: PickupPoint, now: dt.datetime | None = None) -> DashboardCounts:
+    """Counts for the point dashboard, with "today" taken in the point's own timezone."""
+    now = now or clock.now()
+    today = point.local_date(now)
+    day_start, day_end = start_of_local_day(today, point), end_of_local_day(today, point)
+    qs = Shipment.objects.filter(point=point)
+    return DashboardCounts(
+        expected_today=qs.filter(
+            status=Status.EXPECTED, carriage__eta__gte=day_start, carriage__eta__lte=day_end
+        ).count(),
+        stored=qs.filter(status=Status.STORED).count(),
+        expiring_today=qs.filter(
+            status=Status.STORED, storage_deadline__gte=now, storage_deadline__lte=day_end
+        ).count(),
+        awaiting_dispatch=qs.filter(status=Status.AWAITING_DISPATCH).count(),
+    )

@@ -1,0 +1,70 @@
+"""The shipment lifecycle as data: every allowed (from, to) pair, and nothing else.
+
+This table is the single source of truth; `shipment_transition` refuses any pair not listed here and
+the UI asks it which actions to offer.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    EXPECTED = "EXPECTED", _("Ожидается")
+    ACCEPTED = "ACCEPTED", _("Принято")
+    STORED = "STORED", _("На хранении")
+    SHORTAGE = "SHORTAGE", _("Недостача")
+    DAMAGED = "DAMAGED", _("Повреждено")
+    ISSUED = "ISSUED", _("Выдано")
+    RETURNED = "RETURNED", _("Возврат от клиента")
+    REFUSED = "REFUSED", _("Отказ")
+    EXPIRED = "EXPIRED", _("Срок хранения истёк")
+    CANCELLED = "CANCELLED", _("Отменено партнёром")
+    AWAITING_DISPATCH = "AWAITING_DISPATCH", _("Ожидает отправки")
+    DISPATCHED = "DISPATCHED", _("Передано курьеру")
+    LOST = "LOST", _("Утеряно")
+
+
+S = Status
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    S.EXPECTED: frozenset({S.ACCEPTED, S.SHORTAGE}),
+    # A shortage that turns up later is accepted then; it is still the same visit.
+    S.SHORTAGE: frozenset({S.ACCEPTED}),
+    S.ACCEPTED: frozenset({S.STORED, S.DAMAGED, S.LOST}),
+    S.STORED: frozenset({S.ISSUED, S.REFUSED, S.EXPIRED, S.CANCELLED, S.LOST}),
+    S.DAMAGED: frozenset({S.AWAITING_DISPATCH}),
+    S.ISSUED: frozenset({S.RETURNED}),
+    S.RETURNED: frozenset({S.AWAITING_DISPATCH}),
+    S.REFUSED: frozenset({S.AWAITING_DISPATCH}),
+    S.EXPIRED: frozenset({S.AWAITING_DISPATCH}),
+    S.CANCELLED: frozenset({S.AWAITING_DISPATCH}),
+    S.AWAITING_DISPATCH: frozenset({S.DISPATCHED, S.LOST}),
+    # Announced again by a later manifest: a new visit starts, the old history stays.
+    S.DISPATCHED: frozenset({S.EXPECTED}),
+    S.LOST: frozenset(),
+}
+
+# Where the parcel physically is after entering a status.
+NEEDS_CELL: frozenset[Status] = frozenset({S.STORED})
+# Statuses in which the parcel is not on our shelves: entering one clears its cell.
+OFF_SHELF: frozenset[Status] = frozenset({S.EXPECTED, S.SHORTAGE, S.ISSUED, S.DISPATCHED, S.LOST})
+# Entering these starts a new visit of the shipment at a point.
+NEW_VISIT: frozenset[tuple[Status, Status]] = frozenset({(S.DISPATCHED, S.EXPECTED)})
+# Physically at the point and counted against its capacity.
+AT_POINT: frozenset[Status] = frozenset(
+    {S.ACCEPTED, S.STORED, S.DAMAGED, S.RETURNED, S.REFUSED, S.EXPIRED, S.CANCELLED, S.AWAITING_DISPATCH}
+)
+
+
+def allowed_next(status: str) -> frozenset[Status]:
+    return TRANSITIONS[Status(status)]
+
+
+def is_allowed(from_status: str, to_status: str) -> bool:
+    return Status(to_status) in TRANSITIONS[Status(from_status)]
+
+
+def all_pairs() -> list[tuple[Status, Status]]:
+    return [(a, b) for a in Status for b in Status]
