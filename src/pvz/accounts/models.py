@@ -40,14 +40,16 @@ class User(AbstractBaseUser):
     objects = UserManager()
 
     USERNAME_FIELD = "phone"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # noqa: RUF012
 
     def __str__(self) -> str:
         return self.full_name or self.phone
 
     @cached_property
     def platform_roles(self) -> frozenset[str]:
-        return frozenset(self.memberships.filter(point__isnull=True, is_active=True).values_list("role", flat=True))
+        return frozenset(
+            self.memberships.filter(point__isnull=True, is_active=True).values_list("role", flat=True)
+        )
 
     @property
     def is_platform_admin(self) -> bool:
@@ -73,7 +75,9 @@ class Membership(TimeStampedModel):
     """A role of a user at one point, or platform-wide (point empty) for platform admin and support."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    point = models.ForeignKey(PickupPoint, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships")
+    point = models.ForeignKey(
+        PickupPoint, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(max_length=20, choices=Role.choices)
     is_active = models.BooleanField(default=True)
 
@@ -112,6 +116,9 @@ class OneTimeCode(models.Model):
     class Meta:
         indexes = [models.Index(fields=["phone", "purpose", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.phone} ({self.purpose})"
+
 
 class SmsMessage(models.Model):
     """The development SMS gateway's outbox: what would have been sent, for the demo and for tests."""
@@ -122,3 +129,6 @@ class SmsMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.phone}: {self.text[:30]}"

@@ -49,7 +49,9 @@ if PRODUCTION and not env.str("DATABASE_URL", default=""):
 DATABASE: dict = env.db_url("DATABASE_URL", default=_default_db)
 TEST_DATABASE_NAME: str = env.str("PVZ_TEST_DATABASE_NAME", default="")
 REDIS_URL: str = env.str("REDIS_URL", default="")
-ALLOWED_HOSTS: list[str] = env.list("PVZ_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+ALLOWED_HOSTS: list[str] = env.list(
+    "PVZ_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"]
+)
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("PVZ_CSRF_TRUSTED_ORIGINS", default=[])
 LOG_LEVEL: str = env.str("PVZ_LOG_LEVEL", default="INFO")
 LOG_JSON: bool = env.bool("PVZ_LOG_JSON", default=PRODUCTION)

@@ -89,7 +89,10 @@ if env.TEST_DATABASE_NAME:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["pvz.accounts.backends.PhoneCodeBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "pvz.accounts.backends.PhoneCodeBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:pick_point"
 

@@ -38,7 +38,7 @@ def structured_formatter(json: bool = False) -> structlog.stdlib.ProcessorFormat
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name)  # type: ignore[no-any-return]
+    return structlog.get_logger(name)
 
 
 _request_log = logging.getLogger("pvz.request")

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 _RU = "йцукенгшщзхъфывапролджэячсмитьбюё" + "ЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮЁ"
-_EN = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`" + "QWERTYUIOP{}ASDFGHJKL:\"ZXCVBNM<>~"
+_EN = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`" + 'QWERTYUIOP{}ASDFGHJKL:"ZXCVBNM<>~'
 _LAYOUT = str.maketrans(_RU, _EN)
 # In the Russian layout Shift+3 types "№", where a scanner meant "#"; "%" and "*" are the same keys.
-_LAYOUT.update({ord("№"): "#"})
+_LAYOUT[ord("№")] = ord("#")
 _JUNK = re.compile(r"[\s\x00-\x1f\x7f]+")
 
 

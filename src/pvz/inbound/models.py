@@ -58,7 +58,9 @@ class ToteStatus(models.TextChoices):
 class Tote(TimeStampedModel):
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="totes")
     barcode = models.CharField(max_length=40, help_text=_("Например, %101%12345678901"))
-    point = models.ForeignKey(PickupPoint, null=True, blank=True, on_delete=models.PROTECT, related_name="totes")
+    point = models.ForeignKey(
+        PickupPoint, null=True, blank=True, on_delete=models.PROTECT, related_name="totes"
+    )
     status = models.CharField(max_length=12, choices=ToteStatus.choices, default=ToteStatus.IN_TRANSIT)
 
     class Meta:
@@ -78,15 +80,23 @@ class ManifestTote(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["carriage", "tote"], name="uniq_manifest_tote")]
 
+    def __str__(self) -> str:
+        return f"{self.carriage_id}: {self.tote_id}"
+
 
 class ManifestLine(models.Model):
     """A shipment a direct carriage is expected to bring, inside a tote or loose."""
 
     carriage = models.ForeignKey(Carriage, on_delete=models.CASCADE, related_name="manifest_lines")
-    shipment = models.ForeignKey("shipments.Shipment", on_delete=models.PROTECT, related_name="manifest_lines")
+    shipment = models.ForeignKey(
+        "shipments.Shipment", on_delete=models.PROTECT, related_name="manifest_lines"
+    )
     tote = models.ForeignKey(Tote, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["carriage", "shipment"], name="uniq_manifest_shipment"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.carriage_id}: {self.shipment_id}"

@@ -56,7 +56,9 @@ class PickupPoint(TimeStampedModel):
     opening_hours = models.JSONField(default=dict, blank=True)
     capacity = models.PositiveIntegerField(default=500, help_text=_("Сколько отправлений точка вмещает"))
     is_active = models.BooleanField(default=True)
-    partners = models.ManyToManyField(Partner, through="PartnerPoint", related_name="points")
+    partners: models.ManyToManyField[Partner, PartnerPoint] = models.ManyToManyField(
+        Partner, through="PartnerPoint", related_name="points"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -82,6 +84,9 @@ class PartnerPoint(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["partner", "point"], name="uniq_partner_point")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} @ {self.point_id}"
 
     def effective_storage_days(self) -> int:
         return self.storage_days or self.partner.storage_days

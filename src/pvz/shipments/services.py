@@ -71,7 +71,9 @@ def shipment_transition(
                 return TransitionResult(Shipment.objects.get(pk=shipment_id), first, replayed=True)
 
         try:
-            shipment = Shipment.objects.select_for_update().select_related("point", "partner").get(pk=shipment_id)
+            shipment = (
+                Shipment.objects.select_for_update().select_related("point", "partner").get(pk=shipment_id)
+            )
         except Shipment.DoesNotExist:
             raise NotFound(details={"shipment_id": shipment_id}) from None
         if expected_version is not None and shipment.version != expected_version:

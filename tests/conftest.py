@@ -1,0 +1,21 @@
+"""Shared test set-up: a frozen clock, and the outbox of the development SMS gateway."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterator
+
+import pytest
+
+from pvz.core.clock import FrozenClock, use_clock
+
+MSK = zoneinfo.ZoneInfo("Europe/Moscow")
+
+
+@pytest.fixture
+def clock() -> Iterator[FrozenClock]:
+    """A frozen clock at 2026-11-27 10:00 Moscow time; move it with `clock.advance(...)`."""
+    frozen = FrozenClock(dt.datetime(2026, 11, 27, 10, 0, tzinfo=MSK))
+    with use_clock(frozen):
+        yield frozen
