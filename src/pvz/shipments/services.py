@@ -44,6 +44,18 @@ def _check_cell_fits(*, cell: Cell, shipment: Shipment) -> None:
         raise CellFull(details={"cell": cell.address, "capacity": cell.capacity})
 
 
+def _check_special_place(*, cell: Cell, shipment: Shipment) -> None:
+    """Outside STORED a parcel may only be put in a special place (inspection, return zone, transit) of
+    its point; customer cells are filled only through STORED, where their capacity is checked."""
+    if cell.point_id != shipment.point_id or not cell.is_active:
+        raise NotFound(_("Ячейка %(cell)s не найдена на этой точке.") % {"cell": cell.address})
+    if cell.kind == CellKind.REGULAR:
+        raise DomainError(
+            _("В этом статусе отправление кладут в служебное место, а не в ячейку %(cell)s.")
+            % {"cell": cell.address}
+        )
+
+
 def shipment_transition(
     *,
     actor: User | None,
@@ -99,6 +111,7 @@ def shipment_transition(
         elif to_status in OFF_SHELF:
             shipment.cell = None
         elif cell is not None:
+            _check_special_place(cell=cell, shipment=shipment)
             shipment.cell = cell
         if to_status == Status.STORED and from_status == Status.ACCEPTED:
             shipment.stored_at = now
