@@ -1,0 +1,253 @@
+"""Writes on accounts: login with a one-time SMS code, users, and their roles at points."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import math
+import re
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from pvz.accounts.models import CodePurpose, Membership, OneTimeCode, User
+from pvz.accounts.roles import PLATFORM_ROLES, ROLE_PERMS, Perm, Role
+from pvz.accounts.selectors import perms_at_point
+from pvz.accounts.sms import sms_send
+from pvz.core import clock
+from pvz.core.effects import after_commit
+from pvz.core.errors import Conflict, DomainError, ErrorCode, PermissionDenied, RateLimited
+from pvz.core.logging import get_logger
+from pvz.core.phone import normalize_phone
+from pvz.network.models import PickupPoint
+
+log = get_logger(__name__)
+
+CODE_LENGTH = 6
+CODE_TTL = dt.timedelta(minutes=10)
+CODE_MAX_ATTEMPTS = 5
+RESEND_INTERVAL = dt.timedelta(seconds=60)
+CODES_PER_WINDOW = 5
+RATE_WINDOW = dt.timedelta(hours=1)
+
+_CODE_SHAPE = re.compile(rf"[0-9]{{{CODE_LENGTH}}}")
+_WHITESPACE = re.compile(r"\s+")
+
+
+class CodeInvalid(DomainError):
+    code = ErrorCode.CODE_INVALID
+    default_message = _("Неверный код. Проверьте цифры из SMS или запросите новый код.")
+
+
+class CodeExpired(DomainError):
+    code = ErrorCode.CODE_EXPIRED
+    default_message = _("Срок действия кода истёк. Запросите новый код.")
+
+
+class CodeExhausted(DomainError):
+    code = ErrorCode.CODE_EXHAUSTED
+    default_message = _("Код введён неверно слишком много раз и больше не действует. Запросите новый код.")
+
+
+def _code_hash(*, phone: str, purpose: str, code: str) -> str:
+    # Keyed so that a leaked table cannot be brute-forced: a 6-digit space is tiny without the key.
+    message = f"{phone}:{purpose}:{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _retry_after(*, phone: str, purpose: str, now: dt.datetime) -> int | None:
+    """Whole seconds until `phone` may get another code, or None when it may get one now."""
+    recent = list(
+        OneTimeCode.objects.filter(phone=phone, purpose=purpose, created_at__gt=now - RATE_WINDOW)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    waits: list[dt.timedelta] = []
+    if recent and now - recent[-1] < RESEND_INTERVAL:
+        waits.append(recent[-1] + RESEND_INTERVAL - now)
+    if len(recent) >= CODES_PER_WINDOW:
+        # A new code is allowed once enough of the oldest codes have left the rolling window.
+        waits.append(recent[-CODES_PER_WINDOW] + RATE_WINDOW - now)
+    return math.ceil(max(waits).total_seconds()) if waits else None
+
+
+def _login_code_text(*, user: User, code: str) -> str:
+    # The SMS speaks the language the user chose, else the language of the request.
+    with translation.override(user.language or translation.get_language()):
+        return _("Код для входа в OpenPVZ: %(code)s. Никому не сообщайте его.") % {"code": code}
+
+
+def login_code_request(*, phone: str, ip: str | None = None) -> None:
+    """Issue a login code for `phone` and text it after commit; the newest code retires older ones.
+
+    At most one code a minute and five in a rolling hour per phone. A phone without an active user gets
+    the same answer and the same limits but no SMS, so nobody can learn which phones have accounts or
+    pump SMS to strangers through us.
+    """
+    phone = normalize_phone(phone)
+    purpose = CodePurpose.LOGIN
+    with transaction.atomic():
+        now = clock.now()
+        # Locking the user serialises concurrent requests for a real account, so two cannot both slip
+        # under the limit; for unknown phones nothing is sent, so a race there costs nothing.
+        user = User.objects.select_for_update().filter(phone=phone, is_active=True).first()
+        retry_after = _retry_after(phone=phone, purpose=purpose, now=now)
+        if retry_after is not None:
+            raise RateLimited(
+                _("Новый код можно запросить через %(seconds)s с.") % {"seconds": retry_after},
+                details={"retry_after": retry_after},
+            )
+        code = f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
+        otp = OneTimeCode.objects.create(
+            phone=phone,
+            purpose=purpose,
+            code_hash=_code_hash(phone=phone, purpose=purpose, code=code),
+            created_at=now,
+            expires_at=now + CODE_TTL,
+            ip=ip,
+        )
+        if user is not None:
+            after_commit(sms_send, phone=phone, text=_login_code_text(user=user, code=code))
+        log.info("login_code_issued", code_id=otp.pk, ip=ip, sent=user is not None)
+
+
+def _spend_login_code(*, phone: str, code: str) -> User | DomainError:
+    """The user the code logs in, or the error to raise once this attempt has been saved."""
+    now = clock.now()
+    otp = (
+        OneTimeCode.objects.select_for_update()
+        .filter(phone=phone, purpose=CodePurpose.LOGIN)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if otp is None or otp.used_at is not None:
+        return CodeInvalid()
+    if otp.attempts >= CODE_MAX_ATTEMPTS:
+        return CodeExhausted()
+    if now > otp.expires_at:
+        return CodeExpired()
+    candidate = _WHITESPACE.sub("", code or "")
+    matches = _CODE_SHAPE.fullmatch(candidate) is not None and hmac.compare_digest(
+        otp.code_hash, _code_hash(phone=phone, purpose=otp.purpose, code=candidate)
+    )
+    if not matches:
+        otp.attempts += 1
+        otp.save(update_fields=["attempts"])
+        attempts_left = CODE_MAX_ATTEMPTS - otp.attempts
+        if attempts_left == 0:
+            return CodeExhausted()
+        return CodeInvalid(
+            _("Неверный код. Осталось попыток: %(left)s.") % {"left": attempts_left},
+            details={"attempts_left": attempts_left},
+        )
+    otp.used_at = now
+    otp.save(update_fields=["used_at"])
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    # Same answer as a wrong code, so a right guess for a blocked or unknown phone reveals nothing.
+    return user if user is not None else CodeInvalid()
+
+
+def login_code_verify(*, phone: str, code: str, ip: str | None = None) -> User:
+    """The active user whose newest login code for `phone` is `code`; the code is spent.
+
+    A wrong try is committed before its error is raised, so the attempt limit holds; do not call this
+    inside a transaction that the error would roll back.
+    """
+    phone = normalize_phone(phone)
+    with transaction.atomic():
+        outcome = _spend_login_code(phone=phone, code=code)
+    if isinstance(outcome, DomainError):
+        log.info("login_code_refused", error=str(outcome.code), ip=ip)
+        raise outcome
+    log.info("login_code_accepted", user_id=outcome.pk, ip=ip)
+    return outcome
+
+
+def user_create(*, phone: str, full_name: str, actor: User | None = None) -> User:
+    """A new active user who can log in by code; they can act nowhere until granted a membership,
+    which is why creating one needs no permission of its own."""
+    phone = normalize_phone(phone)
+    with transaction.atomic():
+        if User.objects.filter(phone=phone).exists():
+            raise Conflict(
+                _("Пользователь с телефоном %(phone)s уже есть.") % {"phone": phone},
+                details={"field": "phone"},
+            )
+        user = User.objects.create_user(phone, full_name=full_name.strip())
+    log.info("user_created", user_id=user.pk, actor_id=actor.pk if actor else None)
+    return user
+
+
+def _check_role_fits_point(*, role: str, point: PickupPoint | None) -> None:
+    if role not in Role.values:
+        raise DomainError(_("Неизвестная роль: %(role)s.") % {"role": role}, details={"field": "role"})
+    label = Role(role).label
+    if role in PLATFORM_ROLES and point is not None:
+        raise DomainError(
+            _("Роль «%(role)s» действует на всей платформе, точку указывать не нужно.") % {"role": label},
+            details={"field": "point"},
+        )
+    if role not in PLATFORM_ROLES and point is None:
+        raise DomainError(
+            _("Для роли «%(role)s» укажите точку.") % {"role": label}, details={"field": "point"}
+        )
+
+
+def _check_may_manage(*, actor: User | None, role: str, point: PickupPoint | None) -> None:
+    """Nobody hands out more than they hold: platform roles need a platform admin; a point role needs
+    staff management at that point and no permission beyond the actor's own there."""
+    if actor is None:  # the system itself: the demo loader, management commands
+        return
+    if Perm.ADMIN_PLATFORM in perms_at_point(user=actor, point=None):
+        return
+    held = perms_at_point(user=actor, point=point) if point is not None else frozenset()
+    if Perm.MANAGE_STAFF not in held or not ROLE_PERMS[role] <= held:
+        raise PermissionDenied(details={"role": role})
+
+
+def membership_grant(*, actor: User | None, user: User, role: str, point: PickupPoint | None) -> Membership:
+    """Give `user` the role at `point` (platform-wide when None). Granting a held role again changes
+    nothing; granting a revoked one restores it."""
+    _check_role_fits_point(role=role, point=point)
+    with transaction.atomic():
+        _check_may_manage(actor=actor, role=role, point=point)
+        membership, created = Membership.objects.select_for_update().get_or_create(
+            user=user, point=point, role=role
+        )
+        if not created and not membership.is_active:
+            membership.is_active = True
+            membership.save(update_fields=["is_active", "updated_at"])
+    user.__dict__.pop("platform_roles", None)  # the cached roles on this instance are now stale
+    log.info("membership_granted", membership_id=membership.pk, actor_id=actor.pk if actor else None)
+    return membership
+
+
+def membership_revoke(*, actor: User | None, membership: Membership) -> Membership:
+    """Deactivate a membership (kept for the audit trail). The last platform admin cannot be revoked,
+    or nobody could manage the platform any more."""
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update().select_related("user", "point").get(pk=membership.pk)
+        )
+        _check_may_manage(actor=actor, role=membership.role, point=membership.point)
+        if membership.is_active:
+            if (
+                membership.role == Role.PLATFORM_ADMIN
+                and not Membership.objects.filter(
+                    role=Role.PLATFORM_ADMIN, is_active=True, user__is_active=True
+                )
+                .exclude(pk=membership.pk)
+                .exists()
+            ):
+                raise DomainError(
+                    _("Нельзя отозвать роль у последнего администратора платформы."),
+                    code=ErrorCode.CONFLICT,
+                )
+            membership.is_active = False
+            membership.save(update_fields=["is_active", "updated_at"])
+    log.info("membership_revoked", membership_id=membership.pk, actor_id=actor.pk if actor else None)
+    return membership
