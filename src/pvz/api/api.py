@@ -1,3 +1,32 @@
+"""The HTTP API, version 1: one NinjaAPI with session auth, the shared error body, and its routers.
+
+Handlers parse input, call one selector or service, and render; business rules live in the domain apps.
+The OpenAPI UI is served at /api/docs (see `pvz.api.docs`); the schema is committed as
+docs/api/openapi.json and checked for drift by `manage.py export_openapi --check`.
+"""
+
+from __future__ import annotations
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="OpenPVZ API", version="1", docs_url="/docs")
+from pvz.api import fallback, me, shipments
+from pvz.api.auth import session_auth
+from pvz.api.errors import register_error_handlers
+
+api = NinjaAPI(
+    title="OpenPVZ API",
+    version="1",
+    description=(
+        "API of OpenPVZ, the platform that runs parcel pickup points (ПВЗ). Every error has the body "
+        '`{"error": {"code", "message", "details"}}` with a stable `code`. Money is in kopecks (integers), '
+        "weights in grams, times in ISO 8601 with offset."
+    ),
+    urls_namespace="api-v1",
+    docs_url=None,
+    auth=session_auth,
+)
+register_error_handlers(api)
+api.add_router("", me.router)
+api.add_router("", shipments.router)
+# Last, so that it only catches what no real endpoint matched.
+api.add_router("", fallback.router)

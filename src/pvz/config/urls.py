@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from pvz.api.api import api
+from pvz.api.docs import api_docs
 from pvz.web.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/docs", api_docs, name="api-docs"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("pvz.web.urls")),

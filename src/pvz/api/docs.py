@@ -1,0 +1,11 @@
+"""The OpenAPI UI, mounted at /api/docs so it outlives any one API version."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from pvz.api.api import api
+
+
+def api_docs(request: HttpRequest) -> HttpResponse:
+    return api.docs.render_page(request, api)

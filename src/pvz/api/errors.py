@@ -1,0 +1,150 @@
+"""Every API failure leaves as one body, `{"error": {"code", "message", "details"}}`.
+
+Domain errors keep their stable code and HTTP status; framework failures (authentication, validation,
+unknown paths) are mapped onto the same vocabulary; anything unexpected becomes a bare INTERNAL error
+with an incident id that points support at the server log, never at a traceback.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from pydantic import Field
+
+from pvz.core.errors import DomainError, ErrorCode
+from pvz.core.logging import get_logger
+
+log = get_logger(__name__)
+
+# Not a domain outcome, so it lives here rather than in ErrorCode: nothing in the domain raises it.
+INTERNAL = "INTERNAL"
+
+_STATUS_CODES: dict[int, str] = {
+    400: ErrorCode.VALIDATION_FAILED,
+    401: ErrorCode.NOT_AUTHENTICATED,
+    403: ErrorCode.PERMISSION_DENIED,
+    404: ErrorCode.NOT_FOUND,
+    409: ErrorCode.CONFLICT,
+    422: ErrorCode.VALIDATION_FAILED,
+    429: ErrorCode.RATE_LIMITED,
+}
+
+# Pydantic's own messages are English; the ones a caller meets most often get a Russian source text.
+_FIELD_MESSAGES: dict[str, str | Promise] = {
+    "missing": _("Обязательное поле."),
+    "int_parsing": _("Нужно целое число."),
+    "string_too_short": _("Слишком короткое значение."),
+    "string_too_long": _("Слишком длинное значение."),
+}
+
+
+class ErrorBody(Schema):
+    code: str = Field(description="Stable machine-readable code, e.g. NOT_FOUND.")
+    message: str = Field(description="Human-readable message in the caller's language.")
+    details: dict[str, Any] = Field(description="Structured context of the failure; may be empty.")
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+def _render(
+    api: NinjaAPI,
+    request: HttpRequest,
+    *,
+    status: int,
+    code: str,
+    message: str | Promise,
+    details: dict[str, Any] | None = None,
+) -> HttpResponse:
+    body = {"error": {"code": str(code), "message": str(message), "details": details or {}}}
+    return api.create_response(request, body, status=status)
+
+
+def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    fields = []
+    for error in exc.errors:
+        location, *path = [str(part) for part in error.get("loc", ())] or ["body"]
+        kind = str(error.get("type", ""))
+        fields.append(
+            {
+                "in": location,
+                "field": ".".join(path),
+                "type": kind,
+                "message": str(_FIELD_MESSAGES.get(kind, error.get("msg", ""))),
+            }
+        )
+    return fields
+
+
+def register_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return _render(
+            api, request, status=exc.http_status, code=exc.code, message=exc.message, details=exc.details
+        )
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return _render(
+            api,
+            request,
+            status=422,
+            code=ErrorCode.VALIDATION_FAILED,
+            message=_("Проверьте введённые данные."),
+            details={"fields": _field_errors(exc)},
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return _render(
+            api,
+            request,
+            status=401,
+            code=ErrorCode.NOT_AUTHENTICATED,
+            message=_("Войдите в систему, чтобы продолжить."),
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # Ninja raises a bare 403 when the CSRF token of a session request is missing or stale.
+        message: str | Promise = (
+            _("Страница устарела. Обновите её и повторите действие.")
+            if exc.status_code == 403 and "csrf" in exc.message.lower()
+            else exc.message
+        )
+        code = _STATUS_CODES.get(exc.status_code, ErrorCode.VALIDATION_FAILED)
+        return _render(api, request, status=exc.status_code, code=code, message=message)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return _render(
+            api,
+            request,
+            status=404,
+            code=ErrorCode.NOT_FOUND,
+            message=_("Не найдено."),
+            details={"path": request.path},
+        )
+
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        incident = uuid.uuid4().hex[:12]
+        log.exception("api_unhandled_error", incident=incident, method=request.method, path=request.path)
+        return _render(
+            api,
+            request,
+            status=500,
+            code=INTERNAL,
+            message=_(
+                "Внутренняя ошибка. Повторите позже; если не поможет, сообщите в поддержку номер %(id)s."
+            )
+            % {"id": incident},
+            details={"incident": incident},
+        )

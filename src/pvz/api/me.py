@@ -1,0 +1,52 @@
+"""`/me`: who the caller is and at which points they work, with their roles there."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import Field
+
+from pvz.accounts.models import User
+from pvz.accounts.selectors import points_for_user, roles_at_point
+from pvz.api.errors import ErrorOut
+
+router = Router(tags=["me"])
+
+
+class PointRolesOut(Schema):
+    id: int
+    code: str
+    name: str
+    timezone: str = Field(description="IANA timezone of the point, e.g. Europe/Moscow.")
+    roles: list[str] = Field(description="Caller's roles at this point, platform roles included.")
+
+
+class MeOut(Schema):
+    phone: str = Field(description="E.164 phone number.")
+    name: str
+    points: list[PointRolesOut]
+
+
+@router.get(
+    "/me",
+    response={200: MeOut, 401: ErrorOut},
+    operation_id="me_get",
+    summary="Current user",
+    description="The signed-in user and the pickup points they may work at, with their roles at each.",
+)
+def me_get(request: HttpRequest) -> MeOut:
+    user: User = request.auth  # type: ignore[attr-defined]
+    return MeOut(
+        phone=user.phone,
+        name=user.full_name,
+        points=[
+            PointRolesOut(
+                id=point.pk,
+                code=point.code,
+                name=point.name,
+                timezone=point.timezone,
+                roles=sorted(roles_at_point(user=user, point=point)),
+            )
+            for point in points_for_user(user=user)
+        ],
+    )

@@ -1,0 +1,89 @@
+"""A tiny periodic scheduler: it only enqueues; the task worker (`manage.py db_worker`) executes.
+
+Honest limits, by design:
+- The schedule lives in memory. Run exactly one `run_scheduler` per deployment; a second one would
+  enqueue every job twice (harmless, since periodic tasks must be idempotent, but wasteful).
+- On start every job is due at once, so a restart or a long stop is covered by one run instead of a
+  replay of each missed interval. Periodic tasks therefore work from the current state (e.g. "STORED and
+  past the deadline"), never from "what happened since the last run".
+- Intervals are measured on a monotonic clock from the previous enqueue, not aligned to wall-clock
+  times: "every 15 minutes", not "at :00, :15, ...". Jobs that must run at a local time of a point
+  check that time themselves.
+Tasks are named by dotted path, so this module, at the bottom of the layers, imports no domain app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.module_loading import import_string
+
+from pvz.core.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    every_seconds: float
+    task_path: str  # dotted path of a django-tasks Task, e.g. "pvz.shipments.tasks.expire_overdue_shipments"
+
+
+PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
+    # Deadlines end at local midnight of each point; every 10 minutes keeps an expired parcel off the
+    # issue screen soon after, across all timezones, for the cost of one indexed query.
+    PeriodicTask(every_seconds=10 * 60, task_path="pvz.shipments.tasks.expire_overdue_shipments"),
+)
+
+
+def _enqueue(task_path: str) -> Any:
+    return import_string(task_path).enqueue()
+
+
+class Scheduler:
+    """Decides which periodic tasks are due at a monotonic time `now` and enqueues them."""
+
+    def __init__(
+        self,
+        periodic: Sequence[PeriodicTask] = PERIODIC_TASKS,
+        *,
+        enqueue: Callable[[str], Any] = _enqueue,
+    ) -> None:
+        self.periodic = tuple(periodic)
+        self.enqueue = enqueue
+        self.last_enqueued: dict[str, float] = {}
+
+    def due(self, now: float) -> list[PeriodicTask]:
+        return [
+            job
+            for job in self.periodic
+            if job.task_path not in self.last_enqueued
+            or now - self.last_enqueued[job.task_path] >= job.every_seconds
+        ]
+
+    def tick(self, now: float) -> list[tuple[PeriodicTask, Any]]:
+        """Enqueue every due task; a task that fails to enqueue is logged and retried on the next tick."""
+        enqueued = []
+        for job in self.due(now):
+            try:
+                result = self.enqueue(job.task_path)
+            except Exception:
+                log.exception("periodic_enqueue_failed", task=job.task_path)
+                continue
+            self.last_enqueued[job.task_path] = now
+            log.info("periodic_enqueued", task=job.task_path, result_id=getattr(result, "id", None))
+            enqueued.append((job, result))
+        return enqueued
+
+    def seconds_until_next(self, now: float) -> float:
+        if not self.periodic:
+            return float("inf")
+        return max(
+            0.0,
+            min(
+                self.last_enqueued.get(job.task_path, now - job.every_seconds) + job.every_seconds - now
+                for job in self.periodic
+            ),
+        )

@@ -1,0 +1,57 @@
+"""The committed schema is what the code generates; the docs UI is reachable."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from pvz.api import openapi
+from pvz.api.openapi import OPENAPI_PATH, openapi_document
+
+
+def test_committed_openapi_schema_matches_the_code():
+    committed = OPENAPI_PATH.read_text(encoding="utf-8")
+
+    assert committed == openapi_document(), "run `python manage.py export_openapi` and commit the file"
+
+
+def test_schema_names_operations_and_documents_errors():
+    schema = json.loads(openapi_document())
+
+    lookup = schema["paths"]["/api/v1/shipments/lookup"]["get"]
+    assert lookup["operationId"] == "shipments_lookup"
+    assert lookup["tags"] == ["shipments"]
+    assert set(lookup["responses"]) == {"200", "401", "404", "422"}
+    assert schema["paths"]["/api/v1/me"]["get"]["operationId"] == "me_get"
+
+
+def test_export_check_fails_with_a_clear_message_when_the_file_drifted(tmp_path, monkeypatch):
+    stale = tmp_path / "openapi.json"
+    stale.write_text("{}\n", encoding="utf-8")
+    monkeypatch.setattr("pvz.core.management.commands.export_openapi.OPENAPI_PATH", stale)
+
+    with pytest.raises(CommandError, match="export_openapi"):
+        call_command("export_openapi", "--check")
+
+
+def test_export_writes_sorted_indented_json_with_trailing_newline(tmp_path, monkeypatch):
+    target = tmp_path / "api" / "openapi.json"
+    monkeypatch.setattr("pvz.core.management.commands.export_openapi.OPENAPI_PATH", target)
+
+    call_command("export_openapi", stdout=io.StringIO())
+
+    text = target.read_text(encoding="utf-8")
+    assert text == openapi.openapi_document()
+    assert text.endswith("}\n")
+    assert text.startswith('{\n  "components"')
+
+
+@pytest.mark.django_db
+def test_docs_ui_is_served_at_api_docs(client):
+    response = client.get("/api/docs")
+
+    assert response.status_code == 200
+    assert b"/api/v1/openapi.json" in response.content

@@ -1,0 +1,72 @@
+"""The periodic scheduler enqueues each task on its interval; the worker does the rest."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from pvz.core.scheduler import PERIODIC_TASKS, PeriodicTask, Scheduler
+
+EXPIRE = "pvz.shipments.tasks.expire_overdue_shipments"
+
+
+def _recording_scheduler(periodic):
+    calls: list[str] = []
+
+    def enqueue(path: str) -> str:
+        calls.append(path)
+        return f"result-{len(calls)}"
+
+    return Scheduler(periodic, enqueue=enqueue), calls
+
+
+def test_every_task_is_due_at_start_then_on_its_interval():
+    scheduler, calls = _recording_scheduler([PeriodicTask(60, "a"), PeriodicTask(300, "b")])
+
+    scheduler.tick(1000.0)
+    scheduler.tick(1059.9)
+    scheduler.tick(1060.0)
+    scheduler.tick(1300.0)
+
+    assert calls == ["a", "b", "a", "a", "b"]
+
+
+def test_seconds_until_next_counts_from_the_last_enqueue():
+    scheduler, _ = _recording_scheduler([PeriodicTask(60, "a"), PeriodicTask(300, "b")])
+
+    assert scheduler.seconds_until_next(0.0) == 0.0
+    scheduler.tick(0.0)
+    assert scheduler.seconds_until_next(10.0) == 50.0
+
+
+def test_failed_enqueue_is_retried_on_the_next_tick():
+    attempts: list[str] = []
+
+    def flaky(path: str) -> str:
+        attempts.append(path)
+        if len(attempts) == 1:
+            raise ConnectionError("database is locked")
+        return "ok"
+
+    scheduler = Scheduler([PeriodicTask(600, "a")], enqueue=flaky)
+
+    assert scheduler.tick(0.0) == []
+    assert [job.task_path for job, _ in scheduler.tick(1.0)] == ["a"]
+
+
+def test_expiry_is_scheduled():
+    assert EXPIRE in {job.task_path for job in PERIODIC_TASKS}
+
+
+@pytest.mark.django_db
+def test_run_scheduler_once_enqueues_every_periodic_task_and_exits():
+    out = io.StringIO()
+
+    call_command("run_scheduler", "--once", stdout=out)
+
+    queued = list(DBTaskResult.objects.values_list("task_path", flat=True))
+    assert sorted(queued) == sorted(job.task_path for job in PERIODIC_TASKS)
+    assert EXPIRE in out.getvalue()
