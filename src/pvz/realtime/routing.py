@@ -1,1 +1,7 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from pvz.realtime.consumers import PointCountsConsumer
+
+websocket_urlpatterns = [
+    path("ws/points/<int:point_id>/", PointCountsConsumer.as_asgi()),
+]

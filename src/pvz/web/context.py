@@ -1,5 +1,36 @@
+"""What every page's header needs: the current point, the user's other points, the menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.http import HttpRequest
+from django.urls import reverse
+
+from pvz.accounts.roles import Perm
+from pvz.accounts.selectors import points_for_user
+from pvz.web.sections import SECTIONS, SECTIONS_BY_SLUG
 
 
-def shell(request: HttpRequest) -> dict:
-    return {}
+def _after_switch(request: HttpRequest) -> str:
+    # A section page makes sense at any point; a parcel or scan result of the old point would be a 404.
+    match = request.resolver_match
+    if match is not None and match.url_name in SECTIONS_BY_SLUG:
+        return request.path
+    return reverse("web:dashboard")
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    point = getattr(request, "point", None)
+    if user is None or not user.is_authenticated or point is None:
+        return {"current_point": None, "nav_sections": ()}
+    perms: frozenset[Perm] = getattr(request, "point_perms", frozenset())
+    match = request.resolver_match
+    return {
+        "current_point": point,
+        "current_view": match.url_name if match is not None else "",
+        "my_points": points_for_user(user=user),
+        "nav_sections": [section for section in SECTIONS if section.perm in perms],
+        "switch_next": _after_switch(request),
+    }

@@ -1,11 +1,42 @@
+"""The point the signed-in user is working at, re-checked on every request."""
+
+from __future__ import annotations
+
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from pvz.accounts.roles import Perm
+from pvz.accounts.selectors import perms_at_point, points_for_user
+from pvz.network.models import PickupPoint
+
+POINT_SESSION_KEY = "point_id"
+
 
 class CurrentPointMiddleware:
+    """Sets `request.point` and `request.point_perms`.
+
+    The session only remembers a choice; membership is checked again on each request, so a point the
+    user has lost (membership ended, point closed) stops working at once and the choice is forgotten.
+    """
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        point, perms = self._current(request)
+        request.point = point  # type: ignore[attr-defined]
+        request.point_perms = perms  # type: ignore[attr-defined]
         return self.get_response(request)
+
+    @staticmethod
+    def _current(request: HttpRequest) -> tuple[PickupPoint | None, frozenset[Perm]]:
+        point_id = request.session.get(POINT_SESSION_KEY)
+        if point_id is None or not request.user.is_authenticated:
+            return None, frozenset()
+        user = request.user
+        point = points_for_user(user=user).filter(pk=point_id).first()
+        if point is None:
+            del request.session[POINT_SESSION_KEY]
+            return None, frozenset()
+        return point, perms_at_point(user=user, point=point)

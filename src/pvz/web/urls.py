@@ -1,2 +1,18 @@
+from django.urls import path
+
+from pvz.web.sections import SECTIONS
+from pvz.web.views import auth, dashboard, outbox, points, scan, sections, shipments
+
 app_name = "web"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("login/", auth.login_phone, name="login"),
+    path("login/code/", auth.login_code, name="login_code"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("points/", points.pick_point, name="pick_point"),
+    path("scan/", scan.scan, name="scan"),
+    path("shipments/<int:shipment_id>/", shipments.shipment_card, name="shipment"),
+    path("dev/sms-outbox/", outbox.sms_outbox, name="sms_outbox"),
+    *(path(f"{section.slug}/", sections.section_page(section), name=section.slug) for section in SECTIONS),
+]

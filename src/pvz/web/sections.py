@@ -1,0 +1,97 @@
+"""The staff UI's sections, one per process at the point, declared once for the menu and the URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from pvz.accounts.roles import Perm
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    title: str | Promise
+    perm: Perm
+    # What the section will do once it arrives; shown instead of placeholder content.
+    promise: str | Promise
+    template: str = "web/section.html"
+
+    @property
+    def url_name(self) -> str:
+        return f"web:{self.slug}"
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "acceptance",
+        _("Приёмка"),
+        Perm.OPERATE,
+        _(
+            "Приёмка перевозок и тары по манифесту: сканирование отправлений, излишки и недостачи, "
+            "акт о расхождениях."
+        ),
+    ),
+    Section(
+        "placement",
+        _("Размещение"),
+        Perm.OPERATE,
+        _("Размещение принятых отправлений по ячейкам с подсказкой подходящей ячейки."),
+    ),
+    Section(
+        "issue",
+        _("Выдача"),
+        Perm.OPERATE,
+        _(
+            "Выдача клиенту по коду получения или SMS-коду: проверка каждой посылки сканированием, "
+            "проверка документа, оплата, примерка и частичный отказ."
+        ),
+    ),
+    Section(
+        "returns",
+        _("Возвраты"),
+        Perm.OPERATE,
+        _("Приём возвратов от клиентов в срок возврата: причина, состояние, фото и возвратная этикетка."),
+    ),
+    Section(
+        "dispatch",
+        _("Отправка"),
+        Perm.OPERATE,
+        _("Сборка возвратной перевозки и передача курьеру с подтверждением кодом или подписью."),
+    ),
+    Section(
+        "search",
+        _("Поиск"),
+        Perm.VIEW_POINT,
+        _("Поиск по телефону клиента, имени и датам придёт в следующем выпуске."),
+        template="web/search.html",
+    ),
+    Section(
+        "cells",
+        _("Ячейки"),
+        Perm.MANAGE_POINT,
+        _("Схема ячеек точки: адреса, размеры, вместимость, заполненность и инвентаризация."),
+    ),
+    Section(
+        "reports",
+        _("Отчёты"),
+        Perm.MANAGE_POINT,
+        _("Отчёты за любой период: приёмка, выдача, возвраты, сроки хранения; выгрузка в Excel и PDF."),
+    ),
+    Section(
+        "learning",
+        _("Обучение"),
+        Perm.VIEW_POINT,
+        _("Короткие курсы и уроки по работе в ПВЗ с отметкой о прохождении."),
+    ),
+    Section(
+        "support",
+        _("Поддержка"),
+        Perm.VIEW_POINT,
+        _("Чат с поддержкой платформы и обращения с историей ответов."),
+    ),
+)
+
+SECTIONS_BY_SLUG: dict[str, Section] = {section.slug: section for section in SECTIONS}

@@ -1,0 +1,43 @@
+"""How money, weights and customers' phones are shown to staff."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+NBSP = "\u00a0"
+
+
+@register.filter
+def rub(kopecks: int | None) -> str:
+    """1234 rubles 50 kopecks → "1 234,50 ₽" (no-break spaces, so the sum never wraps)."""
+    if kopecks is None:
+        return ""
+    sign = "−" if kopecks < 0 else ""
+    rubles, kop = divmod(abs(int(kopecks)), 100)
+    grouped = f"{rubles:,}".replace(",", NBSP)
+    return f"{sign}{grouped},{kop:02d}{NBSP}₽"
+
+
+@register.filter
+def grams(weight_g: int | None) -> str:
+    """Under a kilogram in grams, from there in kilograms with up to three decimals."""
+    if weight_g is None:
+        return ""
+    if weight_g < 1000:
+        return _("%(n)s г") % {"n": weight_g}
+    kilos = f"{weight_g / 1000:.3f}".rstrip("0").rstrip(".").replace(".", ",")
+    return _("%(n)s кг") % {"n": kilos}
+
+
+@register.filter
+def masked_phone(phone: str | None) -> str:
+    """+79161234567 → "+7 916 ***-**-67": enough to confirm with the customer, not enough to copy."""
+    if not phone:
+        return ""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if phone.startswith("+7") and len(digits) == 11:
+        return f"+7 {digits[1:4]} ***-**-{digits[-2:]}"
+    return f"***{digits[-2:]}"

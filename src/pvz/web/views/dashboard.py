@@ -1,0 +1,17 @@
+"""The point's home page: today's workload, kept current over a websocket."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from pvz.accounts.roles import Perm
+from pvz.shipments.selectors import point_dashboard_counts
+from pvz.web.permissions import PointRequest, require_point_perm
+
+
+@require_point_perm(Perm.VIEW_POINT)
+def dashboard(request: PointRequest) -> HttpResponse:
+    assert request.point is not None  # guaranteed by require_point_perm
+    counts = point_dashboard_counts(point=request.point)
+    return render(request, "web/dashboard.html", {"counts": counts})
