@@ -7,30 +7,18 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import Membership, SmsMessage, User
+from pvz.core.admin import ReadOnlyAdmin
 from pvz.core.errors import DomainError
 from pvz.core.phone import normalize_phone
 
 admin.site.site_header = _("OpenPVZ: администрирование")
 admin.site.site_title = _("OpenPVZ")
 admin.site.index_title = _("Платформа")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records that are history (events, sent messages): viewable, never added, edited or deleted."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 class UserForm(forms.ModelForm):

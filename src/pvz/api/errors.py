@@ -22,8 +22,8 @@ from pvz.core.logging import get_logger
 
 log = get_logger(__name__)
 
-# Not a domain outcome, so it lives here rather than in ErrorCode: nothing in the domain raises it.
-INTERNAL = "INTERNAL"
+# Not a domain outcome: nothing in the domain raises it; the API uses it for unexpected failures.
+INTERNAL = ErrorCode.INTERNAL
 
 _STATUS_CODES: dict[int, str] = {
     400: ErrorCode.VALIDATION_FAILED,

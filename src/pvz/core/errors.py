@@ -33,6 +33,7 @@ class ErrorCode(StrEnum):
     CODE_EXPIRED = "CODE_EXPIRED"
     CODE_EXHAUSTED = "CODE_EXHAUSTED"
     NO_MEMBERSHIP = "NO_MEMBERSHIP"
+    INTERNAL = "INTERNAL"
 
 
 # HTTP status each code maps to in the API; anything unlisted is 400.
@@ -47,6 +48,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PERMISSION_DENIED: 403,
     ErrorCode.NOT_AUTHENTICATED: 401,
     ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.INTERNAL: 500,
 }
 
 

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
-from pvz.accounts.admin import ReadOnlyAdmin
+from pvz.core.admin import ReadOnlyAdmin
 from pvz.shipments.models import Customer, Order, Shipment, ShipmentEvent
 
 EVENT_FIELDS = ("at", "from_status", "to_status", "point", "cell", "actor", "reason", "visit")

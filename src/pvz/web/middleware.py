@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from pvz.accounts.roles import Perm
 from pvz.accounts.selectors import perms_at_point, points_for_user
@@ -40,3 +42,24 @@ class CurrentPointMiddleware:
             del request.session[POINT_SESSION_KEY]
             return None, frozenset()
         return point, perms_at_point(user=user, point=point)
+
+
+class LanguageMiddleware:
+    """Russian unless the person chose otherwise with the language switch (its cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, and counter PCs often run an
+    English system; the product is Russian first, so only an explicit choice changes the language.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
