@@ -231,7 +231,9 @@ def membership_revoke(*, actor: User | None, membership: Membership) -> Membersh
     or nobody could manage the platform any more."""
     with transaction.atomic():
         membership = (
-            Membership.objects.select_for_update().select_related("user", "point").get(pk=membership.pk)
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("user", "point")
+            .get(pk=membership.pk)
         )
         _check_may_manage(actor=actor, role=membership.role, point=membership.point)
         if membership.is_active:

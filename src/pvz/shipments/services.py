@@ -84,7 +84,9 @@ def shipment_transition(
 
         try:
             shipment = (
-                Shipment.objects.select_for_update().select_related("point", "partner").get(pk=shipment_id)
+                Shipment.objects.select_for_update(of=("self",))
+                .select_related("point", "partner")
+                .get(pk=shipment_id)
             )
         except Shipment.DoesNotExist:
             raise NotFound(details={"shipment_id": shipment_id}) from None
