@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from pvz.simulator.demo import demo_network_load
@@ -21,8 +22,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, url: str, **options: Any) -> None:
         logins = demo_network_load()
         self.stdout.write(_("Демо-сеть готова: %(url)s") % {"url": url})
+        outbox = url.rstrip("/") + reverse("web:sms_outbox")
         self.stdout.write(
-            _("Вход по номеру телефона; код из SMS виден в журнале сервера и на странице исходящих SMS.")
+            _("Вход по номеру телефона; код из SMS виден в журнале сервера и здесь: %(outbox)s")
+            % {"outbox": outbox}
         )
         rows = [(_("Телефон"), _("Имя"), _("Роль"), _("Точки"))]
         rows += [
