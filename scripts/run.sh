@@ -17,11 +17,11 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-$PY -m pvz db_worker --interval 2 &
+$PY -m pvz db_worker --interval 2 --no-reload &
 pids+=($!)
 $PY -m pvz run_scheduler &
 pids+=($!)
-$PY -m uvicorn pvz.config.asgi:application --host 127.0.0.1 --port "$PORT" --no-access-log &
+$PY -m uvicorn pvz.config.asgi:application --host 127.0.0.1 --port "$PORT" --no-access-log --lifespan off &
 pids+=($!)
 echo "OpenPVZ: http://127.0.0.1:${PORT}  (Ctrl+C stops the server, the worker and the scheduler)"
 wait -n "${pids[@]}"
