@@ -6,6 +6,13 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PORT="${PORT:-8000}"
 
+# Live updates from the job worker (e.g. expiry) reach browsers only through a shared channel layer:
+# use the local Redis when it answers and REDIS_URL is not set; otherwise the in-memory layer.
+if [ -z "${REDIS_URL:-}" ] && $PY -c "import redis; redis.Redis(socket_connect_timeout=1).ping()" 2>/dev/null; then
+  export REDIS_URL=redis://127.0.0.1:6379/0
+fi
+echo "Channel layer: ${REDIS_URL:-in-memory (one process; set REDIS_URL to share live updates)}"
+
 $PY -m pvz migrate --noinput
 $PY -m pvz demo_network --url "http://127.0.0.1:${PORT}"
 
