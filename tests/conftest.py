@@ -19,3 +19,12 @@ def clock() -> Iterator[FrozenClock]:
     frozen = FrozenClock(dt.datetime(2026, 11, 27, 10, 0, tzinfo=MSK))
     with use_clock(frozen):
         yield frozen
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Close connections after each use in tests: consumers and worker threads open their own, and a
+    persistent one left in a finished thread would keep PostgreSQL from dropping the test database."""
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
