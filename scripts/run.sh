@@ -13,6 +13,10 @@ if [ -z "${REDIS_URL:-}" ] && $PY -c "import redis; redis.Redis(socket_connect_t
 fi
 echo "Channel layer: ${REDIS_URL:-in-memory (one process; set REDIS_URL to share live updates)}"
 
+# The demo shows the product's own error pages (not Django's debug pages) and opens the SMS outbox,
+# its only way to deliver login codes.
+export PVZ_DEBUG="${PVZ_DEBUG:-false}" PVZ_SMS_OUTBOX_PUBLIC="${PVZ_SMS_OUTBOX_PUBLIC:-true}"
+
 $PY -m pvz migrate --noinput
 $PY -m pvz demo_network --url "http://127.0.0.1:${PORT}"
 

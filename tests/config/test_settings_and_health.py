@@ -43,13 +43,14 @@ def test_production_refuses_to_start_without_a_database_url() -> None:
     assert "DATABASE_URL must be set" in result.stderr
 
 
-def test_production_starts_with_its_secrets_and_turns_debug_off() -> None:
+def test_production_starts_with_its_secrets_and_turns_debug_and_the_public_outbox_off() -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PVZ_", "DATABASE_URL"))}
     result = subprocess.run(
         [
             sys.executable,
             "-c",
-            "from django.conf import settings; import django; django.setup(); print(settings.DEBUG)",
+            "import django; from django.conf import settings as s; django.setup(); "
+            "print(s.DEBUG, s.PVZ_SMS_OUTBOX_PUBLIC)",
         ],
         env={
             **clean,
@@ -57,6 +58,7 @@ def test_production_starts_with_its_secrets_and_turns_debug_off() -> None:
             "PVZ_PRODUCTION": "true",
             "PVZ_SECRET_KEY": "x" * 50,
             "DATABASE_URL": "postgres://u@127.0.0.1/db",
+            "PVZ_SMS_OUTBOX_PUBLIC": "true",
         },
         capture_output=True,
         text=True,
@@ -65,7 +67,7 @@ def test_production_starts_with_its_secrets_and_turns_debug_off() -> None:
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "False False"
 
 
 @pytest.mark.django_db

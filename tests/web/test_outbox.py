@@ -27,8 +27,8 @@ def message() -> SmsMessage:
     )
 
 
-def test_with_debug_on_the_outbox_is_open_without_login(client: Client, settings, message):
-    settings.DEBUG = True
+def test_public_outbox_is_open_without_login(client: Client, settings, message):
+    settings.PVZ_SMS_OUTBOX_PUBLIC = True
 
     response = client.get("/dev/sms-outbox/")
 
@@ -39,8 +39,8 @@ def test_with_debug_on_the_outbox_is_open_without_login(client: Client, settings
     assert 'hx-trigger="every 3s"' in html
 
 
-def test_with_debug_off_an_anonymous_visitor_is_sent_to_login(client: Client, settings, message):
-    settings.DEBUG = False
+def test_private_outbox_sends_an_anonymous_visitor_to_login(client: Client, settings, message):
+    settings.PVZ_SMS_OUTBOX_PUBLIC = False
 
     response = client.get("/dev/sms-outbox/")
 
@@ -48,15 +48,15 @@ def test_with_debug_off_an_anonymous_visitor_is_sent_to_login(client: Client, se
     assert response["Location"] == "/login/?next=/dev/sms-outbox/"
 
 
-def test_with_debug_off_an_operator_is_refused(sign_in, settings, point: PickupPoint, operator, message):
-    settings.DEBUG = False
+def test_private_outbox_refuses_an_operator(sign_in, settings, point: PickupPoint, operator, message):
+    settings.PVZ_SMS_OUTBOX_PUBLIC = False
     client = sign_in(operator, point)
 
     assert client.get("/dev/sms-outbox/").status_code == 403
 
 
-def test_with_debug_off_support_may_read_the_outbox(sign_in, settings, point: PickupPoint, message):
-    settings.DEBUG = False
+def test_private_outbox_lets_support_read_it(sign_in, settings, point: PickupPoint, message):
+    settings.PVZ_SMS_OUTBOX_PUBLIC = False
     client = sign_in(operator_at(point, Role.SUPPORT))
 
     response = client.get("/dev/sms-outbox/")
@@ -66,7 +66,7 @@ def test_with_debug_off_support_may_read_the_outbox(sign_in, settings, point: Pi
 
 
 def test_without_the_outbox_gateway_the_page_does_not_exist(client: Client, settings, message):
-    settings.DEBUG = True
+    settings.PVZ_SMS_OUTBOX_PUBLIC = True
     settings.PVZ_SMS_BACKEND = "tests.web.test_outbox.SilentGateway"
 
     assert client.get("/dev/sms-outbox/").status_code == 404

@@ -56,5 +56,9 @@ CSRF_TRUSTED_ORIGINS: list[str] = env.list("PVZ_CSRF_TRUSTED_ORIGINS", default=[
 LOG_LEVEL: str = env.str("PVZ_LOG_LEVEL", default="INFO")
 LOG_JSON: bool = env.bool("PVZ_LOG_JSON", default=PRODUCTION)
 SMS_BACKEND: str = env.str("PVZ_SMS_BACKEND", default="pvz.accounts.sms.OutboxSmsGateway")
+# The development SMS outbox page open without login: the demo's only way to receive a code. Never in
+# production, whatever the variable says.
+SMS_OUTBOX_PUBLIC: bool = env.bool("PVZ_SMS_OUTBOX_PUBLIC", default=DEBUG) and not PRODUCTION
+CHANNEL_PREFIX: str = env.str("PVZ_CHANNEL_PREFIX", default="pvz")
 TASKS_IMMEDIATE: bool = env.bool("PVZ_TASKS_IMMEDIATE", default=False)
 SESSION_IDLE_SECONDS: int = env.int("PVZ_SESSION_IDLE_SECONDS", default=12 * 3600)

@@ -124,14 +124,15 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# Outside production static files are served straight from the source tree: no collectstatic step.
+WHITENOISE_USE_FINDERS = not env.PRODUCTION
 MEDIA_ROOT = VAR_DIR / "media"
 
 if env.REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [env.REDIS_URL], "prefix": env.env.str("PVZ_CHANNEL_PREFIX", default="pvz")},
+            "CONFIG": {"hosts": [env.REDIS_URL], "prefix": env.CHANNEL_PREFIX},
         }
     }
 else:
@@ -148,6 +149,7 @@ TASKS = {
 }
 
 PVZ_SMS_BACKEND = env.SMS_BACKEND
+PVZ_SMS_OUTBOX_PUBLIC = env.SMS_OUTBOX_PUBLIC
 PVZ_PRODUCTION = env.PRODUCTION
 
 LOGGING = {

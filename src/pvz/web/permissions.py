@@ -67,15 +67,15 @@ def require_sign_in(view: View) -> View:
 
 
 def require_outbox_access(view: View) -> View:
-    """The SMS outbox: only while the outbox gateway is configured (404 otherwise). With DEBUG on it is
-    open to anyone, because in the demo it is the only way to receive a login code; otherwise it needs
-    the platform-wide VIEW_SMS_OUTBOX permission."""
+    """The SMS outbox: only while the outbox gateway is configured (404 otherwise). With
+    PVZ_SMS_OUTBOX_PUBLIC (the demo; never in production) it is open to anyone, because there it is the
+    only way to receive a login code; otherwise it needs the platform-wide VIEW_SMS_OUTBOX permission."""
 
     @wraps(view)
     def wrapped(request: PointRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not sms.sms_outbox_enabled():
             raise Http404
-        if not settings.DEBUG:
+        if not settings.PVZ_SMS_OUTBOX_PUBLIC:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not user_can(user=request.user, perm=Perm.VIEW_SMS_OUTBOX, point=None):
