@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from pvz.accounts.models import Membership, User
+from pvz.accounts.models import Membership, SmsMessage, User
 from pvz.accounts.roles import PLATFORM_ROLES, ROLE_PERMS, Perm
 from pvz.network.models import PickupPoint
 
@@ -39,3 +39,19 @@ def perms_at_point(*, user: User, point: PickupPoint | None) -> frozenset[Perm]:
 
 def user_can(*, user: User, perm: Perm, point: PickupPoint | None) -> bool:
     return perm in perms_at_point(user=user, point=point)
+
+
+def points_with_roles(*, user: User) -> list[tuple[PickupPoint, list[str]]]:
+    """The user's points, each with the user's roles there (platform roles included), in two queries."""
+    points = list(points_for_user(user=user))
+    by_point: dict[int, set[str]] = {point.pk: set(user.platform_roles) for point in points}
+    for point_id, role in Membership.objects.filter(
+        user=user, is_active=True, point_id__in=list(by_point)
+    ).values_list("point_id", "role"):
+        by_point[point_id].add(role)
+    return [(point, sorted(by_point[point.pk])) for point in points]
+
+
+def sms_outbox_latest(*, limit: int = 50) -> list[SmsMessage]:
+    """The newest messages of the development SMS gateway's outbox."""
+    return list(SmsMessage.objects.order_by("-created_at", "-id")[:limit])

@@ -7,7 +7,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from pvz.accounts.models import User
-from pvz.accounts.selectors import points_for_user, roles_at_point
+from pvz.accounts.selectors import points_with_roles
 from pvz.api.errors import ErrorOut
 
 router = Router(tags=["me"])
@@ -45,8 +45,8 @@ def me_get(request: HttpRequest) -> MeOut:
                 code=point.code,
                 name=point.name,
                 timezone=point.timezone,
-                roles=sorted(roles_at_point(user=user, point=point)),
+                roles=roles,
             )
-            for point in points_for_user(user=user)
+            for point, roles in points_with_roles(user=user)
         ],
     )

@@ -44,10 +44,13 @@ def shipment_find(*, user: User, code: str, point: PickupPoint | None = None) ->
     return shipment
 
 
-def shipment_get(*, user: User, shipment_id: int) -> Shipment:
+def shipment_get(*, user: User, shipment_id: int, point: PickupPoint | None = None) -> Shipment:
+    """One shipment among the caller's points (at `point` if given, e.g. the point being worked at)."""
+    qs = shipments_visible_to(user=user)
+    if point is not None:
+        qs = qs.filter(point=point)
     shipment = (
-        shipments_visible_to(user=user)
-        .select_related("point", "partner", "order__customer", "cell", "carriage", "tote")
+        qs.select_related("point", "partner", "order__customer", "cell", "carriage", "tote")
         .filter(pk=shipment_id)
         .first()
     )

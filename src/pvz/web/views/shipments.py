@@ -16,12 +16,10 @@ from pvz.web.permissions import PointRequest, require_point_perm
 def shipment_card(request: PointRequest, shipment_id: int) -> HttpResponse:
     assert request.point is not None  # guaranteed by require_point_perm
     try:
-        shipment = shipment_get(user=request.user, shipment_id=shipment_id)
+        # A card belongs to the point being worked at, even when the user also works at the parcel's point.
+        shipment = shipment_get(user=request.user, shipment_id=shipment_id, point=request.point)
     except NotFound:
         raise Http404 from None
-    # Reachable from the user's other points too, but a card belongs to the point being worked at.
-    if shipment.point_id != request.point.pk:
-        raise Http404
     order = list(Status)
     context = {
         "shipment": shipment,
