@@ -101,3 +101,28 @@ def test_logout_needs_post_and_ends_the_session(client: Client):
     assert response.status_code == 302
     assert response["Location"] == "/login/"
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_admin_login_goes_through_the_phone_login_and_back(client) -> None:
+    response = client.get("/admin/login/?next=/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=%2Fadmin%2F"
+
+
+@pytest.mark.django_db
+def test_admin_refuses_a_signed_in_operator_and_admits_a_platform_admin(client) -> None:
+    from pvz.accounts.models import Membership
+    from pvz.accounts.roles import Role
+    from tests.factories import PickupPointFactory, UserFactory
+
+    operator, admin = UserFactory(), UserFactory()
+    Membership.objects.create(user=operator, point=PickupPointFactory(), role=Role.OPERATOR)
+    Membership.objects.create(user=admin, point=None, role=Role.PLATFORM_ADMIN)
+
+    client.force_login(operator, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get("/admin/login/?next=/admin/").status_code == 403
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get("/admin/login/?next=/admin/")["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200

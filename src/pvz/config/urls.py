@@ -4,9 +4,11 @@ from django.urls import include, path
 from pvz.api.api import api
 from pvz.api.docs import api_docs
 from pvz.web.health import healthz
+from pvz.web.views.auth import admin_login
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/docs", api_docs, name="api-docs"),
     path("api/v1/", api.urls),

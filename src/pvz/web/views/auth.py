@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth import authenticate, login, logout
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -77,3 +81,14 @@ def login_code(request: PointRequest) -> HttpResponse:
 def logout_view(request: PointRequest) -> HttpResponse:
     logout(request)
     return redirect("web:login")
+
+
+def admin_login(request: PointRequest) -> HttpResponse:
+    """Django admin's own login asks for a password, which phone-code users do not have: send them through
+    the phone login and back to the admin. A signed-in user who is not a platform admin is refused."""
+    if request.user.is_authenticated:
+        if not request.user.is_staff:
+            raise PermissionDenied
+        return redirect(_safe_next(request, request.GET.get("next")) or "admin:index")
+    target = _safe_next(request, request.GET.get("next")) or reverse("admin:index")
+    return redirect(f"{reverse('web:login')}?{urlencode({'next': target})}")
