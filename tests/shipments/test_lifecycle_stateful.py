@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from pvz.core.clock import FrozenClock, use_clock
+from pvz.core.errors import DomainError
 from pvz.network.models import SizeClass
 from pvz.shipments.errors import CellFull, IdempotencyMismatch, InvalidTransition
-from pvz.shipments.models import Shipment, ShipmentEvent
-from pvz.shipments.services import shipment_transition
+from pvz.shipments.models import EventKind, Shipment, ShipmentEvent
+from pvz.shipments.services import shipment_move, shipment_transition
 from pvz.shipments.statuses import AT_POINT, NEEDS_CELL, OFF_SHELF, Status, is_allowed
 from tests.conftest import MSK
 from tests.factories import CellFactory, PickupPointFactory, ShipmentFactory
@@ -69,6 +70,15 @@ class LifecycleMachine(RuleBasedStateMachine):
         if key:
             self.keys[key] = (shipment_id, to_status)
 
+    @rule(index=st.integers(0, SHIPMENTS - 1), cell_index=st.integers(0, 1))
+    def move(self, index: int, cell_index: int) -> None:
+        shipment_id = self.ids[index]
+        try:
+            shipment_move(actor=None, shipment_id=shipment_id, cell=self.cells[cell_index])
+        except DomainError:
+            return
+        self.events[shipment_id] += 1
+
     def teardown(self) -> None:
         transaction.savepoint_rollback(self.savepoint)
 
@@ -85,7 +95,10 @@ class LifecycleMachine(RuleBasedStateMachine):
             status = Status.EXPECTED
             for event in events:
                 assert event.from_status == status
-                assert is_allowed(event.from_status, event.to_status)
+                if event.kind == EventKind.MOVE:
+                    assert event.to_status == event.from_status
+                else:
+                    assert is_allowed(event.from_status, event.to_status)
                 status = Status(event.to_status)
             assert shipment.status == status
 

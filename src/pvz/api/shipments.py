@@ -42,6 +42,7 @@ class PartnerRefOut(Schema):
 
 
 class EventOut(Schema):
+    kind: str = Field(description="transition (status changed) or move (same status, another place).")
     from_status: StatusOut
     to_status: StatusOut
     at: dt.datetime = Field(description="When it happened, in the point's timezone.")
@@ -92,6 +93,7 @@ def _local(moment: dt.datetime | None, point: PickupPoint) -> dt.datetime | None
 
 def _event_out(event: ShipmentEvent) -> EventOut:
     return EventOut(
+        kind=event.kind,
         from_status=StatusOut.of(event.from_status),
         to_status=StatusOut.of(event.to_status),
         at=event.at.astimezone(event.point.tz),

@@ -94,9 +94,18 @@ class ImmutableQuerySet(models.QuerySet["ShipmentEvent"]):
         raise TypeError("shipment events are immutable")
 
 
-class ShipmentEvent(models.Model):
-    """One row per transition, written by `shipment_transition` only; never updated or deleted."""
+class EventKind(models.TextChoices):
+    TRANSITION = "transition", _("Смена статуса")
+    MOVE = "move", _("Перемещение")
 
+
+class ShipmentEvent(models.Model):
+    """One row per transition or move, written by the shipment services only; never updated or deleted.
+
+    A transition changes the status along the table; a move keeps the status (from == to) and changes
+    only the place."""
+
+    kind = models.CharField(max_length=12, choices=EventKind.choices, default=EventKind.TRANSITION)
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="events")
     visit = models.PositiveIntegerField()
     actor = models.ForeignKey(

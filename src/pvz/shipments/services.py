@@ -17,7 +17,7 @@ from pvz.core.errors import Conflict, DomainError, NotFound
 from pvz.core.logging import get_logger
 from pvz.network.models import Cell, CellKind, SizeClass
 from pvz.shipments.errors import CellFull, CellTooSmall, IdempotencyMismatch, InvalidTransition
-from pvz.shipments.models import Shipment, ShipmentEvent
+from pvz.shipments.models import EventKind, Shipment, ShipmentEvent
 from pvz.shipments.statuses import AT_POINT, NEEDS_CELL, NEW_VISIT, OFF_SHELF, Status, is_allowed
 from pvz.shipments.storage import storage_days, storage_deadline
 
@@ -75,23 +75,12 @@ def shipment_transition(
     """
     to_status = Status(to_status)
     with transaction.atomic():
-        if idempotency_key:
-            first = ShipmentEvent.objects.filter(idempotency_key=idempotency_key).first()
-            if first is not None:
-                if first.shipment_id != shipment_id or first.to_status != to_status:
-                    raise IdempotencyMismatch(details={"idempotency_key": idempotency_key})
-                return TransitionResult(Shipment.objects.get(pk=shipment_id), first, replayed=True)
-
-        try:
-            shipment = (
-                Shipment.objects.select_for_update(of=("self",))
-                .select_related("point", "partner")
-                .get(pk=shipment_id)
-            )
-        except Shipment.DoesNotExist:
-            raise NotFound(details={"shipment_id": shipment_id}) from None
-        if expected_version is not None and shipment.version != expected_version:
-            raise Conflict(details={"current_status": shipment.status, "version": shipment.version})
+        first = _first_with_key(
+            idempotency_key, shipment_id=shipment_id, kind=EventKind.TRANSITION, to_status=to_status
+        )
+        if first is not None:
+            return TransitionResult(Shipment.objects.get(pk=shipment_id), first, replayed=True)
+        shipment = _lock(shipment_id, expected_version)
         from_status = Status(shipment.status)
         if not is_allowed(from_status, to_status):
             raise InvalidTransition(details={"from": from_status, "to": to_status})
@@ -107,41 +96,26 @@ def shipment_transition(
             target = cell or shipment.cell
             if target is None:
                 raise DomainError(_("Укажите ячейку для размещения."), details={"field": "cell"})
-            target = Cell.objects.select_for_update().get(pk=target.pk)
-            _check_cell_fits(cell=target, shipment=shipment)
-            shipment.cell = target
+            shipment.cell = _place_checked(cell=target, shipment=shipment, status=to_status)
         elif to_status in OFF_SHELF:
             shipment.cell = None
         elif cell is not None:
-            _check_special_place(cell=cell, shipment=shipment)
-            shipment.cell = cell
+            shipment.cell = _place_checked(cell=cell, shipment=shipment, status=to_status)
         if to_status == Status.STORED and from_status == Status.ACCEPTED:
             shipment.stored_at = now
             shipment.storage_deadline = storage_deadline(
                 stored_at=now, days=storage_days(shipment.partner, shipment.point), point=shipment.point
             )
-
         shipment.status = to_status
-        shipment.version += 1
-        shipment.save()
-        event = ShipmentEvent.objects.create(
-            shipment=shipment,
-            visit=shipment.visit,
+        event = _record(
+            shipment,
+            kind=EventKind.TRANSITION,
             actor=actor,
-            point=shipment.point,
             from_status=from_status,
-            to_status=to_status,
             reason=reason,
-            cell=shipment.cell,
-            idempotency_key=idempotency_key or None,
-            details=details or {},
+            idempotency_key=idempotency_key,
+            details=details,
             at=now,
-        )
-        after_commit(
-            point_changed,
-            shipment.point_id,
-            topic="shipment",
-            data={"id": shipment.pk, "status": to_status, "from": from_status},
         )
     log.info(
         "shipment_transition",
@@ -151,6 +125,137 @@ def shipment_transition(
         actor_id=getattr(actor, "pk", None),
     )
     return TransitionResult(shipment, event)
+
+
+def shipment_move(
+    *,
+    actor: User | None,
+    shipment_id: int,
+    cell: Cell,
+    reason: str = "",
+    idempotency_key: str | None = None,
+    expected_version: int | None = None,
+) -> TransitionResult:
+    """Put a parcel that is at the point into another place, keeping its status: a STORED parcel into
+    another customer cell (same fit and capacity rules as placing it), any other parcel at the point into
+    a special place. Writes exactly one MOVE event (from == to status)."""
+    with transaction.atomic():
+        first = _first_with_key(idempotency_key, shipment_id=shipment_id, kind=EventKind.MOVE, cell=cell)
+        if first is not None:
+            return TransitionResult(Shipment.objects.get(pk=shipment_id), first, replayed=True)
+        shipment = _lock(shipment_id, expected_version)
+        status = Status(shipment.status)
+        if status not in AT_POINT or status == Status.ACCEPTED:
+            raise InvalidTransition(
+                _("Отправление в этом статусе нельзя переложить."), details={"status": status}
+            )
+        if shipment.cell_id == cell.pk:
+            raise DomainError(
+                _("Отправление уже лежит в ячейке %(cell)s.") % {"cell": cell.address},
+                details={"cell": cell.address},
+            )
+        from_cell = shipment.cell.address if shipment.cell else None
+        shipment.cell = _place_checked(cell=cell, shipment=shipment, status=status)
+        event = _record(
+            shipment,
+            kind=EventKind.MOVE,
+            actor=actor,
+            from_status=status,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            details={"from_cell": from_cell},
+            at=clock.now(),
+        )
+    log.info(
+        "shipment_moved", shipment_id=shipment.pk, cell=cell.address, actor_id=getattr(actor, "pk", None)
+    )
+    return TransitionResult(shipment, event)
+
+
+def _first_with_key(
+    key: str | None,
+    *,
+    shipment_id: int,
+    kind: EventKind,
+    to_status: Status | None = None,
+    cell: Cell | None = None,
+) -> ShipmentEvent | None:
+    """The event an idempotency key already produced, if the request is the same; a different request
+    with a used key is IDEMPOTENCY_MISMATCH."""
+    if not key:
+        return None
+    first = ShipmentEvent.objects.filter(idempotency_key=key).first()
+    if first is None:
+        return None
+    same = first.shipment_id == shipment_id and first.kind == kind
+    if to_status is not None:
+        same = same and first.to_status == to_status
+    if cell is not None:
+        same = same and first.cell_id == cell.pk
+    if not same:
+        raise IdempotencyMismatch(details={"idempotency_key": key})
+    return first
+
+
+def _lock(shipment_id: int, expected_version: int | None) -> Shipment:
+    try:
+        shipment = (
+            Shipment.objects.select_for_update(of=("self",))
+            .select_related("point", "partner")
+            .get(pk=shipment_id)
+        )
+    except Shipment.DoesNotExist:
+        raise NotFound(details={"shipment_id": shipment_id}) from None
+    if expected_version is not None and shipment.version != expected_version:
+        raise Conflict(details={"current_status": shipment.status, "version": shipment.version})
+    return shipment
+
+
+def _place_checked(*, cell: Cell, shipment: Shipment, status: Status) -> Cell:
+    """The cell a parcel in `status` may go into, locked: customer cells for STORED, special places else."""
+    if status in NEEDS_CELL:
+        locked = Cell.objects.select_for_update().get(pk=cell.pk)
+        _check_cell_fits(cell=locked, shipment=shipment)
+        return locked
+    _check_special_place(cell=cell, shipment=shipment)
+    return cell
+
+
+def _record(
+    shipment: Shipment,
+    *,
+    kind: EventKind,
+    actor: User | None,
+    from_status: Status,
+    reason: str,
+    idempotency_key: str | None,
+    details: dict[str, Any] | None,
+    at: Any,
+) -> ShipmentEvent:
+    """Save the shipment and its one event, and push the change to the point after commit."""
+    shipment.version += 1
+    shipment.save()
+    event = ShipmentEvent.objects.create(
+        kind=kind,
+        shipment=shipment,
+        visit=shipment.visit,
+        actor=actor,
+        point=shipment.point,
+        from_status=from_status,
+        to_status=shipment.status,
+        reason=reason,
+        cell=shipment.cell,
+        idempotency_key=idempotency_key or None,
+        details=details or {},
+        at=at,
+    )
+    after_commit(
+        point_changed,
+        shipment.point_id,
+        topic="shipment",
+        data={"id": shipment.pk, "status": shipment.status, "from": from_status, "kind": kind},
+    )
+    return event
 
 
 def shipments_expire_overdue(*, batch_size: int = 500) -> int:
