@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from pvz.api import fallback, me, shipments
+from pvz.api import cells, fallback, inbound, me, shipments
 from pvz.api.auth import session_auth
 from pvz.api.errors import register_error_handlers
 
@@ -28,5 +28,7 @@ api = NinjaAPI(
 register_error_handlers(api)
 api.add_router("", me.router)
 api.add_router("", shipments.router)
+api.add_router("", cells.router)
+api.add_router("", inbound.router)
 # Last, so that it only catches what no real endpoint matched.
 api.add_router("", fallback.router)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from pvz.web.sections import SECTIONS
 from pvz.web.views import auth, dashboard, outbox, points, scan, sections, shipments
@@ -14,5 +14,7 @@ urlpatterns = [
     path("scan/", scan.scan, name="scan"),
     path("shipments/<int:shipment_id>/", shipments.shipment_card, name="shipment"),
     path("dev/sms-outbox/", outbox.sms_outbox, name="sms_outbox"),
+    path("", include("pvz.web.urls_cells")),
+    path("", include("pvz.web.urls_inbound")),
     *(path(f"{section.slug}/", sections.section_page(section), name=section.slug) for section in SECTIONS),
 ]
