@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "pvz.network",
     "pvz.shipments",
     "pvz.inbound",
+    "pvz.notifications",
     "pvz.web",
     "pvz.realtime",
     "pvz.simulator",

@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     CODE_EXHAUSTED = "CODE_EXHAUSTED"
     NO_MEMBERSHIP = "NO_MEMBERSHIP"
     INTERNAL = "INTERNAL"
+    NO_FREE_CELL = "NO_FREE_CELL"
 
 
 # HTTP status each code maps to in the API; anything unlisted is 400.
@@ -49,6 +50,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_AUTHENTICATED: 401,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL: 500,
+    ErrorCode.NO_FREE_CELL: 409,
 }
 
 

@@ -1,0 +1,75 @@
+"""Creating and sending customer notifications."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from pvz.core import clock
+from pvz.core.logging import get_logger
+from pvz.notifications.gateway import notification_deliver
+from pvz.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
+from pvz.shipments.models import Shipment
+from pvz.shipments.pickup_codes import pickup_code_for
+
+log = get_logger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+def notification_shipment_ready(*, shipment: Shipment) -> Notification:
+    """Create (once per shipment visit) the "ready for pickup" SMS with the pickup code and deadline,
+    and enqueue its sending in the same transaction, so a rolled-back placement sends nothing."""
+    from pvz.notifications.tasks import notification_send
+
+    customer = shipment.order.customer
+    point = shipment.point
+    deadline = shipment.storage_deadline
+    with translation.override("ru"):
+        text = _(
+            "Заказ %(order)s ждёт вас в %(point)s, %(address)s. Код получения: %(code)s. "
+            "Хранится до %(deadline)s включительно."
+        ) % {
+            "order": shipment.order.number,
+            "point": point.name,
+            "address": point.address,
+            "code": pickup_code_for(customer),
+            "deadline": formats.date_format(deadline.astimezone(point.tz), "d.m.Y") if deadline else "—",
+        }
+    with transaction.atomic():
+        notification, created = Notification.objects.get_or_create(
+            dedup_key=f"{NotificationKind.SHIPMENT_READY}:{shipment.pk}:{shipment.visit}",
+            defaults={
+                "customer": customer,
+                "shipment": shipment,
+                "kind": NotificationKind.SHIPMENT_READY,
+                "channel": Channel.SMS,
+                "recipient": customer.phone,
+                "text": text,
+            },
+        )
+        if created:
+            notification_send.enqueue(notification.pk)
+    return notification
+
+
+def notification_send_now(*, notification_id: int) -> Notification:
+    """Deliver a pending notification; a failure is recorded and retried by a later call."""
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().get(pk=notification_id)
+        if notification.status == NotificationStatus.SENT or notification.attempts >= MAX_ATTEMPTS:
+            return notification
+        notification.attempts += 1
+        try:
+            notification_deliver(notification)
+        except Exception as exc:  # any channel failure is recorded, not raised into the worker
+            notification.status = NotificationStatus.FAILED
+            notification.error = f"{type(exc).__name__}: {exc}"[:300]
+            log.warning("notification_failed", notification_id=notification.pk, error=notification.error)
+        else:
+            notification.status = NotificationStatus.SENT
+            notification.sent_at = clock.now()
+            notification.error = ""
+        notification.save()
+    return notification
