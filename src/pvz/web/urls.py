@@ -16,5 +16,6 @@ urlpatterns = [
     path("dev/sms-outbox/", outbox.sms_outbox, name="sms_outbox"),
     path("", include("pvz.web.urls_cells")),
     path("", include("pvz.web.urls_inbound")),
+    path("", include("pvz.web.urls_placement")),
     *(path(f"{section.slug}/", sections.section_page(section), name=section.slug) for section in SECTIONS),
 ]
