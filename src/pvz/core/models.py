@@ -1,7 +1,8 @@
-"""Base model for every domain table."""
+"""Base model for every domain table, and the store of idempotent request outcomes."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -11,3 +12,30 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class IdempotencyRecord(models.Model):
+    """The stored outcome of one state-changing request, so a retried request gets the first answer.
+
+    `scope` names who sent it ("user:12"; "partner:3" for partner keys later): keys are unique per scope,
+    not globally, since clients generate them independently. `actor` is kept for the audit trail only.
+    """
+
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=100)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    fingerprint = models.CharField(max_length=64, help_text="sha256 hex of method, path and canonical body.")
+    status_code = models.PositiveSmallIntegerField()
+    # The JSON document as text, not a JSONField: PostgreSQL's jsonb reorders keys, and a replay must be
+    # the same bytes as the first answer. "null" means an empty response (e.g. 204).
+    response_json = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="uniq_idempotency_scope_key")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

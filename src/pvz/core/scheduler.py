@@ -35,6 +35,8 @@ PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
     # Deadlines end at local midnight of each point; every 10 minutes keeps an expired parcel off the
     # issue screen soon after, across all timezones, for the cost of one indexed query.
     PeriodicTask(every_seconds=10 * 60, task_path="pvz.shipments.tasks.expire_overdue_shipments"),
+    # Replays are promised for 48 hours; hourly keeps the table at about 49 hours of requests.
+    PeriodicTask(every_seconds=60 * 60, task_path="pvz.core.tasks.purge_idempotency_records"),
 )
 
 
