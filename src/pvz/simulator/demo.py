@@ -20,6 +20,7 @@ from pvz.core import clock
 from pvz.core.clock import FrozenClock, use_clock
 from pvz.inbound.models import Carriage, CarriageStatus
 from pvz.network.models import Cell, CellKind, Partner, PartnerPoint, PickupPoint, SizeClass
+from pvz.network.services import SPECIAL_PLACES
 from pvz.shipments.models import Shipment
 from pvz.shipments.services import shipment_transition
 from pvz.shipments.statuses import AT_POINT, Status
@@ -102,12 +103,6 @@ CARRIAGES: tuple[CarriageSpec, ...] = (
 ZONES, RACKS, SHELVES = ("A", "B"), range(1, 5), range(1, 4)
 RACK_SIZE: dict[int, SizeClass] = {1: SizeClass.S, 2: SizeClass.S, 3: SizeClass.M, 4: SizeClass.L}
 CAPACITY: dict[str, int] = {SizeClass.S: 12, SizeClass.M: 8, SizeClass.L: 4, SizeClass.XL: 2}
-SPECIAL_PLACES: tuple[tuple[str, CellKind], ...] = (
-    ("INSPECTION", CellKind.INSPECTION),
-    ("RETURNS", CellKind.RETURN_ZONE),
-    ("TRANSIT", CellKind.TRANSIT),
-    ("CONSUMABLES", CellKind.CONSUMABLES),
-)
 REFUSAL_REASON = "Клиент отказался: не подошёл размер"
 
 
