@@ -35,6 +35,9 @@ class User(AbstractBaseUser):
     full_name = models.CharField(_("имя"), max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
     language = models.CharField(max_length=8, blank=True)
+    # «Автораспределение»: on, a parcel scan at placement (and acceptance) also puts it in the suggested
+    # cell; off, the operator scans the parcel and then the cell label. Per operator, so it follows them.
+    auto_placement = models.BooleanField(_("автораспределение"), default=True)
     date_joined = models.DateTimeField(auto_now_add=True)
 
     objects = UserManager()

@@ -253,3 +253,15 @@ def membership_revoke(*, actor: User | None, membership: Membership) -> Membersh
             membership.save(update_fields=["is_active", "updated_at"])
     log.info("membership_revoked", membership_id=membership.pk, actor_id=actor.pk if actor else None)
     return membership
+
+
+def user_set_auto_placement(*, actor: User, user: User, enabled: bool) -> User:
+    """Switch «Автораспределение» for `user`. It is a personal working preference, so only the user
+    themself or a platform admin may change it; setting the current value again changes nothing."""
+    if actor.pk != user.pk and Perm.ADMIN_PLATFORM not in perms_at_point(user=actor, point=None):
+        raise PermissionDenied(details={"user_id": user.pk})
+    updated = User.objects.filter(pk=user.pk).exclude(auto_placement=enabled).update(auto_placement=enabled)
+    user.auto_placement = enabled
+    if updated:
+        log.info("auto_placement_set", user_id=user.pk, enabled=enabled, actor_id=actor.pk)
+    return user
