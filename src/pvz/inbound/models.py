@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +35,13 @@ class Carriage(TimeStampedModel):
     eta = models.DateTimeField(null=True, blank=True)
     arrived_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The data of the arrival act (акт о прибытии), as registered by staff; validated in the service.
+    driver_name = models.CharField(max_length=200, blank=True)
+    vehicle_plate = models.CharField(max_length=12, blank=True, help_text=_("Например, А123ВС77"))
+    seal_numbers = models.JSONField(default=list, blank=True)
+    arrival_registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["eta", "id"]
@@ -100,3 +109,108 @@ class ManifestLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carriage_id}: {self.shipment_id}"
+
+
+class AcceptanceStatus(models.TextChoices):
+    OPEN = "open", _("Идёт приёмка")
+    CLOSED = "closed", _("Закрыта")
+
+
+class Acceptance(TimeStampedModel):
+    """Receiving one direct carriage by scan; several operators may scan into the same open acceptance."""
+
+    carriage = models.ForeignKey(Carriage, on_delete=models.PROTECT, related_name="acceptances")
+    status = models.CharField(max_length=8, choices=AcceptanceStatus.choices, default=AcceptanceStatus.OPEN)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carriage"],
+                condition=models.Q(status="open"),
+                name="uniq_open_acceptance_per_carriage",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carriage_id}: {self.status}"
+
+
+class ScanOutcomeKind(models.TextChoices):
+    TOTE_OPENED = "TOTE_OPENED", _("Тара открыта")
+    ACCEPTED = "ACCEPTED", _("Принято")
+    ALREADY_ACCEPTED = "ALREADY_ACCEPTED", _("Уже принято")
+    SURPLUS = "SURPLUS", _("Излишек")
+    OTHER_POINT = "OTHER_POINT", _("Чужой ПВЗ: отложить")
+    UNKNOWN = "UNKNOWN", _("Неизвестный код")
+    TOTE_OF_OTHER_CARRIAGE = "TOTE_OF_OTHER_CARRIAGE", _("Тара другой перевозки")
+
+
+class AcceptanceScan(models.Model):
+    """One scan in an acceptance, whatever it turned out to be; `scan_id` is the client's UUID, so a scan
+    resent after a dropped connection is answered from this row and changes nothing."""
+
+    acceptance = models.ForeignKey(Acceptance, on_delete=models.PROTECT, related_name="scans")
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raw_code = models.CharField(max_length=200)
+    code = models.CharField(max_length=200, help_text=_("Код после исправления раскладки"))
+    outcome = models.CharField(max_length=24, choices=ScanOutcomeKind.choices)
+    auto_place = models.BooleanField(default=False)
+    shipment = models.ForeignKey(
+        "shipments.Shipment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    tote = models.ForeignKey(Tote, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The cell suggested (manual mode) or actually used (auto mode) when the scan was answered.
+    cell = models.ForeignKey(
+        "network.Cell", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Status of the parcel before this scan and whether the scan also placed it: what undo restores.
+    shipment_status_before = models.CharField(max_length=20, blank=True)
+    placed = models.BooleanField(default=False)
+    scan_id = models.UUIDField(unique=True)
+    created_at = models.DateTimeField()
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["acceptance", "operator", "created_at"]),
+            models.Index(fields=["acceptance", "shipment"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.outcome}"
+
+
+def damage_photo_path(instance: AcceptanceDamage, filename: str) -> str:
+    # A random name under a private folder: MEDIA_ROOT is not served, and the client's file name is not
+    # trusted (the extension comes from the checked content).
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return f"private/acceptance-damage/{instance.acceptance_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class AcceptanceDamage(models.Model):
+    """A parcel found damaged during an acceptance: the note and an optional photo for the act."""
+
+    acceptance = models.ForeignKey(Acceptance, on_delete=models.PROTECT, related_name="damages")
+    shipment = models.ForeignKey("shipments.Shipment", on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=500)
+    photo = models.FileField(upload_to=damage_photo_path, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["acceptance", "shipment"], name="uniq_damage_per_acceptance")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.acceptance_id}: {self.shipment_id}"

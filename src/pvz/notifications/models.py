@@ -20,6 +20,7 @@ class NotificationStatus(models.TextChoices):
     PENDING = "pending", _("Ожидает отправки")
     SENT = "sent", _("Отправлено")
     FAILED = "failed", _("Не отправлено")
+    WITHDRAWN = "withdrawn", _("Отозвано до отправки")
 
 
 class Notification(TimeStampedModel):

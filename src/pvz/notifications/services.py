@@ -39,7 +39,7 @@ def notification_shipment_ready(*, shipment: Shipment) -> Notification:
         }
     with transaction.atomic():
         notification, created = Notification.objects.get_or_create(
-            dedup_key=f"{NotificationKind.SHIPMENT_READY}:{shipment.pk}:{shipment.visit}",
+            dedup_key=_ready_key(shipment),
             defaults={
                 "customer": customer,
                 "shipment": shipment,
@@ -58,7 +58,9 @@ def notification_send_now(*, notification_id: int) -> Notification:
     """Deliver a pending notification; a failure is recorded and retried by a later call."""
     with transaction.atomic():
         notification = Notification.objects.select_for_update().get(pk=notification_id)
-        if notification.status == NotificationStatus.SENT or notification.attempts >= MAX_ATTEMPTS:
+        if notification.status in (NotificationStatus.SENT, NotificationStatus.WITHDRAWN):
+            return notification
+        if notification.attempts >= MAX_ATTEMPTS:
             return notification
         notification.attempts += 1
         try:
@@ -73,3 +75,26 @@ def notification_send_now(*, notification_id: int) -> Notification:
             notification.error = ""
         notification.save()
     return notification
+
+
+def notification_withdraw_ready(*, shipment: Shipment, reason: str) -> bool:
+    """Stop this visit's "ready" SMS if it has not gone out yet; returns True when it already had.
+
+    The row is kept (every message is kept) as WITHDRAWN, which the worker skips, and its dedup key is
+    freed so a later placement of the same visit notifies afresh."""
+    key = _ready_key(shipment)
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(dedup_key=key).first()
+        if notification is None:
+            return False
+        if notification.status == NotificationStatus.SENT:
+            return True
+        notification.status = NotificationStatus.WITHDRAWN
+        notification.error = reason[:300]
+        notification.dedup_key = f"{key}:withdrawn:{notification.pk}"
+        notification.save(update_fields=["status", "error", "dedup_key", "updated_at"])
+    return False
+
+
+def _ready_key(shipment: Shipment) -> str:
+    return f"{NotificationKind.SHIPMENT_READY}:{shipment.pk}:{shipment.visit}"

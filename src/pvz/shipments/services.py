@@ -101,6 +101,10 @@ def shipment_transition(
             shipment.cell = None
         elif cell is not None:
             shipment.cell = _place_checked(cell=cell, shipment=shipment, status=to_status)
+        if (from_status, to_status) == (Status.STORED, Status.ACCEPTED):
+            # Taken off the shelf again (an undone placement): the storage period starts anew when stored.
+            shipment.stored_at = None
+            shipment.storage_deadline = None
         if to_status == Status.STORED and from_status == Status.ACCEPTED:
             shipment.stored_at = now
             shipment.storage_deadline = storage_deadline(

@@ -32,8 +32,12 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.EXPECTED: frozenset({S.ACCEPTED, S.SHORTAGE}),
     # A shortage that turns up later is accepted then; it is still the same visit.
     S.SHORTAGE: frozenset({S.ACCEPTED}),
-    S.ACCEPTED: frozenset({S.STORED, S.DAMAGED, S.LOST}),
-    S.STORED: frozenset({S.ISSUED, S.REFUSED, S.EXPIRED, S.CANCELLED, S.LOST}),
+    # ACCEPTED → EXPECTED / SHORTAGE compensate an acceptance scan the operator undid before closing the
+    # acceptance (reason "undo"): the parcel returns to the status it had before the scan.
+    S.ACCEPTED: frozenset({S.STORED, S.DAMAGED, S.LOST, S.EXPECTED, S.SHORTAGE}),
+    # STORED → ACCEPTED compensates a placement made by an acceptance scan, before that acceptance closes:
+    # the scan is undone, or the parcel turns out damaged (reasons "undo", "damaged_at_acceptance").
+    S.STORED: frozenset({S.ISSUED, S.REFUSED, S.EXPIRED, S.CANCELLED, S.LOST, S.ACCEPTED}),
     S.DAMAGED: frozenset({S.AWAITING_DISPATCH}),
     S.ISSUED: frozenset({S.RETURNED}),
     S.RETURNED: frozenset({S.AWAITING_DISPATCH}),
@@ -58,8 +62,17 @@ AT_POINT: frozenset[Status] = frozenset(
 )
 
 
+# Pairs that exist only to compensate an acceptance step undone before the acceptance closes; the table
+# allows them (so they go through `shipment_transition` and write their event) but they are not actions
+# to offer on a shipment card.
+COMPENSATING: frozenset[tuple[Status, Status]] = frozenset(
+    {(S.ACCEPTED, S.EXPECTED), (S.ACCEPTED, S.SHORTAGE), (S.STORED, S.ACCEPTED)}
+)
+
+
 def allowed_next(status: str) -> frozenset[Status]:
-    return TRANSITIONS[Status(status)]
+    """What a person may do next with a shipment in `status` (compensating pairs left out)."""
+    return frozenset(to for to in TRANSITIONS[Status(status)] if (status, to) not in COMPENSATING)
 
 
 def is_allowed(from_status: str, to_status: str) -> bool:
