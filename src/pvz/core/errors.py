@@ -35,6 +35,8 @@ class ErrorCode(StrEnum):
     NO_MEMBERSHIP = "NO_MEMBERSHIP"
     INTERNAL = "INTERNAL"
     NO_FREE_CELL = "NO_FREE_CELL"
+    ACCEPTANCE_CLOSED = "ACCEPTANCE_CLOSED"
+    NOTHING_TO_UNDO = "NOTHING_TO_UNDO"
 
 
 # HTTP status each code maps to in the API; anything unlisted is 400.
@@ -51,6 +53,10 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL: 500,
     ErrorCode.NO_FREE_CELL: 409,
+    ErrorCode.CELL_FULL: 409,
+    ErrorCode.CELL_TOO_SMALL: 422,
+    ErrorCode.ACCEPTANCE_CLOSED: 409,
+    ErrorCode.NOTHING_TO_UNDO: 409,
 }
 
 

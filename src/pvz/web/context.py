@@ -30,6 +30,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     return {
         "current_point": point,
         "current_view": match.url_name if match is not None else "",
+        # Every page of a section lives under /<slug>/, so the first path segment names the section.
+        "current_section": request.path.strip("/").split("/", 1)[0],
         "my_points": points_for_user(user=user),
         "nav_sections": [section for section in SECTIONS if section.perm in perms],
         "switch_next": _after_switch(request),

@@ -18,10 +18,12 @@ class Section:
     # What the section will do once it arrives; shown instead of placeholder content.
     promise: str | Promise
     template: str = "web/section.html"
+    # URL name of the section's real page once it exists; until then a placeholder page is served.
+    page: str | None = None
 
     @property
     def url_name(self) -> str:
-        return f"web:{self.slug}"
+        return f"web:{self.page or self.slug}"
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -39,6 +41,7 @@ SECTIONS: tuple[Section, ...] = (
         _("Размещение"),
         Perm.OPERATE,
         _("Размещение принятых отправлений по ячейкам с подсказкой подходящей ячейки."),
+        page="placement_scan",
     ),
     Section(
         "issue",
@@ -73,6 +76,7 @@ SECTIONS: tuple[Section, ...] = (
         _("Ячейки"),
         Perm.MANAGE_POINT,
         _("Схема ячеек точки: адреса, размеры, вместимость, заполненность и инвентаризация."),
+        page="cells_list",
     ),
     Section(
         "reports",

@@ -17,5 +17,9 @@ urlpatterns = [
     path("", include("pvz.web.urls_cells")),
     path("", include("pvz.web.urls_inbound")),
     path("", include("pvz.web.urls_placement")),
-    *(path(f"{section.slug}/", sections.section_page(section), name=section.slug) for section in SECTIONS),
+    *(
+        path(f"{section.slug}/", sections.section_page(section), name=section.slug)
+        for section in SECTIONS
+        if section.page is None
+    ),
 ]
