@@ -13,7 +13,7 @@ from pvz.accounts.roles import Role
 from pvz.network.models import SizeClass
 from pvz.shipments.models import ShipmentEvent
 from pvz.shipments.statuses import Status
-from pvz.web.views.placement import cell_address_spoken
+from pvz.web.speech import cell_address_spoken
 from tests.factories import CellFactory, PickupPointFactory, ShipmentFactory, operator_at
 
 pytestmark = pytest.mark.django_db

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -160,6 +161,44 @@ def carriages_approaching(*, point: PickupPoint, now: dt.datetime) -> list[Carri
         .select_related("partner")
         .order_by("eta", "id")
     )
+
+
+def carriages_approaching_data(*, point: PickupPoint, now: dt.datetime) -> list[dict[str, Any]]:
+    """The approaching carriages as the live notice shows them (JSON-ready, ETA in point time)."""
+    return [
+        {
+            "id": c.pk,
+            "number": c.number,
+            "partner": c.partner.name,
+            "eta": c.eta.astimezone(point.tz).isoformat() if c.eta else None,
+            "minutes": max(0, int(((c.eta - now).total_seconds() + 59) // 60)) if c.eta else None,
+        }
+        for c in carriages_approaching(point=point, now=now)
+    ]
+
+
+def acceptance_progress_data(
+    *, acceptance: Acceptance, progress: AcceptanceProgress | None = None
+) -> dict[str, Any]:
+    """An acceptance's progress as live pushes carry it (JSON-ready)."""
+    progress = progress or acceptance_progress(acceptance=acceptance)
+    return {
+        "status": acceptance.status,
+        "scanned": progress.scanned,
+        "expected": progress.expected,
+        "surplus": progress.surplus,
+        "totes": [
+            {"barcode": t.barcode, "status": t.status, "scanned": t.scanned, "expected": t.expected}
+            for t in progress.totes
+        ],
+    }
+
+
+def acceptance_shortage_count(*, acceptance: Acceptance) -> int:
+    """How many manifest parcels closing the acceptance now would mark SHORTAGE (those still EXPECTED)."""
+    return ManifestLine.objects.filter(
+        carriage_id=acceptance.carriage_id, shipment__status=Status.EXPECTED
+    ).count()
 
 
 def acceptance_get(*, user: User, acceptance_id: int) -> Acceptance:

@@ -51,7 +51,8 @@ from pvz.inbound.selectors import (
     ToteLine,
     ToteProgress,
     acceptance_progress,
-    carriages_approaching,
+    acceptance_progress_data,
+    carriages_approaching_data,
     tote_lines,
 )
 from pvz.network.models import Cell, CellKind, PickupPoint
@@ -87,19 +88,6 @@ _PHOTO_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
 # ---- planned deliveries and arrival -------------------------------------------------------------------
 
 
-def _approaching_data(point: PickupPoint, now: dt.datetime) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": c.pk,
-            "number": c.number,
-            "partner": c.partner.name,
-            "eta": c.eta.astimezone(point.tz).isoformat() if c.eta else None,
-            "minutes": max(0, int(((c.eta - now).total_seconds() + 59) // 60)) if c.eta else None,
-        }
-        for c in carriages_approaching(point=point, now=now)
-    ]
-
-
 def _push_carriage(carriage: Carriage, now: dt.datetime) -> None:
     after_commit(
         point_changed,
@@ -109,7 +97,7 @@ def _push_carriage(carriage: Carriage, now: dt.datetime) -> None:
             "id": carriage.pk,
             "status": carriage.status,
             "eta": carriage.eta.astimezone(carriage.point.tz).isoformat() if carriage.eta else None,
-            "approaching": _approaching_data(carriage.point, now),
+            "approaching": carriages_approaching_data(point=carriage.point, now=now),
         },
     )
 
@@ -256,14 +244,7 @@ def _push_progress(acceptance: Acceptance, progress: AcceptanceProgress, **extra
         data={
             "acceptance_id": acceptance.pk,
             "carriage_id": acceptance.carriage_id,
-            "status": acceptance.status,
-            "scanned": progress.scanned,
-            "expected": progress.expected,
-            "surplus": progress.surplus,
-            "totes": [
-                {"barcode": t.barcode, "status": t.status, "scanned": t.scanned, "expected": t.expected}
-                for t in progress.totes
-            ],
+            **acceptance_progress_data(acceptance=acceptance, progress=progress),
             **extra,
         },
     )

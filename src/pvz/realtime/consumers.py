@@ -1,4 +1,4 @@
-"""Live dashboard counts for every device of a point."""
+"""Live updates for every device of a point: dashboard counts, approaching carriages, acceptance progress."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from pvz.accounts.selectors import points_for_user
+from pvz.core import clock
 from pvz.core.broadcast import point_group
+from pvz.inbound.models import Acceptance
+from pvz.inbound.selectors import acceptance_progress_data, carriages_approaching_data
 from pvz.network.models import PickupPoint
 from pvz.shipments.selectors import point_dashboard_counts
 
@@ -28,9 +31,26 @@ def _counts(point: PickupPoint) -> dict[str, int]:
     return point_dashboard_counts(point=point).as_dict()
 
 
+@database_sync_to_async
+def _approaching(point: PickupPoint) -> list[dict[str, Any]]:
+    return carriages_approaching_data(point=point, now=clock.now())
+
+
+@database_sync_to_async
+def _progress(point: PickupPoint, acceptance_id: int) -> dict[str, Any] | None:
+    acceptance = Acceptance.objects.filter(pk=acceptance_id, carriage__point=point).first()
+    return None if acceptance is None else acceptance_progress_data(acceptance=acceptance)
+
+
+# Keys of an "acceptance" push that describe the progress (the rest say who did what).
+_PROGRESS_KEYS = ("status", "scanned", "expected", "surplus", "totes")
+
+
 class PointCountsConsumer(AsyncJsonWebsocketConsumer):
     """ws/points/<point_id>/: sends {"type": "counts", "counts": {...}} on connect and after every change
-    pushed to the point's group. Anonymous users and users without access to the point are refused."""
+    pushed to the point's group; after a "carriage" change also {"type": "carriages", "approaching": [...]}
+    and after an "acceptance" change {"type": "acceptance", "acceptance_id": …, "progress": {...}}.
+    Anonymous users and users without access to the point are refused."""
 
     point: PickupPoint | None = None
     group: str | None = None
@@ -54,6 +74,29 @@ class PointCountsConsumer(AsyncJsonWebsocketConsumer):
         # Counts are recomputed rather than patched from the event, so a missed event cannot leave a
         # screen wrong for longer than the next change.
         await self._send_counts()
+        topic, data = event.get("topic"), event.get("data") or {}
+        if topic == "carriage":
+            await self._send_carriages(data)
+        elif topic == "acceptance":
+            await self._send_acceptance(data)
+
+    async def _send_carriages(self, data: dict[str, Any]) -> None:
+        # Services put the list they computed at commit into the event; anything else gets it fresh.
+        assert self.point is not None
+        approaching = data["approaching"] if "approaching" in data else await _approaching(self.point)
+        await self.send_json({"type": "carriages", "approaching": approaching})
+
+    async def _send_acceptance(self, data: dict[str, Any]) -> None:
+        assert self.point is not None
+        acceptance_id = data.get("acceptance_id")
+        if not isinstance(acceptance_id, int):
+            return
+        if all(key in data for key in _PROGRESS_KEYS):
+            progress: dict[str, Any] | None = {key: data[key] for key in _PROGRESS_KEYS}
+        else:
+            progress = await _progress(self.point, acceptance_id)
+        if progress is not None:
+            await self.send_json({"type": "acceptance", "acceptance_id": acceptance_id, "progress": progress})
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         # The only thing a client may ask for is a fresh copy (e.g. after waking from sleep).

@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from pvz.accounts.roles import Perm
 from pvz.accounts.selectors import points_for_user
+from pvz.core import clock
+from pvz.inbound.selectors import carriages_approaching
 from pvz.web.sections import SECTIONS, SECTIONS_BY_SLUG
 
 
@@ -35,4 +37,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "my_points": points_for_user(user=user),
         "nav_sections": [section for section in SECTIONS if section.perm in perms],
         "switch_next": _after_switch(request),
+        # The «Подъезжает транспорт» notice, rendered with the page and then kept live by the socket.
+        "approaching": carriages_approaching(point=point, now=clock.now()),
     }

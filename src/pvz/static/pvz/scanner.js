@@ -20,9 +20,11 @@
 // - Each scan gets its own UUID as `scan_id`, which the server uses as the idempotency key. A scan that
 //   got no answer (network dropped) is resent with the SAME UUID, so it can never act twice.
 // - The answer (HTML) replaces the target's content. Its root element may carry
-//   data-scan-outcome="ok|prompt|error" (which sound to play) and data-speak="…" data-speak-lang="ru-RU"
+//   data-scan-outcome="ok|prompt|warning|error" (which sound to play) and data-speak="…" data-speak-lang="ru-RU"
 //   (what to say aloud with the browser's speech synthesis). Sounds are generated with the Web Audio API.
 // - Fires "pvz:scan-answer" on the form ({detail: {outcome, answer}}) for page-specific behaviour.
+// - PvzScanner.present(target, html) shows any other answer partial the same way (sound, speech, event),
+//   for a page's own buttons (e.g. «Отменить последний скан»).
 //
 // Requests carry the header X-Pvz-Scanner: 1; the view then renders only the answer partial.
 // No text lives here: messages come translated from the form's data-msg-* attributes.
@@ -44,7 +46,8 @@
     return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
   }
 
-  // --- Sounds: short, distinct, no audio files. Success rises, a prompt is one mid tone, an error buzzes low.
+  // --- Sounds: short, distinct, no audio files. Success rises, a prompt is one mid tone, a warning (put
+  // it aside, but nothing is wrong with the scan) falls, an error buzzes low.
   let audio = null;
   function audioContext() {
     const Context = window.AudioContext || window.webkitAudioContext;
@@ -73,6 +76,10 @@
   const SOUNDS = {
     ok: function (ctx) { tone(ctx, 880, 0, 0.09, "sine", 0.3); tone(ctx, 1320, 0.1, 0.14, "sine", 0.3); },
     prompt: function (ctx) { tone(ctx, 990, 0, 0.08, "sine", 0.25); },
+    warning: function (ctx) {
+      tone(ctx, 660, 0, 0.12, "triangle", 0.3); tone(ctx, 440, 0.14, 0.12, "triangle", 0.3);
+      tone(ctx, 660, 0.28, 0.12, "triangle", 0.3);
+    },
     error: function (ctx) { tone(ctx, 196, 0, 0.18, "square", 0.2); tone(ctx, 147, 0.22, 0.3, "square", 0.2); },
   };
 
@@ -99,6 +106,18 @@
     if (voice) utterance.voice = voice;
     utterance.rate = 0.95;
     synth.speak(utterance);
+  }
+
+  // --- Showing an answer: its HTML replaces the target's content, then its sound and words.
+  function present(target, html, form) {
+    target.innerHTML = html;
+    const answer = target.querySelector("[data-scan-outcome]");
+    const outcome = answer ? answer.dataset.scanOutcome : "";
+    sound(outcome);
+    if (answer) speak(answer.dataset.speak, answer.dataset.speakLang);
+    const source = form || document.querySelector("form[data-scanner]") || document;
+    source.dispatchEvent(new CustomEvent("pvz:scan-answer", { detail: { outcome: outcome, answer: answer } }));
+    return answer;
   }
 
   // --- Focus keeping.
@@ -132,12 +151,7 @@
     }
 
     function render(html) {
-      target.innerHTML = html;
-      const answer = target.querySelector("[data-scan-outcome]");
-      const outcome = answer ? answer.dataset.scanOutcome : "";
-      sound(outcome);
-      if (answer) speak(answer.dataset.speak, answer.dataset.speakLang);
-      form.dispatchEvent(new CustomEvent("pvz:scan-answer", { detail: { outcome: outcome, answer: answer } }));
+      present(target, html, form);
     }
 
     async function send(scan) {
@@ -216,7 +230,7 @@
     focusField();
   }
 
-  window.PvzScanner = { attach: attach, uuid: uuid, sound: sound, speak: speak };
+  window.PvzScanner = { attach: attach, uuid: uuid, sound: sound, speak: speak, present: present };
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-scanner]").forEach(attach);

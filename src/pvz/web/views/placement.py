@@ -15,8 +15,6 @@ from enum import StrEnum
 from django import forms
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,6 +30,7 @@ from pvz.shipments.selectors import shipment_get
 from pvz.shipments.services import shipment_move
 from pvz.shipments.statuses import AT_POINT, Status
 from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.speech import cell_address_spoken
 
 PAGE = "web/placement/page.html"
 ANSWER = "web/placement/answer.html"
@@ -100,63 +99,6 @@ class Answer:
         if self.cell is None or self.kind in (Kind.ERROR, Kind.CELL_ONLY):
             return ""
         return cell_address_spoken(self.cell.address)
-
-
-_DIGITS: tuple[str | Promise, ...] = (
-    _("ноль"),
-    _("один"),
-    _("два"),
-    _("три"),
-    _("четыре"),
-    _("пять"),
-    _("шесть"),
-    _("семь"),
-    _("восемь"),
-    _("девять"),
-)
-# Zones are Latin letters; a Russian voice would read a lone "B" as «в» and "C" as «с», so it gets the
-# names Russian speakers use for Latin letters.
-_LETTERS_RU = {
-    "A": "А",
-    "B": "Бэ",
-    "C": "Цэ",
-    "D": "Дэ",
-    "E": "Е",
-    "F": "Эф",
-    "G": "Гэ",
-    "H": "Аш",
-    "I": "И",
-    "J": "Жи",
-    "K": "Ка",
-    "L": "Эль",
-    "M": "Эм",
-    "N": "Эн",
-    "O": "О",
-    "P": "Пэ",
-    "Q": "Ку",
-    "R": "Эр",
-    "S": "Эс",
-    "T": "Тэ",
-    "U": "У",
-    "V": "Вэ",
-    "W": "Дубль-вэ",
-    "X": "Икс",
-    "Y": "Игрек",
-    "Z": "Зэт",
-}
-
-
-def cell_address_spoken(address: str) -> str:
-    """A-03-2 → «А ноль три два»: spelled sign by sign, because «три» and «тридцать» are easy to mix up
-    in a noisy room and the zeros matter on the label."""
-    russian = (translation.get_language() or "ru").startswith("ru")
-    words: list[str] = []
-    for char in address.upper():
-        if char.isdigit():
-            words.append(str(_DIGITS[int(char)]))
-        elif char.isalpha():
-            words.append(_LETTERS_RU.get(char, char) if russian else char)
-    return " ".join(words)
 
 
 def _page_context(request: PointRequest, *, action: Action, answer: Answer | None) -> dict[str, object]:
