@@ -52,6 +52,7 @@ ACTION_TIMEOUT_MS = 10_000
 # Demo staff (see pvz.simulator.demo.STAFF).
 OPERATOR_PHONE = "+79990000005"  # operator of ПВЗ на Тверской (point 1)
 MANAGER_PHONE = "+79990000004"  # manager of ПВЗ на Тверской
+OWNER_PHONE = "+79990000003"  # owner of both points
 TVERSKAYA, VLADIVOSTOK = "pvz-tverskaya", "pvz-vladivostok"
 
 # Environment variables of the developer's shell that must not leak into the server.

@@ -47,6 +47,9 @@ _default_db = f"sqlite:///{VAR_DIR / 'pvz.sqlite3'}"
 if PRODUCTION and not env.str("DATABASE_URL", default=""):
     raise MissingSecretError("DATABASE_URL must be set when PVZ_PRODUCTION=true")
 DATABASE: dict = env.db_url("DATABASE_URL", default=_default_db)
+# PostgreSQL connection pool per process (app server or worker).
+DB_POOL_MIN: int = env.int("PVZ_DB_POOL_MIN", default=2)
+DB_POOL_MAX: int = env.int("PVZ_DB_POOL_MAX", default=10)
 TEST_DATABASE_NAME: str = env.str("PVZ_TEST_DATABASE_NAME", default="")
 REDIS_URL: str = env.str("REDIS_URL", default="")
 ALLOWED_HOSTS: list[str] = env.list(

@@ -84,8 +84,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     env.VAR_DIR.mkdir(parents=True, exist_ok=True)
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Under ASGI every request runs in its own thread, so persistent per-thread connections (CONN_MAX_AGE)
+    # pile up until PostgreSQL refuses clients; a process-wide pool reuses a bounded set instead.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.DB_POOL_MIN,
+        "max_size": env.DB_POOL_MAX,
+        "timeout": 10,
+    }
 if env.TEST_DATABASE_NAME:
     DATABASES["default"]["TEST"] = {"NAME": env.TEST_DATABASE_NAME}
 
