@@ -181,3 +181,25 @@ def test_tote_balance_and_acceptance_read(signed_in, delivery) -> None:
     balance = client.get(f"/api/v1/points/{delivery.point.pk}/totes/balance").json()
     assert balance == {"in_transit": 2, "full": 0, "empty": 0, "returns": 0, "sent_back": 0}
     assert client.get(f"/api/v1/acceptances/{acceptance.pk}").json()["status"] == "open"
+
+
+def test_one_parcel_scan_with_auto_placement_costs_a_fixed_number_of_queries(signed_in, delivery) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(delivery.operator)
+    acceptance_id = post(client, f"/api/v1/carriages/{delivery.carriage.pk}/acceptance").json()["id"]
+    first, second = delivery.in_tote()[:2]
+    scans = f"/api/v1/acceptances/{acceptance_id}/scans"
+    post(client, scans, {"code": first.barcode, "scan_id": str(uuid.uuid4()), "auto_place": True})
+
+    with CaptureQueriesContext(connection) as captured:
+        response = post(
+            client, scans, {"code": second.barcode, "scan_id": str(uuid.uuid4()), "auto_place": True}
+        )
+
+    assert response.status_code == 200 and response.json()["placed"] is True
+    # Session and user, idempotency record, the caller's access, acceptance, parcel, manifest line, two
+    # transitions, the cell, the notification, the tote, the scan row and the progress (61 before the
+    # performance work of issue 3).
+    assert len(captured) == 36, "\n".join(query["sql"][:120] for query in captured)

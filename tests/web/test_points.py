@@ -96,3 +96,32 @@ def test_anonymous_visitor_is_sent_to_login(client: Client):
 
     assert response.status_code == 302
     assert response["Location"] == "/login/?next=/"
+
+
+def test_the_session_idle_timeout_is_refreshed_at_most_once_a_minute(client, monkeypatch) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pvz.web import middleware
+
+    client.force_login(UserFactory())
+    now = [1_800_000_000.0]
+    monkeypatch.setattr(middleware.time, "time", lambda: now[0])
+    session_writes = []
+
+    def writes() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            client.get("/api/v1/me")
+        return sum(
+            q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"] for q in captured
+        )
+
+    session_writes.append(writes())  # the first request of this fake clock, far from the sign-in time
+    now[0] += 30
+    session_writes.append(writes())
+    now[0] += 3600
+    session_writes.append(writes())
+    now[0] += 59
+    session_writes.append(writes())
+
+    assert session_writes[1:] == [0, 1, 0]

@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "pvz.web.middleware.SessionIdleRefreshMiddleware",
     "pvz.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -105,7 +106,9 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:pick_point"
 
 SESSION_COOKIE_AGE = env.SESSION_IDLE_SECONDS
-SESSION_SAVE_EVERY_REQUEST = True  # idle timeout: the cookie age restarts with every request
+# Idle timeout: the expiry restarts when the session is saved, at most once a minute
+# (pvz.web.middleware.SessionIdleRefreshMiddleware) rather than on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
@@ -222,11 +222,10 @@ def acceptance_progress(*, acceptance: Acceptance) -> AcceptanceProgress:
     """Scanned / expected for the whole carriage and each of its totes: a manifest parcel counts as
     scanned once a not-undone ACCEPTED scan of this acceptance exists for it."""
     accepted = _accepted_here(acceptance)
-    lines = ManifestLine.objects.filter(carriage_id=acceptance.carriage_id)
-    totals = lines.aggregate(expected=Count("pk"), scanned=Count("pk", filter=Q(shipment_id__in=accepted)))
     per_tote = {
         row["tote_id"]: row
-        for row in lines.filter(tote__isnull=False)
+        for row in ManifestLine.objects.filter(carriage_id=acceptance.carriage_id)
+        .order_by()
         .values("tote_id")
         .annotate(expected=Count("pk"), scanned=Count("pk", filter=Q(shipment_id__in=accepted)))
     }
@@ -250,8 +249,36 @@ def acceptance_progress(*, acceptance: Acceptance) -> AcceptanceProgress:
         acceptance=acceptance, outcome=ScanOutcomeKind.SURPLUS, undone_at__isnull=True
     ).count()
     return AcceptanceProgress(
-        scanned=totals["scanned"], expected=totals["expected"], surplus=surplus, totes=tuple(totes)
+        scanned=sum(row["scanned"] for row in per_tote.values()),
+        expected=sum(row["expected"] for row in per_tote.values()),
+        surplus=surplus,
+        totes=tuple(totes),
     )
+
+
+def _scanned_line(acceptance: Acceptance) -> Exists:
+    """Whether this acceptance has a not-undone ACCEPTED scan of the line `OuterRef` points at."""
+    return Exists(
+        AcceptanceScan.objects.filter(
+            acceptance=acceptance,
+            outcome=ScanOutcomeKind.ACCEPTED,
+            undone_at__isnull=True,
+            shipment_id=OuterRef("shipment_id"),
+        )
+    )
+
+
+def tote_any_scanned(*, acceptance: Acceptance, tote: Tote) -> bool:
+    """Whether this acceptance has scanned anything the manifest puts in `tote` (one EXISTS query)."""
+    lines = ManifestLine.objects.filter(carriage_id=acceptance.carriage_id, tote=tote)
+    return lines.filter(_scanned_line(acceptance)).exists()
+
+
+def tote_any_unscanned(*, acceptance: Acceptance, tote: Tote) -> bool:
+    """Whether something the manifest puts in `tote` is still not scanned by this acceptance (one EXISTS
+    query); an empty manifest tote has nothing unscanned."""
+    lines = ManifestLine.objects.filter(carriage_id=acceptance.carriage_id, tote=tote)
+    return lines.filter(~_scanned_line(acceptance)).exists()
 
 
 def tote_lines(*, acceptance: Acceptance, tote: Tote) -> list[ToteLine]:

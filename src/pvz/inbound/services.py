@@ -2,7 +2,8 @@
 
 Every acceptance write locks the acceptance row first, so the scans of one carriage queue behind each
 other (they take a few milliseconds) while progress, tote state and closing stay consistent; parcels are
-then changed only through `shipment_transition` / `shipment_place`, under their own row locks.
+then changed only through `shipment_transition` / `shipment_place` (a scan, which has locked the parcel
+already, through their `_locked` forms), under their own row locks.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from pvz.inbound.models import (
     Tote,
     ToteStatus,
 )
-from pvz.inbound.placement import NoFreeCell, cell_suggest, shipment_place
+from pvz.inbound.placement import NoFreeCell, cell_suggest, shipment_place_locked
 from pvz.inbound.selectors import (
     NOT_ARRIVED,
     AcceptanceProgress,
@@ -53,13 +54,15 @@ from pvz.inbound.selectors import (
     acceptance_progress,
     acceptance_progress_data,
     carriages_approaching_data,
+    tote_any_scanned,
+    tote_any_unscanned,
     tote_lines,
 )
 from pvz.network.models import Cell, CellKind, PickupPoint
 from pvz.notifications.services import notification_withdraw_ready
 from pvz.shipments.errors import IdempotencyMismatch, InvalidTransition
 from pvz.shipments.models import Shipment
-from pvz.shipments.services import shipment_transition
+from pvz.shipments.services import shipment_transition, shipment_transition_locked
 from pvz.shipments.statuses import Status
 
 log = get_logger(__name__)
@@ -330,14 +333,22 @@ def _as_uuid(scan_id: uuid.UUID | str) -> uuid.UUID:
 
 
 def _outcome_of(
-    scan: AcceptanceScan, acceptance: Acceptance, *, placed: bool, replayed: bool = False
+    scan: AcceptanceScan,
+    acceptance: Acceptance,
+    *,
+    placed: bool,
+    replayed: bool = False,
+    shipment: Shipment | None = None,
 ) -> ScanOutcome:
+    """The answer to `scan`; `shipment` is the scanned parcel as this transaction left it (read afresh
+    when not given, e.g. for a replay)."""
     progress = acceptance_progress(acceptance=acceptance)
     tote_progress = next((t for t in progress.totes if t.tote_id == scan.tote_id), None)
     lines: tuple[ToteLine, ...] = ()
     if scan.outcome == ScanOutcomeKind.TOTE_OPENED and scan.tote is not None:
         lines = tuple(tote_lines(acceptance=acceptance, tote=scan.tote))
-    shipment = Shipment.objects.select_related("cell").get(pk=scan.shipment_id) if scan.shipment_id else None
+    if shipment is None and scan.shipment_id:
+        shipment = Shipment.objects.select_related("cell").get(pk=scan.shipment_id)
     return ScanOutcome(
         kind=ScanOutcomeKind(scan.outcome),
         scan=scan,
@@ -391,12 +402,14 @@ def acceptance_scan(
             scan_id=scan_uuid,
             created_at=clock.now(),
         )
+        shipment = None
         if guess.kind is ScanKind.TOTE:
             _scan_tote(scan, locked)
         else:
-            _scan_parcel(scan, locked, actor=actor)
-        scan.save()
-        outcome = _outcome_of(scan, locked, placed=scan.placed)
+            shipment = _scan_parcel(scan, locked, actor=actor)
+        if scan.pk is None:  # a parcel of a tote is saved already, before the tote is settled
+            scan.save()
+        outcome = _outcome_of(scan, locked, placed=scan.placed, shipment=shipment)
         _push_progress(locked, outcome.progress, last={"outcome": scan.outcome, "operator_id": actor.pk})
     log.info("acceptance_scan", acceptance_id=locked.pk, outcome=scan.outcome, actor_id=actor.pk)
     return outcome
@@ -428,16 +441,21 @@ def _scan_tote(scan: AcceptanceScan, acceptance: Acceptance) -> None:
     scan.tote = other
 
 
-def _tote_settle(tote: Tote, acceptance: Acceptance, *, arrived: bool = False) -> Tote:
+def _tote_settle(
+    tote: Tote, acceptance: Acceptance, *, arrived: bool = False, scanned_in: bool = False
+) -> Tote:
     """Bring a manifest tote's status in line with the scans: here (FULL) once it or anything in it was
-    scanned, EMPTY when everything the manifest put in it is accepted, FULL again if an undo reopens it."""
+    scanned, EMPTY when everything the manifest put in it is accepted, FULL again if an undo reopens it.
+    `scanned_in`: the caller has just accepted a parcel of this tote."""
     locked = Tote.objects.select_for_update().get(pk=tote.pk)
-    lines = tote_lines(acceptance=acceptance, tote=locked)
     status = ToteStatus(locked.status)
-    if status == ToteStatus.IN_TRANSIT and (arrived or any(line.scanned for line in lines)):
+    if status == ToteStatus.IN_TRANSIT and (
+        arrived or scanned_in or tote_any_scanned(acceptance=acceptance, tote=locked)
+    ):
         status = ToteStatus.FULL
     if status in (ToteStatus.FULL, ToteStatus.EMPTY):
-        status = ToteStatus.EMPTY if all(line.scanned for line in lines) else ToteStatus.FULL
+        emptied = not tote_any_unscanned(acceptance=acceptance, tote=locked)
+        status = ToteStatus.EMPTY if emptied else ToteStatus.FULL
     if status != locked.status:
         locked.status = status
         locked.point = acceptance.carriage.point
@@ -450,7 +468,7 @@ def _find_parcel(code: str, point: PickupPoint) -> Shipment | None:
     wins over a namesake elsewhere."""
     return (
         Shipment.objects.select_for_update(of=("self",))
-        .select_related("order", "point", "cell")
+        .select_related("order__customer", "point", "partner", "cell")
         .filter(Q(barcode=code.lower()) | Q(posting_number=code))
         .order_by(
             Case(When(point=point, then=Value(0)), default=Value(1), output_field=IntegerField()),
@@ -460,51 +478,55 @@ def _find_parcel(code: str, point: PickupPoint) -> Shipment | None:
     )
 
 
-def _scan_parcel(scan: AcceptanceScan, acceptance: Acceptance, *, actor: User) -> None:
+def _scan_parcel(scan: AcceptanceScan, acceptance: Acceptance, *, actor: User) -> Shipment | None:
+    """Fill in `scan` for a parcel code and apply it; returns the parcel as it is now. The parcel is read
+    and locked once and changed in place (its scan_id, unused until now, guards the event keys)."""
     carriage = acceptance.carriage
     shipment = _find_parcel(scan.code, carriage.point)
     if shipment is None:
         scan.outcome = ScanOutcomeKind.UNKNOWN
-        return
+        return None
     scan.shipment = shipment
     if shipment.point_id != carriage.point_id:
         # Nothing changes at another point's parcel; the scan itself is the "put aside" record.
         scan.outcome = ScanOutcomeKind.OTHER_POINT
-        return
+        return shipment
     line = ManifestLine.objects.filter(carriage=carriage, shipment=shipment).select_related("tote").first()
     if shipment.status not in ACCEPTABLE:
         scan.outcome = ScanOutcomeKind.ALREADY_ACCEPTED
         scan.cell = shipment.cell or (
             cell_suggest(shipment=shipment) if shipment.status == Status.ACCEPTED else None
         )
-        return
+        return shipment
     scan.outcome = ScanOutcomeKind.ACCEPTED if line is not None else ScanOutcomeKind.SURPLUS
     scan.shipment_status_before = shipment.status
-    shipment_transition(
+    # No live push per transition: the scan's one progress push tells the point's devices.
+    shipment_transition_locked(
         actor=actor,
-        shipment_id=shipment.pk,
+        shipment=shipment,
         to_status=Status.ACCEPTED,
         reason="acceptance_scan" if line is not None else "surplus",
         idempotency_key=f"scan:{scan.scan_id}:accept",
         details={"acceptance_id": acceptance.pk, "carriage": carriage.number},
+        push=False,
     )
     if scan.auto_place:
         try:
-            scan.cell = shipment_place(
-                actor=actor, shipment_id=shipment.pk, idempotency_key=f"scan:{scan.scan_id}"
+            scan.cell = shipment_place_locked(
+                actor=actor, shipment=shipment, idempotency_key=f"scan:{scan.scan_id}", push=False
             ).cell
             scan.placed = True
         except NoFreeCell:
-            # The parcel stays accepted; the answer says there is no cell, to be placed by hand.
+            # Raised before anything was written: the parcel stays accepted, to be placed by hand.
             scan.cell = None
     else:
-        shipment.refresh_from_db()
         scan.cell = cell_suggest(shipment=shipment)
     if line is not None and line.tote is not None:
         # Saved first, so that the tote sees this parcel as scanned.
         scan.tote = line.tote
         scan.save()
-        _tote_settle(line.tote, acceptance)
+        _tote_settle(line.tote, acceptance, scanned_in=scan.outcome == ScanOutcomeKind.ACCEPTED)
+    return shipment
 
 
 # ---- undo, damage, close ------------------------------------------------------------------------------

@@ -37,20 +37,24 @@ def notification_shipment_ready(*, shipment: Shipment) -> Notification:
             "code": pickup_code_for(customer),
             "deadline": formats.date_format(deadline.astimezone(point.tz), "d.m.Y") if deadline else "—",
         }
-    with transaction.atomic():
-        notification, created = Notification.objects.get_or_create(
-            dedup_key=_ready_key(shipment),
-            defaults={
-                "customer": customer,
-                "shipment": shipment,
-                "kind": NotificationKind.SHIPMENT_READY,
-                "channel": Channel.SMS,
-                "recipient": customer.phone,
-                "text": text,
-            },
+    key = _ready_key(shipment)
+    # No savepoint of its own: nothing in here is an error a caller could recover from.
+    with transaction.atomic(savepoint=False):
+        existing = Notification.objects.filter(dedup_key=key).first()
+        if existing is not None:
+            return existing
+        # The caller holds the shipment's row lock, so nobody else creates this visit's notification now;
+        # should it happen anyway, the unique dedup key fails the whole placement rather than sending twice.
+        notification = Notification.objects.create(
+            dedup_key=key,
+            customer=customer,
+            shipment=shipment,
+            kind=NotificationKind.SHIPMENT_READY,
+            channel=Channel.SMS,
+            recipient=customer.phone,
+            text=text,
         )
-        if created:
-            notification_send.enqueue(notification.pk)
+        notification_send.enqueue(notification.pk)
     return notification
 
 
@@ -83,7 +87,8 @@ def notification_withdraw_ready(*, shipment: Shipment, reason: str) -> bool:
     The row is kept (every message is kept) as WITHDRAWN, which the worker skips, and its dedup key is
     freed so a later placement of the same visit notifies afresh."""
     key = _ready_key(shipment)
-    with transaction.atomic():
+    # No savepoint of its own: nothing in here is an error a caller could recover from.
+    with transaction.atomic(savepoint=False):
         notification = Notification.objects.select_for_update().filter(dedup_key=key).first()
         if notification is None:
             return False

@@ -81,46 +81,77 @@ def shipment_transition(
         if first is not None:
             return TransitionResult(Shipment.objects.get(pk=shipment_id), first, replayed=True)
         shipment = _lock(shipment_id, expected_version)
-        from_status = Status(shipment.status)
-        if not is_allowed(from_status, to_status):
-            raise InvalidTransition(details={"from": from_status, "to": to_status})
-        if precondition is not None:
-            precondition(shipment)
-
-        now = clock.now()
-        if (from_status, to_status) in NEW_VISIT:
-            shipment.visit += 1
-            shipment.stored_at = None
-            shipment.storage_deadline = None
-        if to_status in NEEDS_CELL:
-            target = cell or shipment.cell
-            if target is None:
-                raise DomainError(_("Укажите ячейку для размещения."), details={"field": "cell"})
-            shipment.cell = _place_checked(cell=target, shipment=shipment, status=to_status)
-        elif to_status in OFF_SHELF:
-            shipment.cell = None
-        elif cell is not None:
-            shipment.cell = _place_checked(cell=cell, shipment=shipment, status=to_status)
-        if (from_status, to_status) == (Status.STORED, Status.ACCEPTED):
-            # Taken off the shelf again (an undone placement): the storage period starts anew when stored.
-            shipment.stored_at = None
-            shipment.storage_deadline = None
-        if to_status == Status.STORED and from_status == Status.ACCEPTED:
-            shipment.stored_at = now
-            shipment.storage_deadline = storage_deadline(
-                stored_at=now, days=storage_days(shipment.partner, shipment.point), point=shipment.point
-            )
-        shipment.status = to_status
-        event = _record(
-            shipment,
-            kind=EventKind.TRANSITION,
+        return shipment_transition_locked(
             actor=actor,
-            from_status=from_status,
+            shipment=shipment,
+            to_status=to_status,
             reason=reason,
+            cell=cell,
             idempotency_key=idempotency_key,
+            precondition=precondition,
             details=details,
-            at=now,
         )
+
+
+def shipment_transition_locked(
+    *,
+    actor: User | None,
+    shipment: Shipment,
+    to_status: Status | str,
+    reason: str = "",
+    cell: Cell | None = None,
+    idempotency_key: str | None = None,
+    precondition: Callable[[Shipment], None] | None = None,
+    details: dict[str, Any] | None = None,
+    push: bool = True,
+) -> TransitionResult:
+    """`shipment_transition` for a caller that already holds the shipment's row lock in its open
+    transaction (loaded with `point` and `partner`) and knows `idempotency_key` has not been used: the
+    same checks and the one event, without re-reading the row. `shipment` is updated in place. It opens no
+    savepoint, so a caller that goes on after catching its error must wrap it in its own
+    `transaction.atomic()`. `push=False` leaves the live push to the caller (one per operation)."""
+    to_status = Status(to_status)
+    from_status = Status(shipment.status)
+    if not is_allowed(from_status, to_status):
+        raise InvalidTransition(details={"from": from_status, "to": to_status})
+    if precondition is not None:
+        precondition(shipment)
+
+    now = clock.now()
+    if (from_status, to_status) in NEW_VISIT:
+        shipment.visit += 1
+        shipment.stored_at = None
+        shipment.storage_deadline = None
+    if to_status in NEEDS_CELL:
+        target = cell or shipment.cell
+        if target is None:
+            raise DomainError(_("Укажите ячейку для размещения."), details={"field": "cell"})
+        shipment.cell = _place_checked(cell=target, shipment=shipment, status=to_status)
+    elif to_status in OFF_SHELF:
+        shipment.cell = None
+    elif cell is not None:
+        shipment.cell = _place_checked(cell=cell, shipment=shipment, status=to_status)
+    if (from_status, to_status) == (Status.STORED, Status.ACCEPTED):
+        # Taken off the shelf again (an undone placement): the storage period starts anew when stored.
+        shipment.stored_at = None
+        shipment.storage_deadline = None
+    if to_status == Status.STORED and from_status == Status.ACCEPTED:
+        shipment.stored_at = now
+        shipment.storage_deadline = storage_deadline(
+            stored_at=now, days=storage_days(shipment.partner, shipment.point), point=shipment.point
+        )
+    shipment.status = to_status
+    event = _record(
+        shipment,
+        kind=EventKind.TRANSITION,
+        actor=actor,
+        from_status=from_status,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        details=details,
+        at=now,
+        push=push,
+    )
     log.info(
         "shipment_transition",
         shipment_id=shipment.pk,
@@ -235,6 +266,7 @@ def _record(
     idempotency_key: str | None,
     details: dict[str, Any] | None,
     at: Any,
+    push: bool = True,
 ) -> ShipmentEvent:
     """Save the shipment and its one event, and push the change to the point after commit."""
     shipment.version += 1
@@ -253,6 +285,8 @@ def _record(
         details=details or {},
         at=at,
     )
+    if not push:
+        return event
     after_commit(
         point_changed,
         shipment.point_id,

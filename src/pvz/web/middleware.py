@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -13,6 +14,41 @@ from pvz.accounts.selectors import perms_at_point, points_for_user
 from pvz.network.models import PickupPoint
 
 POINT_SESSION_KEY = "point_id"
+# The session's idle timeout (SESSION_COOKIE_AGE) restarts when the session is saved; saving it on every
+# request cost a write transaction per API call, so it is refreshed at most once a minute instead.
+SESSION_REFRESHED_KEY = "_refreshed_at"
+SESSION_REFRESH_EVERY = 60  # seconds
+
+
+class SessionIdleRefreshMiddleware:
+    """Keeps a session alive while it is used: when the last refresh is a minute old or more, the session
+    is marked modified, so SessionMiddleware saves it with a fresh expiry and cookie age. The idle timeout
+    therefore ends between SESSION_COOKIE_AGE minus a minute and SESSION_COOKIE_AGE after the last
+    request. Goes right after SessionMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None:
+            return response  # no session cookie, or the session was flushed (signed out)
+        refreshed = session.get(SESSION_REFRESHED_KEY)
+        if session.is_empty():
+            return response  # an expired or unknown session: SessionMiddleware drops its cookie
+        now = int(time.time())
+        stale = not isinstance(refreshed, int) or not 0 <= now - refreshed < SESSION_REFRESH_EVERY
+        if stale or session.modified:  # a session saved anyway is refreshed for free
+            session[SESSION_REFRESHED_KEY] = now
+        return response
+
+
+def session_stamp_refreshed(sender: object, request: HttpRequest | None = None, **kwargs: object) -> None:
+    """`user_logged_in` receiver: the session that signing in saves starts its idle timeout now."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SESSION_REFRESHED_KEY] = int(time.time())
 
 
 class CurrentPointMiddleware:
