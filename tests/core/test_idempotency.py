@@ -9,7 +9,7 @@ import json
 import threading
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.test import override_settings
 from django.utils import translation
 from django_tasks import TaskResultStatus
@@ -21,6 +21,7 @@ from pvz.core.scheduler import PERIODIC_TASKS
 from pvz.core.tasks import purge_idempotency_records
 from pvz.network.models import Partner
 from tests.factories import UserFactory
+from tests.races import race, skip_on_in_memory_sqlite
 
 KEY = "4f1c2a9e-7b3d-4c55-9a10-2f7e8d6c1b00"
 FINGERPRINT = "a" * 64
@@ -289,34 +290,9 @@ class TestFingerprint:
         assert fingerprint(b"key=k1&code=ii2&code=ii1&csrfmiddlewaretoken=aaa") != first
 
 
-def _race(*actions):
-    """Run the actions in threads released together; return what each returned or raised."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[object] = [None] * len(actions)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = actions[index]()
-        except Exception as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_first_calls_run_once_and_the_other_replays() -> None:
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        # Threads of an in-memory SQLite test database share one connection that fails instead of waiting
-        # on a lock; the file-backed WAL database (`make test` uses one) and PostgreSQL queue writers.
-        pytest.skip("needs a file or server database where writers wait for each other")
+    skip_on_in_memory_sqlite()
 
     def slow_run() -> tuple[int, object]:
         # Holds the first transaction open, so the second caller, released at the same moment, has
@@ -325,7 +301,7 @@ def test_two_concurrent_first_calls_run_once_and_the_other_replays() -> None:
         Partner.objects.create(code=f"partner-{next(_partner_codes)}", name="Маркетплейс")
         return 201, {"winner": threading.get_ident()}
 
-    outcomes = _race(lambda: call(slow_run), lambda: call(slow_run))
+    outcomes = race(lambda: call(slow_run), lambda: call(slow_run))
 
     assert all(not isinstance(outcome, Exception) for outcome in outcomes), outcomes
     assert sorted(outcome.replayed for outcome in outcomes) == [False, True]

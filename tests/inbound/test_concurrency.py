@@ -13,7 +13,7 @@ from pvz.shipments.models import Shipment, ShipmentEvent
 from pvz.shipments.statuses import Status
 from tests.factories import CellFactory, PickupPointFactory, operator_at
 from tests.inbound.conftest import load_delivery
-from tests.shipments.test_concurrency import _race
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,7 +45,7 @@ def test_two_operators_scanning_one_parcel_accept_it_once(
             ).kind
         )
 
-    outcomes = _race(scan_by(first), scan_by(second))
+    outcomes = race(scan_by(first), scan_by(second))
 
     assert sorted(outcomes) == sorted([ScanOutcomeKind.ACCEPTED, ScanOutcomeKind.ALREADY_ACCEPTED]), outcomes
     events = ShipmentEvent.objects.filter(shipment=parcel)
@@ -58,7 +58,7 @@ def test_operators_scanning_different_parcels_at_once_all_succeed(
 ) -> None:
     acceptance, operators, parcels = carriage_with_operators
 
-    outcomes = _race(
+    outcomes = race(
         *(
             (
                 lambda op=op, p=p: (
@@ -85,7 +85,7 @@ def test_one_scan_resent_at_once_is_answered_once(needs_file_database, carriage_
             actor=operator, acceptance=acceptance, code=parcels[0].barcode, scan_id=scan_id
         ).replayed
 
-    outcomes = _race(resend, resend)
+    outcomes = race(resend, resend)
 
     assert sorted(outcomes) == [False, True], outcomes
     assert AcceptanceScan.objects.count() == 1

@@ -3,10 +3,7 @@ gets a clear error, and exactly one event is written."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from pvz.core.errors import DomainError
 from pvz.network.models import SizeClass
@@ -14,36 +11,12 @@ from pvz.shipments.models import Shipment, ShipmentEvent
 from pvz.shipments.services import shipment_transition
 from pvz.shipments.statuses import Status
 from tests.factories import CellFactory, PickupPointFactory, ShipmentFactory, operator_at
-
-
-def _race(*actions):
-    """Run the actions in threads released together; return what each returned or raised."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[object] = [None] * len(actions)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = actions[index]()
-        except Exception as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+from tests.races import race, skip_on_in_memory_sqlite
 
 
 @pytest.fixture
-def needs_file_database():
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        # Threads of an in-memory SQLite test database share one connection cache that fails instead of
-        # waiting on a lock; the file-backed WAL database (`make test` uses one) and PostgreSQL queue writers.
-        pytest.skip("needs a file or server database where writers wait for each other")
+def needs_file_database() -> None:
+    skip_on_in_memory_sqlite()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,7 +25,7 @@ def test_two_operators_issuing_one_parcel_exactly_one_succeeds(needs_file_databa
     first, second = operator_at(point), operator_at(point)
     shipment = ShipmentFactory(point=point, status=Status.STORED, cell=CellFactory(point=point))
 
-    outcomes = _race(
+    outcomes = race(
         lambda: shipment_transition(actor=first, shipment_id=shipment.pk, to_status=Status.ISSUED),
         lambda: shipment_transition(actor=second, shipment_id=shipment.pk, to_status=Status.ISSUED),
     )
@@ -74,7 +47,7 @@ def test_two_operators_filling_the_last_place_of_a_cell_exactly_one_succeeds(
     a, b = (ShipmentFactory(point=point, status=Status.ACCEPTED) for _ in range(2))
     operator = operator_at(point)
 
-    outcomes = _race(
+    outcomes = race(
         lambda: shipment_transition(actor=operator, shipment_id=a.pk, to_status=Status.STORED, cell=cell),
         lambda: shipment_transition(actor=operator, shipment_id=b.pk, to_status=Status.STORED, cell=cell),
     )
