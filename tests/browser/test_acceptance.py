@@ -111,8 +111,11 @@ def test_carriage_accepted_by_typed_scans_while_a_second_session_watches_live(
     page.get_by_role("navigation", name="Разделы").get_by_role("link", name="Приёмка").click()
     expect(page.locator(f'tr[data-carriage="{CARRIAGE}"]')).to_be_visible()
     shoot(page, "list")
+    # A scanner types into whatever has focus: wait until the page has put it on its scan field.
+    expect(page.locator("#carriage-code")).to_be_focused()
     scan(page, CARRIAGE)
     expect(page).to_have_url(re.compile(r"/acceptance/carriages/\d+/$"))
+    expect(page.locator("[data-start]")).to_be_focused()
     page.keyboard.press("Enter")  # «Начать приёмку» has the focus
     expect(page).to_have_url(re.compile(r"/acceptance/\d+/$"))
     screen_url = page.url
@@ -128,6 +131,8 @@ def test_carriage_accepted_by_typed_scans_while_a_second_session_watches_live(
 
     answer = page.locator("#acc-answer .acc-answer")
     progress = page.locator("[data-progress-scanned]")
+    page.bring_to_front()
+    expect(page.locator("#acc-code")).to_be_focused()
     count = 0
     for tote in data["totes"]:
         scan(page, tote)
