@@ -10,12 +10,11 @@ from pydantic import Field
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
-from pvz.accounts.selectors import user_can
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
-from pvz.core.errors import PermissionDenied
+from pvz.api.permissions import require_perm
 from pvz.network.labels import MAX_LABELS, LabelLayout, cell_labels_pdf
-from pvz.network.models import Cell, PickupPoint
+from pvz.network.models import Cell
 from pvz.network.selectors import (
     CAPACITY_MAX,
     CAPACITY_MIN,
@@ -143,11 +142,6 @@ class LabelsQuery(Schema):
     )
 
 
-def _require(user: User, perm: Perm, point: PickupPoint) -> None:
-    if not user_can(user=user, perm=perm, point=point):
-        raise PermissionDenied(details={"permission": str(perm)})
-
-
 def _cell_out(cell: Cell) -> CellOut:
     return CellOut.of(CellOccupancy(cell=cell, held=cell_contents(cell=cell).held))
 
@@ -166,7 +160,7 @@ def _cell_out(cell: Cell) -> CellOut:
 def cells_list(request: HttpRequest, point_id: int, query: Query[CellsQuery]) -> CellsOut:
     user: User = request.auth  # type: ignore[attr-defined]
     point = point_get(user=user, point_id=point_id)
-    _require(user, Perm.VIEW_POINT, point)
+    require_perm(user=user, perm=Perm.VIEW_POINT, point=point)
     rows = cells_occupancy(point=point, zone=query.zone, include_retired=query.include_retired)
     return CellsOut(
         cells=[CellOut.of(row) for row in rows],
@@ -195,7 +189,7 @@ def cells_list(request: HttpRequest, point_id: int, query: Query[CellsQuery]) ->
 def cells_bulk(request: HttpRequest, point_id: int, payload: CellsBulkIn) -> Status:
     user: User = request.auth  # type: ignore[attr-defined]
     point = point_get(user=user, point_id=point_id)
-    _require(user, Perm.MANAGE_POINT, point)
+    require_perm(user=user, perm=Perm.MANAGE_POINT, point=point)
     cells = cells_create_bulk(
         actor=user,
         point=point,
@@ -224,7 +218,7 @@ def cells_bulk(request: HttpRequest, point_id: int, payload: CellsBulkIn) -> Sta
 def cells_special_places(request: HttpRequest, point_id: int) -> list[CellOut]:
     user: User = request.auth  # type: ignore[attr-defined]
     point = point_get(user=user, point_id=point_id)
-    _require(user, Perm.MANAGE_POINT, point)
+    require_perm(user=user, perm=Perm.MANAGE_POINT, point=point)
     return [_cell_out(cell) for cell in special_places_ensure(actor=user, point=point)]
 
 
@@ -243,7 +237,7 @@ def cells_special_places(request: HttpRequest, point_id: int) -> list[CellOut]:
 def cells_update(request: HttpRequest, cell_id: int, payload: CellUpdateIn) -> CellOut:
     user: User = request.auth  # type: ignore[attr-defined]
     cell = cell_get(user=user, point=None, cell_id=cell_id)
-    _require(user, Perm.MANAGE_POINT, cell.point)
+    require_perm(user=user, perm=Perm.MANAGE_POINT, point=cell.point)
     cell = cell_update(actor=user, cell=cell, size_class=payload.size_class, capacity=payload.capacity)
     return _cell_out(cell)
 
@@ -263,7 +257,7 @@ def cells_update(request: HttpRequest, cell_id: int, payload: CellUpdateIn) -> C
 def cells_retire(request: HttpRequest, cell_id: int) -> CellOut:
     user: User = request.auth  # type: ignore[attr-defined]
     cell = cell_get(user=user, point=None, cell_id=cell_id)
-    _require(user, Perm.MANAGE_POINT, cell.point)
+    require_perm(user=user, perm=Perm.MANAGE_POINT, point=cell.point)
     return _cell_out(cell_retire(actor=user, cell=cell))
 
 
@@ -289,7 +283,7 @@ def cells_retire(request: HttpRequest, cell_id: int) -> CellOut:
 def cells_labels(request: HttpRequest, point_id: int, query: Query[LabelsQuery]) -> HttpResponse:
     user: User = request.auth  # type: ignore[attr-defined]
     point = point_get(user=user, point_id=point_id)
-    _require(user, Perm.VIEW_POINT, point)
+    require_perm(user=user, perm=Perm.VIEW_POINT, point=point)
     cells = cells_for_labels(point=point, zone=query.zone, ids=query.ids)
     pdf = cell_labels_pdf(cells=cells, layout=query.layout)
     response = HttpResponse(pdf, content_type="application/pdf")

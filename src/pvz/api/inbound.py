@@ -16,11 +16,12 @@ from pydantic import Field
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
-from pvz.accounts.selectors import points_for_user, user_can
+from pvz.accounts.selectors import points_for_user
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
+from pvz.api.permissions import require_perm
 from pvz.core import clock
-from pvz.core.errors import NotFound, PermissionDenied
+from pvz.core.errors import NotFound
 from pvz.inbound import selectors, services
 from pvz.inbound.acts import ActLine, DiscrepancyAct
 from pvz.inbound.models import Acceptance, AcceptanceDamage, Carriage
@@ -335,11 +336,6 @@ def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined]
 
 
-def _require_operate(user: User, point: PickupPoint) -> None:
-    if not user_can(user=user, perm=Perm.OPERATE, point=point):
-        raise PermissionDenied(details={"point": point.pk, "permission": Perm.OPERATE})
-
-
 def _point(user: User, point_id: int) -> PickupPoint:
     point = points_for_user(user=user).filter(pk=point_id).first()
     if point is None:
@@ -350,14 +346,14 @@ def _point(user: User, point_id: int) -> PickupPoint:
 def _carriage_for_write(request: HttpRequest, carriage_id: int) -> tuple[User, Carriage]:
     user = _user(request)
     carriage = selectors.carriage_get(user=user, carriage_id=carriage_id)
-    _require_operate(user, carriage.point)
+    require_perm(user=user, perm=Perm.OPERATE, point=carriage.point)
     return user, carriage
 
 
 def _acceptance_for_write(request: HttpRequest, acceptance_id: int) -> tuple[User, Acceptance]:
     user = _user(request)
     acceptance = selectors.acceptance_get(user=user, acceptance_id=acceptance_id)
-    _require_operate(user, acceptance.carriage.point)
+    require_perm(user=user, perm=Perm.OPERATE, point=acceptance.carriage.point)
     return user, acceptance
 
 

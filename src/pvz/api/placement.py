@@ -15,11 +15,11 @@ from pydantic import Field
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
-from pvz.accounts.selectors import user_can
 from pvz.accounts.services import user_set_auto_placement
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
-from pvz.core.errors import NotFound, PermissionDenied
+from pvz.api.permissions import require_perm
+from pvz.core.errors import NotFound
 from pvz.core.idempotency import KEY_HEADER
 from pvz.core.scan import normalize_scan
 from pvz.inbound.placement import NoFreeCell, cell_suggest, shipment_place
@@ -93,8 +93,7 @@ def _caller(request: HttpRequest) -> User:
 def _shipment_to_operate(user: User, shipment_id: int) -> Shipment:
     """The shipment if the caller may work on it: not visible → 404, visible without OPERATE → 403."""
     shipment = shipment_get(user=user, shipment_id=shipment_id)
-    if not user_can(user=user, perm=Perm.OPERATE, point=shipment.point):
-        raise PermissionDenied(details={"point": shipment.point_id})
+    require_perm(user=user, perm=Perm.OPERATE, point=shipment.point)
     return shipment
 
 

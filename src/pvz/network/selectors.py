@@ -137,6 +137,11 @@ def cell_contents(*, cell: Cell) -> CellContents:
     return CellContents(held=len(sizes), largest_size=largest)
 
 
+def cell_free_places(*, cell: Cell) -> int:
+    """How many more parcels the cell takes now (never below zero)."""
+    return max(cell.capacity - Shipment.objects.filter(cell=cell, status__in=AT_POINT).count(), 0)
+
+
 def cells_for_labels(
     *, point: PickupPoint, zone: str | None = None, ids: Sequence[int] | None = None
 ) -> list[Cell]:

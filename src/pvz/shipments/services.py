@@ -18,7 +18,7 @@ from pvz.core.logging import get_logger
 from pvz.network.models import Cell, CellKind, SizeClass
 from pvz.shipments.errors import CellFull, CellTooSmall, IdempotencyMismatch, InvalidTransition
 from pvz.shipments.models import EventKind, Shipment, ShipmentEvent
-from pvz.shipments.statuses import AT_POINT, NEEDS_CELL, NEW_VISIT, OFF_SHELF, Status, is_allowed
+from pvz.shipments.statuses import AT_POINT, NEEDS_CELL, NEW_VISIT, OFF_SHELF, Status, is_allowed, is_movable
 from pvz.shipments.storage import storage_days, storage_deadline
 
 log = get_logger(__name__)
@@ -180,7 +180,7 @@ def shipment_move(
             return TransitionResult(Shipment.objects.get(pk=shipment_id), first, replayed=True)
         shipment = _lock(shipment_id, expected_version)
         status = Status(shipment.status)
-        if status not in AT_POINT or status == Status.ACCEPTED:
+        if not is_movable(status):
             raise InvalidTransition(
                 _("Отправление в этом статусе нельзя переложить."), details={"status": status}
             )

@@ -75,6 +75,12 @@ def allowed_next(status: str) -> frozenset[Status]:
     return frozenset(to for to in TRANSITIONS[Status(status)] if (status, to) not in COMPENSATING)
 
 
+def is_movable(status: str) -> bool:
+    """Whether a parcel in `status` lies in a place at the point that it may be moved out of (an ACCEPTED
+    parcel has no place yet: it is placed, not moved)."""
+    return status in AT_POINT and status != S.ACCEPTED
+
+
 def is_allowed(from_status: str, to_status: str) -> bool:
     return Status(to_status) in TRANSITIONS[Status(from_status)]
 

@@ -23,12 +23,13 @@ from pvz.accounts.services import user_set_auto_placement
 from pvz.core.errors import DomainError, ErrorCode, NotFound
 from pvz.inbound.placement import NoFreeCell, Placement, cell_suggest, shipment_place
 from pvz.network.models import Cell
+from pvz.network.selectors import cell_free_places
 from pvz.scanning.selectors import ScanResult, ScanTarget, scan_resolve
 from pvz.shipments.errors import InvalidTransition
 from pvz.shipments.models import Shipment
 from pvz.shipments.selectors import shipment_get
 from pvz.shipments.services import shipment_move
-from pvz.shipments.statuses import AT_POINT, Status
+from pvz.shipments.statuses import Status, is_movable
 from pvz.web.permissions import PointRequest, require_point_perm
 from pvz.web.speech import cell_address_spoken
 
@@ -193,7 +194,7 @@ def _pending(request: PointRequest, shipment_id: object) -> Shipment | None:
 
 def _on_parcel(request: PointRequest, shipment: Shipment, *, action: Action, key: str) -> Answer:
     if action is Action.MOVE:
-        if shipment.status not in AT_POINT or shipment.status == Status.ACCEPTED:
+        if not is_movable(shipment.status):
             raise InvalidTransition(
                 _("Переложить можно только отправление, которое уже лежит на месте. Это — «%(status)s».")
                 % {"status": shipment.get_status_display()},
@@ -223,7 +224,6 @@ def _on_parcel(request: PointRequest, shipment: Shipment, *, action: Action, key
     cell = cell_suggest(shipment=shipment)
     if cell is None:
         raise NoFreeCell(details={"size_class": shipment.size_class})
-    held = Shipment.objects.filter(cell=cell, status__in=AT_POINT).count()
     return Answer(
         kind=Kind.SUGGESTED,
         outcome=Outcome.PROMPT,
@@ -231,7 +231,7 @@ def _on_parcel(request: PointRequest, shipment: Shipment, *, action: Action, key
         cell=cell,
         pending=shipment,
         suggested=cell.address,
-        free=max(cell.capacity - held, 0),
+        free=cell_free_places(cell=cell),
     )
 
 
@@ -239,9 +239,8 @@ def _on_cell(
     request: PointRequest, cell: Cell, *, action: Action, key: str, pending: Shipment | None, suggested: str
 ) -> Answer:
     if pending is None:
-        held = Shipment.objects.filter(cell=cell, status__in=AT_POINT).count()
         return Answer(
-            kind=Kind.CELL_ONLY, outcome=Outcome.PROMPT, cell=cell, free=max(cell.capacity - held, 0)
+            kind=Kind.CELL_ONLY, outcome=Outcome.PROMPT, cell=cell, free=cell_free_places(cell=cell)
         )
     if action is Action.MOVE:
         from_cell = pending.cell.address if pending.cell else ""
