@@ -82,3 +82,42 @@ async def test_a_change_at_another_point_sends_nothing(point, member_session):
 
     assert await socket.receive_nothing(timeout=0.5) is True
     await socket.disconnect()
+
+
+async def test_an_inventory_push_sends_the_counts_then_the_counts_progress(point, member_session):
+    socket = _socket(point.pk, member_session)
+    await socket.connect()
+    await socket.receive_json_from(timeout=5)
+    progress = {
+        "status": "OPEN",
+        "cells_scanned": 2,
+        "cells_in_scope": 40,
+        "parcels_found": 5,
+        "parcels_expected": 31,
+        "misplaced": 1,
+        "unknown": 0,
+    }
+
+    await sync_to_async(point_changed)(
+        point.pk, topic="inventory", data={"inventory_id": 7, "zone": "A", **progress}
+    )
+
+    assert (await socket.receive_json_from(timeout=5))["type"] == "counts"
+    assert await socket.receive_json_from(timeout=5) == {
+        "type": "inventory",
+        "inventory_id": 7,
+        "progress": progress,
+    }
+    await socket.disconnect()
+
+
+async def test_an_inventory_push_without_its_progress_sends_only_the_counts(point, member_session):
+    socket = _socket(point.pk, member_session)
+    await socket.connect()
+    await socket.receive_json_from(timeout=5)
+
+    await sync_to_async(point_changed)(point.pk, topic="inventory", data={"inventory_id": 7})
+
+    assert (await socket.receive_json_from(timeout=5))["type"] == "counts"
+    assert await socket.receive_nothing(timeout=0.5) is True
+    await socket.disconnect()

@@ -1,4 +1,5 @@
-"""Live updates for every device of a point: dashboard counts, approaching carriages, acceptance progress."""
+"""Live updates for every device of a point: dashboard counts, approaching carriages, acceptance and
+inventory progress."""
 
 from __future__ import annotations
 
@@ -42,6 +43,16 @@ def _progress(point: PickupPoint, acceptance_id: int) -> dict[str, Any] | None:
     return None if acceptance is None else acceptance_progress_data(acceptance=acceptance)
 
 
+# Keys of an "inventory" push: the count's progress (`inventory.selectors.CountProgress`).
+_INVENTORY_KEYS = (
+    "status",
+    "cells_scanned",
+    "cells_in_scope",
+    "parcels_found",
+    "parcels_expected",
+    "misplaced",
+    "unknown",
+)
 # Keys of an "acceptance" push that describe the progress (the rest say who did what).
 _PROGRESS_KEYS = ("status", "scanned", "expected", "surplus", "totes")
 
@@ -79,6 +90,8 @@ class PointCountsConsumer(AsyncJsonWebsocketConsumer):
             await self._send_carriages(data)
         elif topic == "acceptance":
             await self._send_acceptance(data)
+        elif topic == "inventory":
+            await self._send_inventory(data)
 
     async def _send_carriages(self, data: dict[str, Any]) -> None:
         # Services put the list they computed at commit into the event; anything else gets it fresh.
@@ -97,6 +110,14 @@ class PointCountsConsumer(AsyncJsonWebsocketConsumer):
             progress = await _progress(self.point, acceptance_id)
         if progress is not None:
             await self.send_json({"type": "acceptance", "acceptance_id": acceptance_id, "progress": progress})
+
+    async def _send_inventory(self, data: dict[str, Any]) -> None:
+        # The count service puts the progress it computed at commit into the event.
+        if isinstance(data.get("inventory_id"), int) and all(key in data for key in _INVENTORY_KEYS):
+            progress = {key: data[key] for key in _INVENTORY_KEYS}
+            await self.send_json(
+                {"type": "inventory", "inventory_id": data["inventory_id"], "progress": progress}
+            )
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         # The only thing a client may ask for is a fresh copy (e.g. after waking from sleep).

@@ -2,6 +2,7 @@
 //   {"type": "counts", "counts": {...}}                     on connect and after every change at the point,
 //   {"type": "carriages", "approaching": [{id, number, partner, eta, minutes}, ...]}   after a carriage change,
 //   {"type": "acceptance", "acceptance_id": 7, "progress": {scanned, expected, surplus, status, totes}}.
+//   {"type": "inventory", "inventory_id": 3, "progress": {cells_scanned, cells_in_scope, parcels_found, ...}}.
 // Counts update the dashboard cards, "carriages" the «Подъезжает транспорт» notice in the page header;
 // every message is also fired on document as "pvz:live" (detail = the message) for page scripts such as
 // acceptance.js. A dropped connection is retried with exponential backoff and jitter so a restarted
