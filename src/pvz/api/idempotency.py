@@ -179,3 +179,10 @@ def _respond(request: HttpRequest, status: int, body: Any) -> HttpResponse:
         status=status,
         content_type=f"{_RENDERER.media_type}; charset={_RENDERER.charset}",
     )
+
+
+def event_key(request: HttpRequest, user: AbstractBaseUser, action: str) -> str:
+    """The key recorded on the shipment event. Event keys are unique across all callers while request
+    keys are unique per caller, so the caller is folded in; hashed to fit the event's 100 characters."""
+    raw = f"{user.pk}:{request.headers.get(KEY_HEADER, '')}"
+    return f"api-{action}:{hashlib.sha256(raw.encode()).hexdigest()}"

@@ -6,8 +6,6 @@ point the caller works at, acting needs the `operate` permission there (else 403
 
 from __future__ import annotations
 
-import hashlib
-
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
@@ -17,10 +15,9 @@ from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.accounts.services import user_set_auto_placement
 from pvz.api.errors import ErrorOut
-from pvz.api.idempotency import idempotent
+from pvz.api.idempotency import event_key, idempotent
 from pvz.api.permissions import require_perm
 from pvz.core.errors import NotFound
-from pvz.core.idempotency import KEY_HEADER
 from pvz.core.scan import normalize_scan
 from pvz.inbound.placement import NoFreeCell, cell_suggest, shipment_place
 from pvz.network.models import Cell, PickupPoint
@@ -105,13 +102,6 @@ def _cell_at(point: PickupPoint, raw: str) -> Cell:
     return cell
 
 
-def _event_key(request: HttpRequest, user: User, action: str) -> str:
-    """The key recorded on the shipment event. Event keys are unique across all callers while request
-    keys are unique per caller, so the caller is folded in; hashed to fit the event's 100 characters."""
-    raw = f"{user.pk}:{request.headers.get(KEY_HEADER, '')}"
-    return f"api-{action}:{hashlib.sha256(raw.encode()).hexdigest()}"
-
-
 @router.get(
     "/shipments/{shipment_id}/placement-suggestion",
     response={200: SuggestionOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
@@ -170,7 +160,7 @@ def shipment_place_post(request: HttpRequest, shipment_id: int, payload: PlaceIn
     shipment = _shipment_to_operate(user, shipment_id)
     cell = _cell_at(shipment.point, payload.cell) if payload.cell is not None else None
     placement = shipment_place(
-        actor=user, shipment_id=shipment.pk, cell=cell, idempotency_key=_event_key(request, user, "place")
+        actor=user, shipment_id=shipment.pk, cell=cell, idempotency_key=event_key(request, user, "place")
     )
     return PlacedOut(
         shipment_id=placement.shipment.pk,
@@ -211,7 +201,7 @@ def shipment_move_post(request: HttpRequest, shipment_id: int, payload: MoveIn) 
         shipment_id=shipment.pk,
         cell=cell,
         reason="moved",
-        idempotency_key=_event_key(request, user, "move"),
+        idempotency_key=event_key(request, user, "move"),
     )
     return MovedOut(
         shipment_id=result.shipment.pk, status=result.shipment.status, cell=cell.address, from_cell=from_cell

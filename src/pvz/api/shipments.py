@@ -1,4 +1,10 @@
-"""Shipment endpoints: find a parcel by what was scanned and show its whole story."""
+"""Shipment endpoints: find a parcel by what was scanned and show its whole story; search by any
+identifier, phone or cell; extend storage; the expiry lists and the scan-out of expired parcels to the
+return zone.
+
+Scoping: a shipment or point the caller does not work at is 404 NOT_FOUND, never 403; acting needs the
+`operate` permission at that point (else 403 PERMISSION_DENIED).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,30 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from pvz.accounts.models import User
+from pvz.accounts.roles import Perm
 from pvz.accounts.selectors import points_for_user
 from pvz.api.errors import ErrorOut
+from pvz.api.idempotency import event_key, idempotent
+from pvz.api.permissions import require_perm
 from pvz.core.errors import NotFound
+from pvz.core.phone import phone_masked
 from pvz.network.models import PickupPoint
 from pvz.shipments.models import Shipment, ShipmentEvent
-from pvz.shipments.selectors import shipment_find, shipment_history
+from pvz.shipments.search import QUERY_MAX_LENGTH, SEARCH_LIMIT_MAX, SearchHit, shipments_search
+from pvz.shipments.selectors import (
+    shipment_find,
+    shipment_get,
+    shipment_history,
+    shipments_expired_on_shelves,
+    shipments_expiring_today,
+)
+from pvz.shipments.services import (
+    EXTENSION_DAYS_MAX,
+    EXTENSION_DAYS_MIN,
+    ReturnZoneOutcome,
+    shipment_expired_to_return_zone,
+    shipment_extend_storage,
+)
 from pvz.shipments.statuses import Status, allowed_next
 
 router = Router(tags=["shipments"])
@@ -150,3 +174,306 @@ def shipments_lookup(request: HttpRequest, query: Query[LookupQuery]) -> Shipmen
             raise NotFound(details={"point": query.point})
     shipment = shipment_find(user=user, code=query.code, point=point)
     return _shipment_out(shipment, shipment_history(shipment=shipment))
+
+
+# --- Search
+
+
+class SearchQuery(Schema):
+    q: str = Field(
+        max_length=QUERY_MAX_LENGTH,
+        description=(
+            "Posting number, label barcode, order number, tote barcode, pickup code, cell address (lists "
+            "what lies in the cell) or customer phone in any format (`8 916 123-45-67`, `+7 (916) …`). "
+            "Scans in the Russian keyboard layout are fixed first. At least 3 characters."
+        ),
+    )
+    point: int | None = Field(
+        default=None, description="Search only this point (id); absent: every point the caller works at."
+    )
+    limit: int = Field(default=50, ge=1, le=SEARCH_LIMIT_MAX, description="At most this many results.")
+
+
+class SearchHitOut(Schema):
+    id: int
+    posting_number: str
+    barcode: str
+    order_number: str
+    partner: PartnerRefOut
+    point: PointRefOut
+    status: StatusOut
+    cell: str | None = Field(description="Where it lies now: cell or special place address; null if nowhere.")
+    storage_deadline: dt.datetime | None = Field(description="In the point's timezone.")
+    customer_name: str
+    customer_phone: str = Field(
+        description=(
+            "Full E.164 for callers who manage the point (manager, owner), else masked (+7 916 ***-**-67)."
+        )
+    )
+    matched_by: list[str] = Field(
+        description=(
+            "What the query matched: posting_number, barcode, order_number, tote, pickup_code, cell, phone."
+        )
+    )
+
+
+class SearchOut(Schema):
+    query: str
+    normalized: str = Field(description="The query after fixing the keyboard layout and dropping spaces.")
+    phone: str | None = Field(description="The E.164 phone searched for, when the query read as a phone.")
+    cells: list[str] = Field(
+        description="Addresses of the cells the query names; their contents are results."
+    )
+    truncated: bool = Field(description="More matched than `limit`: narrow the query.")
+    results: list[SearchHitOut]
+
+
+def _hit_out(hit: SearchHit) -> SearchHitOut:
+    shipment = hit.shipment
+    point = shipment.point
+    customer = shipment.order.customer
+    return SearchHitOut(
+        id=shipment.pk,
+        posting_number=shipment.posting_number,
+        barcode=shipment.barcode,
+        order_number=shipment.order.number,
+        partner=PartnerRefOut(code=shipment.partner.code, name=shipment.partner.name),
+        point=PointRefOut(id=point.pk, code=point.code, name=point.name, timezone=point.timezone),
+        status=StatusOut.of(shipment.status),
+        cell=shipment.cell.address if shipment.cell else None,
+        storage_deadline=_local(shipment.storage_deadline, point),
+        customer_name=customer.name,
+        customer_phone=customer.phone if hit.phone_visible else phone_masked(customer.phone),
+        matched_by=[str(kind) for kind in hit.matched_by],
+    )
+
+
+def _caller(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined]
+
+
+def _point_of_caller(user: User, point_id: int) -> PickupPoint:
+    point = points_for_user(user=user).filter(pk=point_id).first()
+    if point is None:
+        raise NotFound(details={"point": point_id})
+    return point
+
+
+@router.get(
+    "/shipments/search",
+    response={200: SearchOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    operation_id="shipments_search",
+    summary="Search parcels by any identifier, phone or cell",
+    description=(
+        "«Поиск предметов». The query is read every way it could be meant, each one an exact indexed "
+        "lookup, and the hits are merged (newest first) with what each matched. A cell address lists the "
+        "parcels lying in that cell. Only points the caller works at are searched; `point` narrows to one "
+        "(404 if it is not the caller's). 422 VALIDATION_FAILED for fewer than 3 characters, more than 100, "
+        "or a phone typed with + or ( that is not a valid number. Nothing found is 200 with no results."
+    ),
+)
+def shipments_search_get(request: HttpRequest, query: Query[SearchQuery]) -> SearchOut:
+    user = _caller(request)
+    point = _point_of_caller(user, query.point) if query.point is not None else None
+    result = shipments_search(user=user, point=point, query=query.q, limit=query.limit)
+    return SearchOut(
+        query=result.query,
+        normalized=result.normalized,
+        phone=result.phone,
+        cells=[cell.address for cell in result.cells],
+        truncated=result.truncated,
+        results=[_hit_out(hit) for hit in result.hits],
+    )
+
+
+# --- Storage extension
+
+
+class ExtendStorageIn(Schema):
+    days: int = Field(
+        description=(
+            f"By how many days: {EXTENSION_DAYS_MIN}–{EXTENSION_DAYS_MAX} (else 422 VALIDATION_FAILED)."
+        )
+    )
+
+
+class ExtensionOut(Schema):
+    shipment_id: int
+    days: int
+    previous_deadline: dt.datetime = Field(description="In the point's timezone.")
+    storage_deadline: dt.datetime = Field(
+        description="The new deadline: end of a local day, point's timezone."
+    )
+    extended_at: dt.datetime
+    version: int
+
+
+@router.post(
+    "/shipments/{shipment_id}/extend-storage",
+    response={
+        200: ExtensionOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    operation_id="shipment_extend_storage",
+    summary="Extend the storage period (продление)",
+    description=(
+        "Moves the deadline of a STORED parcel by 1–7 days to the end of that later local day; once per "
+        "visit (409 ALREADY_EXTENDED), only while `now <= deadline` (409 STORAGE_EXPIRED), only while "
+        "STORED (409 INVALID_TRANSITION). Writes one `extension` event with both deadlines."
+    ),
+)
+@idempotent
+def shipment_extend_storage_post(
+    request: HttpRequest, shipment_id: int, payload: ExtendStorageIn
+) -> ExtensionOut:
+    user = _caller(request)
+    shipment = shipment_get(user=user, shipment_id=shipment_id)
+    require_perm(user=user, perm=Perm.OPERATE, point=shipment.point)
+    extension = shipment_extend_storage(
+        actor=user, shipment=shipment, days=payload.days, key=event_key(request, user, "extend")
+    )
+    extended = extension.shipment
+    point = shipment.point
+    assert extended.storage_deadline is not None and extended.storage_extended_at is not None
+    return ExtensionOut(
+        shipment_id=extended.pk,
+        days=payload.days,
+        previous_deadline=extension.previous_deadline.astimezone(point.tz),
+        storage_deadline=extended.storage_deadline.astimezone(point.tz),
+        extended_at=extended.storage_extended_at.astimezone(point.tz),
+        version=extended.version,
+    )
+
+
+# --- Expiry lists and the return zone
+
+
+class ShelfItemOut(Schema):
+    id: int
+    posting_number: str
+    barcode: str
+    partner: PartnerRefOut
+    status: StatusOut
+    cell: str | None
+    storage_deadline: dt.datetime | None = Field(description="In the point's timezone.")
+    customer_name: str
+    customer_phone: str = Field(description="Masked, e.g. +7 916 ***-**-67.")
+
+
+def _shelf_item(shipment: Shipment) -> ShelfItemOut:
+    customer = shipment.order.customer
+    return ShelfItemOut(
+        id=shipment.pk,
+        posting_number=shipment.posting_number,
+        barcode=shipment.barcode,
+        partner=PartnerRefOut(code=shipment.partner.code, name=shipment.partner.name),
+        status=StatusOut.of(shipment.status),
+        cell=shipment.cell.address if shipment.cell else None,
+        storage_deadline=_local(shipment.storage_deadline, shipment.point),
+        customer_name=customer.name,
+        customer_phone=phone_masked(customer.phone),
+    )
+
+
+def _point_to_operate(user: User, point_id: int) -> PickupPoint:
+    point = _point_of_caller(user, point_id)
+    require_perm(user=user, perm=Perm.OPERATE, point=point)
+    return point
+
+
+@router.get(
+    "/points/{point_id}/expiring-today",
+    response={200: list[ShelfItemOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    operation_id="shipments_expiring_today",
+    summary="Parcels whose storage ends today",
+    description=(
+        "«Истекает сегодня»: STORED parcels of the point with `now <= deadline <= end of today`, today "
+        "taken in the point's timezone; sorted by cell address."
+    ),
+)
+def expiring_today_get(request: HttpRequest, point_id: int) -> list[ShelfItemOut]:
+    user = _caller(request)
+    point = _point_to_operate(user, point_id)
+    return [_shelf_item(s) for s in shipments_expiring_today(user=user, point=point)]
+
+
+@router.get(
+    "/points/{point_id}/expired",
+    response={200: list[ShelfItemOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    operation_id="shipments_expired_on_shelves",
+    summary="Expired parcels still to take to the return zone",
+    description="«Истёк срок»: EXPIRED parcels of the point, sorted by the address of the place they lie in.",
+)
+def expired_get(request: HttpRequest, point_id: int) -> list[ShelfItemOut]:
+    user = _caller(request)
+    point = _point_to_operate(user, point_id)
+    return [_shelf_item(s) for s in shipments_expired_on_shelves(user=user, point=point)]
+
+
+class ReturnZoneScanIn(Schema):
+    code: str = Field(
+        min_length=1,
+        max_length=100,
+        description="Label barcode or posting number as scanned, any keyboard layout.",
+    )
+
+
+class ReturnZoneScanOut(Schema):
+    outcome: str = Field(
+        description=(
+            "moved: EXPIRED → AWAITING_DISPATCH, now in the return zone; already: it was already waiting "
+            "for dispatch, nothing changed."
+        )
+    )
+    shipment_id: int
+    posting_number: str
+    status: StatusOut
+    cell: str | None = Field(description="Where it lies now (the return zone after a move).")
+    from_cell: str | None = Field(description="The cell it was taken from (moved only).")
+
+
+@router.post(
+    "/points/{point_id}/return-zone/scans",
+    response={
+        200: ReturnZoneScanOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    operation_id="return_zone_scan",
+    summary="Scan an expired parcel into the return zone",
+    description=(
+        "The parcel leaves its cell for the point's return zone and waits for a return carriage "
+        "(EXPIRED → AWAITING_DISPATCH). A STORED parcel past its deadline is expired on the spot first; "
+        "one within its deadline (`now <= deadline`) is 409 STORAGE_NOT_EXPIRED; other statuses 409 "
+        "INVALID_TRANSITION; a parcel of another point 404. A parcel already awaiting dispatch answers "
+        "`already` and changes nothing."
+    ),
+)
+@idempotent
+def return_zone_scan_post(
+    request: HttpRequest, point_id: int, payload: ReturnZoneScanIn
+) -> ReturnZoneScanOut:
+    user = _caller(request)
+    point = _point_to_operate(user, point_id)
+    scan = shipment_expired_to_return_zone(
+        actor=user, point=point, code=payload.code, key=event_key(request, user, "return-zone")
+    )
+    shipment = scan.shipment
+    cell = scan.zone if scan.outcome is ReturnZoneOutcome.MOVED else shipment.cell
+    return ReturnZoneScanOut(
+        outcome=str(scan.outcome),
+        shipment_id=shipment.pk,
+        posting_number=shipment.posting_number,
+        status=StatusOut.of(shipment.status),
+        cell=cell.address if cell else None,
+        from_cell=scan.from_cell,
+    )

@@ -46,3 +46,13 @@ def normalize_phone(raw: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise _invalid(_NO_SUCH_NUMBER)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_masked(phone: str | None) -> str:
+    """+79161234567 → "+7 916 ***-**-67": enough to confirm with the customer, not enough to copy."""
+    if not phone:
+        return ""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if phone.startswith("+7") and len(digits) == 11:
+        return f"+7 {digits[1:4]} ***-**-{digits[-2:]}"
+    return f"***{digits[-2:]}"

@@ -23,3 +23,18 @@ class CellFull(DomainError):
 class CellTooSmall(DomainError):
     code = ErrorCode.CELL_TOO_SMALL
     default_message = _("Отправление не помещается в эту ячейку. Выберите ячейку побольше.")
+
+
+class AlreadyExtended(DomainError):
+    code = ErrorCode.ALREADY_EXTENDED
+    default_message = _("Срок хранения этого отправления уже продлевали. Продлить можно только один раз.")
+
+
+class StorageExpired(DomainError):
+    code = ErrorCode.STORAGE_EXPIRED
+    default_message = _("Срок хранения уже истёк: продлить его нельзя. Отправление уходит в возврат.")
+
+
+class StorageNotExpired(DomainError):
+    code = ErrorCode.STORAGE_NOT_EXPIRED
+    default_message = _("Срок хранения ещё не истёк: отправление остаётся на хранении. Верните его в ячейку.")

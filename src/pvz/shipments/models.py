@@ -33,6 +33,8 @@ class Order(TimeStampedModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["partner", "number"], name="uniq_order_number")]
+        # Search finds an order by its number whatever the partner; the unique pair starts with partner.
+        indexes = [models.Index(fields=["number"])]
 
     def __str__(self) -> str:
         return self.number
@@ -61,6 +63,11 @@ class Shipment(TimeStampedModel):
     stored_at = models.DateTimeField(null=True, blank=True)
     storage_deadline = models.DateTimeField(null=True, blank=True)
     visit = models.PositiveIntegerField(default=1)
+    # The one storage extension (продление) of this visit: when and by whom; cleared with the deadline.
+    storage_extended_at = models.DateTimeField(null=True, blank=True)
+    storage_extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Bumped by every transition; lets a client detect that it acted on a stale view.
     version = models.PositiveIntegerField(default=1)
 
@@ -97,13 +104,14 @@ class ImmutableQuerySet(models.QuerySet["ShipmentEvent"]):
 class EventKind(models.TextChoices):
     TRANSITION = "transition", _("Смена статуса")
     MOVE = "move", _("Перемещение")
+    EXTENSION = "extension", _("Продление хранения")
 
 
 class ShipmentEvent(models.Model):
     """One row per transition or move, written by the shipment services only; never updated or deleted.
 
     A transition changes the status along the table; a move keeps the status (from == to) and changes
-    only the place."""
+    only the place; an extension keeps both and moves the storage deadline (old and new in `details`)."""
 
     kind = models.CharField(max_length=12, choices=EventKind.choices, default=EventKind.TRANSITION)
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="events")

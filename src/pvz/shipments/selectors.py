@@ -85,8 +85,48 @@ def point_dashboard_counts(*, point: PickupPoint, now: dt.datetime | None = None
             status=Status.EXPECTED, carriage__eta__gte=day_start, carriage__eta__lte=day_end
         ).count(),
         stored=qs.filter(status=Status.STORED).count(),
-        expiring_today=qs.filter(
-            status=Status.STORED, storage_deadline__gte=now, storage_deadline__lte=day_end
-        ).count(),
+        expiring_today=_expiring_today(point, now).count(),
         awaiting_dispatch=qs.filter(status=Status.AWAITING_DISPATCH).count(),
+    )
+
+
+def _expiring_today(point: PickupPoint, now: dt.datetime) -> QuerySet[Shipment]:
+    """STORED at `point` and still issuable, but only until the end of the point's local today:
+    `now <= deadline <= 23:59:59.999999 local`."""
+    day_end = end_of_local_day(point.local_date(now), point)
+    return Shipment.objects.filter(
+        point=point, status=Status.STORED, storage_deadline__gte=now, storage_deadline__lte=day_end
+    )
+
+
+def _point_of_caller(user: User, point: PickupPoint) -> PickupPoint:
+    if not points_for_user(user=user).filter(pk=point.pk).exists():
+        raise NotFound(details={"point": point.pk})
+    return point
+
+
+_LIST_RELATED = ("partner", "order__customer", "cell", "point")
+
+
+def shipments_expiring_today(
+    *, user: User, point: PickupPoint, now: dt.datetime | None = None
+) -> list[Shipment]:
+    """«Истекает сегодня»: the point's STORED parcels whose deadline falls within the point's local today
+    (from now on), by cell address, so they are picked up on one walk along the racks."""
+    _point_of_caller(user, point)
+    return list(
+        _expiring_today(point, now or clock.now())
+        .select_related(*_LIST_RELATED)
+        .order_by("cell__address", "posting_number")
+    )
+
+
+def shipments_expired_on_shelves(*, user: User, point: PickupPoint) -> list[Shipment]:
+    """«Истёк срок: в зону возврата»: the point's EXPIRED parcels, each still in the place it expired in
+    (a customer cell, or wherever it was moved), by address; scanning one sends it to the return zone."""
+    _point_of_caller(user, point)
+    return list(
+        Shipment.objects.filter(point=point, status=Status.EXPIRED)
+        .select_related(*_LIST_RELATED)
+        .order_by("cell__address", "posting_number")
     )

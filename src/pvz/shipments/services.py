@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
@@ -13,13 +15,23 @@ from pvz.accounts.models import User
 from pvz.core import clock
 from pvz.core.broadcast import point_changed
 from pvz.core.effects import after_commit
-from pvz.core.errors import Conflict, DomainError, NotFound
+from pvz.core.errors import Conflict, DomainError, ErrorCode, NotFound
 from pvz.core.logging import get_logger
-from pvz.network.models import Cell, CellKind, SizeClass
-from pvz.shipments.errors import CellFull, CellTooSmall, IdempotencyMismatch, InvalidTransition
+from pvz.network.models import Cell, CellKind, PickupPoint, SizeClass
+from pvz.network.services import special_places_ensure
+from pvz.shipments.errors import (
+    AlreadyExtended,
+    CellFull,
+    CellTooSmall,
+    IdempotencyMismatch,
+    InvalidTransition,
+    StorageExpired,
+    StorageNotExpired,
+)
 from pvz.shipments.models import EventKind, Shipment, ShipmentEvent
+from pvz.shipments.selectors import shipment_find
 from pvz.shipments.statuses import AT_POINT, NEEDS_CELL, NEW_VISIT, OFF_SHELF, Status, is_allowed, is_movable
-from pvz.shipments.storage import storage_days, storage_deadline
+from pvz.shipments.storage import end_of_local_day, storage_days, storage_deadline
 
 log = get_logger(__name__)
 
@@ -120,8 +132,7 @@ def shipment_transition_locked(
     now = clock.now()
     if (from_status, to_status) in NEW_VISIT:
         shipment.visit += 1
-        shipment.stored_at = None
-        shipment.storage_deadline = None
+        _clear_storage(shipment)
     if to_status in NEEDS_CELL:
         target = cell or shipment.cell
         if target is None:
@@ -133,8 +144,7 @@ def shipment_transition_locked(
         shipment.cell = _place_checked(cell=cell, shipment=shipment, status=to_status)
     if (from_status, to_status) == (Status.STORED, Status.ACCEPTED):
         # Taken off the shelf again (an undone placement): the storage period starts anew when stored.
-        shipment.stored_at = None
-        shipment.storage_deadline = None
+        _clear_storage(shipment)
     if to_status == Status.STORED and from_status == Status.ACCEPTED:
         shipment.stored_at = now
         shipment.storage_deadline = storage_deadline(
@@ -160,6 +170,14 @@ def shipment_transition_locked(
         actor_id=getattr(actor, "pk", None),
     )
     return TransitionResult(shipment, event)
+
+
+def _clear_storage(shipment: Shipment) -> None:
+    """Forget the storage period, and the one extension that belonged to it."""
+    shipment.stored_at = None
+    shipment.storage_deadline = None
+    shipment.storage_extended_at = None
+    shipment.storage_extended_by = None
 
 
 def shipment_move(
@@ -296,6 +314,15 @@ def _record(
     return event
 
 
+# The expiry of a STORED parcel past its deadline, by the job or noticed at a scan: the same reason and the
+# same key, so whichever comes first writes the one event and the other finds nothing left to do.
+EXPIRY_REASON = "storage_deadline_passed"
+
+
+def _expiry_key(shipment_id: int, visit: int) -> str:
+    return f"expire:{shipment_id}:{visit}"
+
+
 def shipments_expire_overdue(*, batch_size: int = 500) -> int:
     """Move every STORED shipment whose deadline has passed to EXPIRED; touch nothing else.
 
@@ -320,8 +347,8 @@ def shipments_expire_overdue(*, batch_size: int = 500) -> int:
                 actor=None,
                 shipment_id=pk,
                 to_status=Status.EXPIRED,
-                reason="storage_deadline_passed",
-                idempotency_key=f"expire:{pk}:{visit}",
+                reason=EXPIRY_REASON,
+                idempotency_key=_expiry_key(pk, visit),
                 precondition=still_overdue,
             )
         except InvalidTransition:
@@ -332,3 +359,193 @@ def shipments_expire_overdue(*, batch_size: int = 500) -> int:
     if len(candidates) == batch_size and batch_expired:
         batch_expired += shipments_expire_overdue(batch_size=batch_size)
     return batch_expired
+
+
+# --- Storage extension (продление)
+
+EXTENSION_DAYS_MIN, EXTENSION_DAYS_MAX = 1, 7
+
+
+@dataclass(frozen=True)
+class Extension:
+    shipment: Shipment
+    event: ShipmentEvent
+    previous_deadline: dt.datetime
+    replayed: bool = False
+
+
+def _check_extension_days(days: object) -> int:
+    if (
+        isinstance(days, bool)
+        or not isinstance(days, int)
+        or not (EXTENSION_DAYS_MIN <= days <= EXTENSION_DAYS_MAX)
+    ):
+        raise DomainError(
+            _("Продлить можно на %(min)s–%(max)s дней.")
+            % {"min": EXTENSION_DAYS_MIN, "max": EXTENSION_DAYS_MAX},
+            code=ErrorCode.VALIDATION_FAILED,
+            details={"field": "days", "min": EXTENSION_DAYS_MIN, "max": EXTENSION_DAYS_MAX, "value": days},
+        )
+    return days
+
+
+def shipment_extend_storage(*, actor: User, shipment: Shipment, days: int, key: str | None) -> Extension:
+    """Move the storage deadline of a STORED parcel by `days` (1–7) local days, once per visit, while
+    `now <= deadline`; the new deadline is again the end of a local day. Writes one EXTENSION event (from
+    = to = STORED, old and new deadline in `details`); a replayed key returns it and writes nothing."""
+    days = _check_extension_days(days)
+    with transaction.atomic():
+        first = _first_with_key(key, shipment_id=shipment.pk, kind=EventKind.EXTENSION)
+        if first is not None:
+            if first.details.get("days") != days:
+                raise IdempotencyMismatch(details={"idempotency_key": key})
+            return Extension(
+                Shipment.objects.get(pk=shipment.pk),
+                first,
+                dt.datetime.fromisoformat(first.details["old_deadline"]),
+                replayed=True,
+            )
+        locked = _lock(shipment.pk, None)
+        if locked.status != Status.STORED or locked.storage_deadline is None:
+            raise InvalidTransition(
+                _("Продлить хранение можно только отправлению на хранении. Это — «%(status)s».")
+                % {"status": locked.get_status_display()},
+                details={"status": locked.status},
+            )
+        if locked.storage_extended_at is not None:
+            raise AlreadyExtended(details={"extended_at": locked.storage_extended_at.isoformat()})
+        now = clock.now()
+        previous = locked.storage_deadline
+        if now > previous:
+            raise StorageExpired(
+                details={"storage_deadline": previous.astimezone(locked.point.tz).isoformat()}
+            )
+        point = locked.point
+        locked.storage_deadline = end_of_local_day(
+            point.local_date(previous) + dt.timedelta(days=days), point
+        )
+        locked.storage_extended_at = now
+        locked.storage_extended_by = actor
+        event = _record(
+            locked,
+            kind=EventKind.EXTENSION,
+            actor=actor,
+            from_status=Status.STORED,
+            reason="storage_extended",
+            idempotency_key=key,
+            details={
+                "days": days,
+                "old_deadline": previous.isoformat(),
+                "new_deadline": locked.storage_deadline.isoformat(),
+            },
+            at=now,
+        )
+    log.info("shipment_storage_extended", shipment_id=locked.pk, days=days, actor_id=actor.pk)
+    return Extension(locked, event, previous)
+
+
+# --- Expired parcels out of their cells into the return zone
+
+RETURN_ZONE_REASON = "expired_to_return_zone"
+
+
+class ReturnZoneOutcome(StrEnum):
+    MOVED = "moved"  # EXPIRED → AWAITING_DISPATCH, now in the return zone
+    ALREADY = "already"  # was already waiting for dispatch: nothing changed
+
+
+@dataclass(frozen=True)
+class ReturnZoneScan:
+    shipment: Shipment
+    outcome: ReturnZoneOutcome
+    zone: Cell | None
+    from_cell: str | None = None
+    event: ShipmentEvent | None = None
+    replayed: bool = False
+
+
+def return_zone_of(*, point: PickupPoint, actor: User | None) -> Cell:
+    """The point's return-zone special place, created (with the other special places) if it is missing."""
+    zone = Cell.objects.filter(point=point, kind=CellKind.RETURN_ZONE, is_active=True).order_by("pk").first()
+    if zone is None:
+        special_places_ensure(actor=actor, point=point)
+        zone = Cell.objects.get(point=point, kind=CellKind.RETURN_ZONE, is_active=True)
+    return zone
+
+
+def shipment_expired_to_return_zone(
+    *, actor: User, point: PickupPoint, code: str, key: str | None
+) -> ReturnZoneScan:
+    """A scanned parcel whose storage period is over leaves its cell for the point's return zone and
+    waits for a return carriage: EXPIRED → AWAITING_DISPATCH. A STORED parcel past its deadline is expired
+    first (the job's event, same key); within its deadline it is STORAGE_NOT_EXPIRED. A parcel already
+    AWAITING_DISPATCH is a harmless repeat; another point's parcel is NOT_FOUND."""
+    found = shipment_find(user=actor, code=code, point=point)
+    zone = return_zone_of(point=point, actor=actor)
+    with transaction.atomic():
+        first = _first_with_key(
+            key, shipment_id=found.pk, kind=EventKind.TRANSITION, to_status=Status.AWAITING_DISPATCH
+        )
+        if first is not None:
+            again = Shipment.objects.select_related("cell", "partner", "point").get(pk=found.pk)
+            return ReturnZoneScan(
+                again, ReturnZoneOutcome.MOVED, zone, first.details.get("from_cell"), first, replayed=True
+            )
+        shipment = _lock(found.pk, None)
+        if shipment.status == Status.AWAITING_DISPATCH:
+            return ReturnZoneScan(shipment, ReturnZoneOutcome.ALREADY, shipment.cell)
+        if shipment.status == Status.STORED:
+            _expire_on_scan(shipment)
+        if shipment.status != Status.EXPIRED:
+            raise InvalidTransition(
+                _(
+                    "В зону возврата по сроку сканируют только отправления с истёкшим сроком. "
+                    "Это — «%(status)s»."
+                )
+                % {"status": shipment.get_status_display()},
+                details={"status": shipment.status},
+            )
+        from_cell = shipment.cell.address if shipment.cell else None
+        result = shipment_transition_locked(
+            actor=actor,
+            shipment=shipment,
+            to_status=Status.AWAITING_DISPATCH,
+            reason=RETURN_ZONE_REASON,
+            cell=zone,
+            idempotency_key=key,
+            details={"from_cell": from_cell},
+            push=False,
+        )
+        after_commit(
+            point_changed,
+            point.pk,
+            topic="shipment",
+            data={
+                "id": shipment.pk,
+                "status": shipment.status,
+                "from": Status.EXPIRED,
+                "kind": "return_zone",
+            },
+        )
+    log.info("shipment_to_return_zone", shipment_id=shipment.pk, from_cell=from_cell, actor_id=actor.pk)
+    return ReturnZoneScan(result.shipment, ReturnZoneOutcome.MOVED, zone, from_cell, result.event)
+
+
+def _expire_on_scan(shipment: Shipment) -> None:
+    """A STORED parcel scanned out after its deadline, before the job got to it: expire it now, as the
+    job would have. Within the deadline (`now <= deadline`) it stays: STORAGE_NOT_EXPIRED."""
+    deadline = shipment.storage_deadline
+    if deadline is None or clock.now() <= deadline:
+        raise StorageNotExpired(
+            details={
+                "storage_deadline": deadline.astimezone(shipment.point.tz).isoformat() if deadline else None
+            }
+        )
+    shipment_transition_locked(
+        actor=None,
+        shipment=shipment,
+        to_status=Status.EXPIRED,
+        reason=EXPIRY_REASON,
+        idempotency_key=_expiry_key(shipment.pk, shipment.visit),
+        push=False,
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
+from pvz.core.phone import phone_masked
+
 register = template.Library()
 
 NBSP = "\u00a0"
@@ -34,10 +36,4 @@ def grams(weight_g: int | None) -> str:
 
 @register.filter
 def masked_phone(phone: str | None) -> str:
-    """+79161234567 → "+7 916 ***-**-67": enough to confirm with the customer, not enough to copy."""
-    if not phone:
-        return ""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if phone.startswith("+7") and len(digits) == 11:
-        return f"+7 {digits[1:4]} ***-**-{digits[-2:]}"
-    return f"***{digits[-2:]}"
+    return phone_masked(phone)

@@ -1,0 +1,137 @@
+"""Storage deadlines at the point: «Истекает сегодня», and «Истёк срок: в зону возврата», a scanner screen
+where each scanned expired parcel leaves its cell for the return zone (EXPIRED → AWAITING_DISPATCH).
+
+The scan screen works like placement: one POST per scan answering with a partial, the client's UUID per
+scan as the service's idempotency key (`web-return:<uuid>`), so a resent scan never acts twice. The list
+of parcels still to take out is a partial of its own, reloaded after each answer and on every live push
+of the point.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django import forms
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from pvz.accounts.roles import Perm
+from pvz.core.errors import DomainError, NotFound
+from pvz.shipments.selectors import shipments_expired_on_shelves, shipments_expiring_today
+from pvz.shipments.services import ReturnZoneOutcome, ReturnZoneScan, shipment_expired_to_return_zone
+from pvz.web.permissions import PointRequest, require_point_perm
+
+TODAY = "web/expiry/today.html"
+RETURN_PAGE = "web/expiry/return_zone.html"
+RETURN_ANSWER = "web/expiry/answer.html"
+RETURN_LIST = "web/expiry/expired_list.html"
+# Sent by static/pvz/scanner.js: such a request gets only the answer partial, not the whole page.
+SCANNER_HEADER = "X-Pvz-Scanner"
+
+
+class Outcome(StrEnum):
+    """Which sound the answer makes (see scanner.js)."""
+
+    OK = "ok"
+    PROMPT = "prompt"
+    ERROR = "error"
+
+
+class ReturnZoneScanForm(forms.Form):
+    code = forms.CharField(max_length=200, strip=False)
+    scan_id = forms.UUIDField()
+
+
+@dataclass(frozen=True)
+class Answer:
+    outcome: Outcome
+    scan: ReturnZoneScan | None = None
+    error: DomainError | None = None
+    raw: str = ""
+
+    @property
+    def kind(self) -> str:
+        return str(self.scan.outcome) if self.scan is not None else "error"
+
+    @property
+    def http_status(self) -> int:
+        return self.error.http_status if self.error is not None else 200
+
+
+@require_point_perm(Perm.OPERATE)
+@require_GET
+def expiry_today(request: PointRequest) -> HttpResponse:
+    assert request.point is not None  # guaranteed by require_point_perm
+    shipments = shipments_expiring_today(user=request.user, point=request.point)
+    return render(request, TODAY, {"shipments": shipments, "tab": "today"})
+
+
+def _return_context(request: PointRequest, answer: Answer | None) -> dict[str, object]:
+    assert request.point is not None
+    return {
+        "tab": "return_zone",
+        "answer": answer,
+        "expired": shipments_expired_on_shelves(user=request.user, point=request.point),
+        # Without JavaScript the form posts as is, so the page carries a fresh key for that one scan.
+        "scan_id": uuid.uuid4(),
+    }
+
+
+@require_point_perm(Perm.OPERATE)
+@require_GET
+def expiry_return_zone(request: PointRequest) -> HttpResponse:
+    return render(request, RETURN_PAGE, _return_context(request, None))
+
+
+@require_point_perm(Perm.OPERATE)
+@require_GET
+def expiry_return_zone_list(request: PointRequest) -> HttpResponse:
+    assert request.point is not None
+    expired = shipments_expired_on_shelves(user=request.user, point=request.point)
+    return render(request, RETURN_LIST, {"expired": expired})
+
+
+@require_point_perm(Perm.OPERATE)
+@require_POST
+def expiry_return_zone_scan(request: PointRequest) -> HttpResponse:
+    assert request.point is not None
+    form = ReturnZoneScanForm(request.POST)
+    raw = request.POST.get("code", "")
+    if form.is_valid():
+        answer = _answer(request, form.cleaned_data["code"], str(form.cleaned_data["scan_id"]))
+    else:
+        answer = Answer(
+            outcome=Outcome.ERROR,
+            error=DomainError(
+                _("Скан не распознан. Отсканируйте ещё раз."), details=form.errors.get_json_data()
+            ),
+            raw=raw,
+        )
+    if request.headers.get(SCANNER_HEADER):
+        return render(request, RETURN_ANSWER, {"answer": answer}, status=answer.http_status)
+    return render(request, RETURN_PAGE, _return_context(request, answer), status=answer.http_status)
+
+
+def _answer(request: PointRequest, code: str, scan_id: str) -> Answer:
+    assert request.point is not None
+    try:
+        scan = shipment_expired_to_return_zone(
+            actor=request.user, point=request.point, code=code, key=f"web-return:{scan_id}"
+        )
+    except NotFound as exc:
+        return Answer(
+            outcome=Outcome.ERROR,
+            error=NotFound(
+                _("Не найдено на этой точке. Проверьте этикетку или введите номер под штрихкодом вручную."),
+                details=exc.details,
+            ),
+            raw=code,
+        )
+    except DomainError as exc:
+        return Answer(outcome=Outcome.ERROR, error=exc, raw=code)
+    outcome = Outcome.OK if scan.outcome is ReturnZoneOutcome.MOVED else Outcome.PROMPT
+    return Answer(outcome=outcome, scan=scan, raw=code)
