@@ -16,6 +16,8 @@ echo "Channel layer: ${REDIS_URL:-in-memory (one process; set REDIS_URL to share
 # The demo shows the product's own error pages (not Django's debug pages) and opens the SMS outbox,
 # its only way to deliver login codes.
 export PVZ_DEBUG="${PVZ_DEBUG:-false}" PVZ_SMS_OUTBOX_PUBLIC="${PVZ_SMS_OUTBOX_PUBLIC:-true}"
+# Links in the demo SMS (the customer's pickup QR page) point at this server.
+export PVZ_PUBLIC_URL="${PVZ_PUBLIC_URL:-http://127.0.0.1:${PORT}}"
 
 $PY -m pvz migrate --noinput
 $PY -m pvz demo_network --url "http://127.0.0.1:${PORT}"

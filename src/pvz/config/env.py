@@ -62,6 +62,8 @@ SMS_BACKEND: str = env.str("PVZ_SMS_BACKEND", default="pvz.accounts.sms.OutboxSm
 # The development SMS outbox page open without login: the demo's only way to receive a code. Never in
 # production, whatever the variable says.
 SMS_OUTBOX_PUBLIC: bool = env.bool("PVZ_SMS_OUTBOX_PUBLIC", default=DEBUG) and not PRODUCTION
+# Where customers reach the site (links in messages, e.g. the pickup QR page); empty: paths only.
+PUBLIC_URL: str = env.str("PVZ_PUBLIC_URL", default="")
 CHANNEL_PREFIX: str = env.str("PVZ_CHANNEL_PREFIX", default="pvz")
 TASKS_IMMEDIATE: bool = env.bool("PVZ_TASKS_IMMEDIATE", default=False)
 SESSION_IDLE_SECONDS: int = env.int("PVZ_SESSION_IDLE_SECONDS", default=12 * 3600)

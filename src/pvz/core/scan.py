@@ -34,6 +34,7 @@ class ScanKind(StrEnum):
     TOTE = "tote"
     CELL = "cell"
     CARRIAGE = "carriage"
+    COUNTER_QR = "counter_qr"  # the customer's rotating QR token, `PVZQR-…` (see pvz.counter.tokens)
     BARCODE = "barcode"  # anything else: a shipment label barcode, or unknown
 
 
@@ -49,6 +50,7 @@ _PATTERNS: list[tuple[ScanKind, re.Pattern[str]]] = [
     (ScanKind.TOTE, re.compile(r"^%\d{3}%\d{6,}$")),
     (ScanKind.CELL, re.compile(r"^[A-Za-z]{1,2}-\d{1,3}-\d{1,2}$")),
     (ScanKind.CARRIAGE, re.compile(r"^car-?\d{4,}$", re.IGNORECASE)),
+    (ScanKind.COUNTER_QR, re.compile(r"^pvzqr-[0-9a-z-]+$", re.IGNORECASE)),
 ]
 
 
@@ -61,5 +63,7 @@ def classify_scan(normalized: str) -> ScanGuess:
             if kind is ScanKind.CARRIAGE:
                 digits = normalized.lower().removeprefix("car").lstrip("-")
                 return ScanGuess(kind, f"CAR-{digits}")
+            if kind is ScanKind.COUNTER_QR:
+                return ScanGuess(kind, normalized.upper())
             return ScanGuess(kind, normalized)
     return ScanGuess(ScanKind.BARCODE, normalized.lower())

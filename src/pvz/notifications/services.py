@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from pvz.core import clock
 from pvz.core.logging import get_logger
+from pvz.counter.tokens import customer_page_url
 from pvz.notifications.gateway import notification_deliver
 from pvz.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 from pvz.shipments.models import Shipment
@@ -29,12 +30,13 @@ def notification_shipment_ready(*, shipment: Shipment) -> Notification:
     with translation.override("ru"):
         text = _(
             "Заказ %(order)s ждёт вас в %(point)s, %(address)s. Код получения: %(code)s. "
-            "Хранится до %(deadline)s включительно."
+            "Хранится до %(deadline)s включительно. QR-код для выдачи: %(link)s"
         ) % {
             "order": shipment.order.number,
             "point": point.name,
             "address": point.address,
             "code": pickup_code_for(customer),
+            "link": customer_page_url(customer),
             "deadline": formats.date_format(deadline.astimezone(point.tz), "d.m.Y") if deadline else "—",
         }
     key = _ready_key(shipment)

@@ -10,8 +10,10 @@ from django.db.models import Q
 
 from pvz.accounts.models import User
 from pvz.accounts.selectors import points_for_user
-from pvz.core.errors import NotFound
+from pvz.core import clock
+from pvz.core.errors import DomainError, NotFound
 from pvz.core.scan import ScanGuess, ScanKind, classify_scan, normalize_scan
+from pvz.counter.tokens import qr_token_verify
 from pvz.inbound.models import Carriage, ManifestLine, ManifestTote, Tote
 from pvz.network.models import Cell, PickupPoint
 from pvz.shipments.models import Customer, Shipment
@@ -149,6 +151,15 @@ def _customer(user: User, point: PickupPoint, guess: ScanGuess, missing: ScanRes
     return replace(missing, target=ScanTarget.CUSTOMER, customer=customer, shipments=tuple(ready))
 
 
+def _customer_by_qr(user: User, point: PickupPoint, guess: ScanGuess, missing: ScanResult) -> ScanResult:
+    # A genuine, current counter QR token names the customer by pickup number (pvz.counter.tokens).
+    try:
+        token = qr_token_verify(token=guess.value, now=clock.now())
+    except DomainError:
+        return missing
+    return _customer(user, point, ScanGuess(ScanKind.PICKUP_CODE, token.pickup_number), missing)
+
+
 _Lookup = Callable[[User, PickupPoint, ScanGuess, ScanResult], ScanResult]
 
 _LOOKUPS: dict[ScanKind, _Lookup] = {
@@ -157,5 +168,6 @@ _LOOKUPS: dict[ScanKind, _Lookup] = {
     ScanKind.TOTE: _tote,
     ScanKind.CELL: _cell,
     ScanKind.CARRIAGE: _carriage,
+    ScanKind.COUNTER_QR: _customer_by_qr,
     ScanKind.BARCODE: _shipment,
 }
