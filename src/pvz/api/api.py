@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from pvz.api import cells, fallback, inbound, me, placement, shipments
+from pvz.api import cells, counter, fallback, inbound, inventory, me, placement, shipments
 from pvz.api.auth import session_auth
 from pvz.api.errors import register_error_handlers
 
@@ -31,5 +31,7 @@ api.add_router("", shipments.router)
 api.add_router("", cells.router)
 api.add_router("", inbound.router)
 api.add_router("", placement.router)
+api.add_router("", inventory.router)
+api.add_router("", counter.router)
 # Last, so that it only catches what no real endpoint matched.
 api.add_router("", fallback.router)

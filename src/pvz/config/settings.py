@@ -32,7 +32,9 @@ INSTALLED_APPS = [
     "pvz.network",
     "pvz.shipments",
     "pvz.inbound",
+    "pvz.inventory",
     "pvz.notifications",
+    "pvz.counter",
     "pvz.web",
     "pvz.realtime",
     "pvz.simulator",
@@ -160,6 +162,7 @@ TASKS = {
 
 PVZ_SMS_BACKEND = env.SMS_BACKEND
 PVZ_SMS_OUTBOX_PUBLIC = env.SMS_OUTBOX_PUBLIC
+PVZ_PUBLIC_URL = env.PUBLIC_URL
 PVZ_PRODUCTION = env.PRODUCTION
 
 LOGGING = {

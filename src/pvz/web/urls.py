@@ -17,6 +17,9 @@ urlpatterns = [
     path("", include("pvz.web.urls_cells")),
     path("", include("pvz.web.urls_inbound")),
     path("", include("pvz.web.urls_placement")),
+    path("", include("pvz.web.urls_search")),
+    path("", include("pvz.web.urls_inventory")),
+    path("", include("pvz.web.urls_counter")),
     *(
         path(f"{section.slug}/", sections.section_page(section), name=section.slug)
         for section in SECTIONS
