@@ -49,3 +49,16 @@ def test_lookup_and_card_cost_the_same_for_a_short_and_a_long_history(signed_in,
     lookup = "/api/v1/shipments/lookup?code={}"
     assert _queries(client, lookup.format(short.barcode)) == _queries(client, lookup.format(long.barcode))
     assert _queries(client, f"/shipments/{short.pk}/") == _queries(client, f"/shipments/{long.pk}/")
+
+
+@pytest.mark.django_db
+def test_an_api_call_does_not_work_out_the_web_pages_current_point(signed_in) -> None:
+    user, point = UserFactory(), PickupPointFactory()
+    Membership.objects.create(user=user, point=point, role=Role.OPERATOR)
+    client = signed_in(user)
+    without_point = _queries(client, "/api/v1/me")
+    session = client.session
+    session["point_id"] = point.pk  # what choosing a point on the web pages stores
+    session.save()
+
+    assert _queries(client, "/api/v1/me") == without_point

@@ -14,6 +14,7 @@ from pvz.accounts.selectors import perms_at_point, points_for_user
 from pvz.network.models import PickupPoint
 
 POINT_SESSION_KEY = "point_id"
+API_PREFIX = "/api/"
 # The session's idle timeout (SESSION_COOKIE_AGE) restarts when the session is saved; saving it on every
 # request cost a write transaction per API call, so it is refreshed at most once a minute instead.
 SESSION_REFRESHED_KEY = "_refreshed_at"
@@ -62,7 +63,12 @@ class CurrentPointMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        point, perms = self._current(request)
+        if request.path_info.startswith(API_PREFIX):
+            # The API names the point in every URL and checks access there (`api/permissions.py`);
+            # working out the web's current point would cost it three queries for nothing.
+            point, perms = None, frozenset[Perm]()
+        else:
+            point, perms = self._current(request)
         request.point = point  # type: ignore[attr-defined]
         request.point_perms = perms  # type: ignore[attr-defined]
         return self.get_response(request)
