@@ -17,10 +17,9 @@ from pydantic import Field
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
-from pvz.accounts.selectors import points_for_user
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import require_perm
+from pvz.api.permissions import point_for, require_perm
 from pvz.core import clock
 from pvz.core.errors import DomainError, NotFound
 from pvz.core.phone import phone_masked
@@ -275,7 +274,8 @@ def _line_out(line: IssueLine) -> LineOut:
 
 def _session_out(session: IssueSession) -> SessionOut:
     point = session.point
-    lines = selectors.session_lines(session=session)
+    # A line is written with the session's first scan, so a session never scanned has none to read.
+    lines = [] if session.first_scan_at is None else selectors.session_lines(session=session)
     card = selectors.customer_card(point=point, customer=session.customer, now=clock.now())
     return SessionOut(
         id=session.pk,
@@ -327,11 +327,7 @@ def _user(request: HttpRequest) -> User:
 
 def _point(request: HttpRequest, point_id: int) -> tuple[User, PickupPoint]:
     user = _user(request)
-    point = points_for_user(user=user).filter(pk=point_id).first()
-    if point is None:
-        raise NotFound(details={"point": point_id})
-    require_perm(user=user, perm=Perm.OPERATE, point=point)
-    return user, point
+    return user, point_for(user=user, point_id=point_id, perm=Perm.OPERATE)
 
 
 def _session(request: HttpRequest, session_id: int) -> tuple[User, IssueSession]:

@@ -16,12 +16,10 @@ from pydantic import Field
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
-from pvz.accounts.selectors import points_for_user
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import require_perm
+from pvz.api.permissions import point_for, require_perm
 from pvz.core import clock
-from pvz.core.errors import NotFound
 from pvz.inbound import selectors, services
 from pvz.inbound.acts import ActLine, DiscrepancyAct
 from pvz.inbound.models import Acceptance, AcceptanceDamage, Carriage
@@ -336,13 +334,6 @@ def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined]
 
 
-def _point(user: User, point_id: int) -> PickupPoint:
-    point = points_for_user(user=user).filter(pk=point_id).first()
-    if point is None:
-        raise NotFound(details={"point": point_id})
-    return point
-
-
 def _carriage_for_write(request: HttpRequest, carriage_id: int) -> tuple[User, Carriage]:
     user = _user(request)
     carriage = selectors.carriage_get(user=user, carriage_id=carriage_id)
@@ -371,7 +362,7 @@ def _acceptance_for_write(request: HttpRequest, acceptance_id: int) -> tuple[Use
     ),
 )
 def carriages_planned(request: HttpRequest, point_id: int) -> list[PlannedCarriageOut]:
-    point = _point(_user(request), point_id)
+    point = point_for(user=_user(request), point_id=point_id)
     return [_planned_out(row) for row in selectors.carriages_planned(point=point, now=clock.now())]
 
 
@@ -383,7 +374,7 @@ def carriages_planned(request: HttpRequest, point_id: int) -> list[PlannedCarria
 )
 def carriage_lookup(request: HttpRequest, point_id: int, query: Query[CarriageLookupQuery]) -> CarriageOut:
     user = _user(request)
-    point = _point(user, point_id)
+    point = point_for(user=user, point_id=point_id)
     return _carriage_out(selectors.carriage_find(user=user, point=point, code=query.code))
 
 
@@ -394,7 +385,7 @@ def carriage_lookup(request: HttpRequest, point_id: int, query: Query[CarriageLo
     summary="Totes at a point by status",
 )
 def tote_balance(request: HttpRequest, point_id: int) -> ToteBalanceOut:
-    point = _point(_user(request), point_id)
+    point = point_for(user=_user(request), point_id=point_id)
     return ToteBalanceOut(**selectors.tote_balance(point=point))
 
 

@@ -1,11 +1,12 @@
-"""The one permission check of API handlers: the caller must hold `perm` at the object's own point."""
+"""The permission checks of API handlers: the caller must see the point (else 404) and hold the
+permission there (else 403)."""
 
 from __future__ import annotations
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
-from pvz.accounts.selectors import user_can
-from pvz.core.errors import PermissionDenied
+from pvz.accounts.selectors import point_access, user_can
+from pvz.core.errors import NotFound, PermissionDenied
 from pvz.network.models import PickupPoint
 
 
@@ -14,3 +15,15 @@ def require_perm(*, user: User, perm: Perm, point: PickupPoint) -> None:
     by the selector that found the object)."""
     if not user_can(user=user, perm=perm, point=point):
         raise PermissionDenied(details={"point": point.pk, "permission": str(perm)})
+
+
+def point_for(*, user: User, point_id: int, perm: Perm | None = None) -> PickupPoint:
+    """The point named in the URL: 404 NOT_FOUND unless the caller works there (another point's existence
+    is not disclosed), then 403 PERMISSION_DENIED unless they hold `perm` there (when given)."""
+    access = point_access(user=user, point_id=point_id)
+    if access is None:
+        raise NotFound(details={"point": point_id})
+    point, perms = access
+    if perm is not None and perm not in perms:
+        raise PermissionDenied(details={"point": point.pk, "permission": str(perm)})
+    return point

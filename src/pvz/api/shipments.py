@@ -19,7 +19,7 @@ from pvz.accounts.roles import Perm
 from pvz.accounts.selectors import points_for_user
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import event_key, idempotent
-from pvz.api.permissions import require_perm
+from pvz.api.permissions import point_for, require_perm
 from pvz.core.errors import NotFound
 from pvz.core.phone import phone_masked
 from pvz.network.models import PickupPoint
@@ -252,13 +252,6 @@ def _caller(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined]
 
 
-def _point_of_caller(user: User, point_id: int) -> PickupPoint:
-    point = points_for_user(user=user).filter(pk=point_id).first()
-    if point is None:
-        raise NotFound(details={"point": point_id})
-    return point
-
-
 @router.get(
     "/shipments/search",
     response={200: SearchOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
@@ -274,7 +267,7 @@ def _point_of_caller(user: User, point_id: int) -> PickupPoint:
 )
 def shipments_search_get(request: HttpRequest, query: Query[SearchQuery]) -> SearchOut:
     user = _caller(request)
-    point = _point_of_caller(user, query.point) if query.point is not None else None
+    point = point_for(user=user, point_id=query.point) if query.point is not None else None
     result = shipments_search(user=user, point=point, query=query.q, limit=query.limit)
     return SearchOut(
         query=result.query,
@@ -381,9 +374,7 @@ def _shelf_item(shipment: Shipment) -> ShelfItemOut:
 
 
 def _point_to_operate(user: User, point_id: int) -> PickupPoint:
-    point = _point_of_caller(user, point_id)
-    require_perm(user=user, perm=Perm.OPERATE, point=point)
-    return point
+    return point_for(user=user, point_id=point_id, perm=Perm.OPERATE)
 
 
 @router.get(
