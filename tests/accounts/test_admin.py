@@ -10,6 +10,8 @@ from django.urls import reverse
 from pvz.accounts.models import SmsMessage, User
 from pvz.accounts.roles import Role
 from pvz.core.clock import FrozenClock
+from pvz.counter.models import IssueSession, RefusalReason
+from pvz.inventory.models import InventoryCount
 from pvz.shipments.models import ShipmentEvent
 from pvz.shipments.statuses import Status
 from tests.factories import (
@@ -36,7 +38,12 @@ MODELS = [
     "shipments.shipmentevent",
     "inbound.carriage",
     "inbound.tote",
+    "counter.refusalreason",
+    "counter.issuesession",
+    "inventory.inventorycount",
 ]
+# Rows a fresh database already holds besides the fixture's: the seeded default refusal reasons.
+EXPECTED_ROWS = {"accounts.user": 2, "counter.refusalreason": 6}
 
 
 @dataclass
@@ -82,6 +89,13 @@ def network(clock: FrozenClock) -> Network:
         "shipments.shipmentevent": event,
         "inbound.carriage": CarriageFactory(partner=partner, point=point),
         "inbound.tote": ToteFactory(partner=partner, point=point),
+        "counter.refusalreason": RefusalReason.objects.create(partner=partner, code="late", title="Опоздал"),
+        "counter.issuesession": IssueSession.objects.create(
+            point=point, customer=shipment.order.customer, opened_by=operator, opened_at=clock.now()
+        ),
+        "inventory.inventorycount": InventoryCount.objects.create(
+            point=point, started_by=operator, started_at=clock.now()
+        ),
     }
     return Network(admin=admin, operator=operator, objects=objects)
 
@@ -96,8 +110,7 @@ def test_changelist_lists_the_records_for_a_platform_admin(
     response = client.get(admin_url(label, "changelist"))
 
     assert response.status_code == 200
-    expected = 2 if label == "accounts.user" else 1  # the admin and the operator
-    assert response.context["cl"].result_count == expected
+    assert response.context["cl"].result_count == EXPECTED_ROWS.get(label, 1)
 
 
 @pytest.mark.django_db
@@ -133,7 +146,10 @@ def test_shipment_status_and_cell_cannot_be_edited_in_admin(client: Client, netw
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("label", ["shipments.shipmentevent", "accounts.smsmessage"])
+@pytest.mark.parametrize(
+    "label",
+    ["shipments.shipmentevent", "accounts.smsmessage", "counter.issuesession", "inventory.inventorycount"],
+)
 def test_history_records_cannot_be_added_changed_or_deleted(
     client: Client, network: Network, label: str
 ) -> None:
