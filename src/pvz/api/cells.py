@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
+from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
 from pvz.api.permissions import require_perm
@@ -158,7 +158,7 @@ def _cell_out(cell: Cell) -> CellOut:
     ),
 )
 def cells_list(request: HttpRequest, point_id: int, query: Query[CellsQuery]) -> CellsOut:
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = caller(request)
     point = point_get(user=user, point_id=point_id)
     require_perm(user=user, perm=Perm.VIEW_POINT, point=point)
     rows = cells_occupancy(point=point, zone=query.zone, include_retired=query.include_retired)
@@ -187,7 +187,7 @@ def cells_list(request: HttpRequest, point_id: int, query: Query[CellsQuery]) ->
 )
 @idempotent
 def cells_bulk(request: HttpRequest, point_id: int, payload: CellsBulkIn) -> Status:
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = caller(request)
     point = point_get(user=user, point_id=point_id)
     require_perm(user=user, perm=Perm.MANAGE_POINT, point=point)
     cells = cells_create_bulk(
@@ -216,7 +216,7 @@ def cells_bulk(request: HttpRequest, point_id: int, payload: CellsBulkIn) -> Sta
 )
 @idempotent
 def cells_special_places(request: HttpRequest, point_id: int) -> list[CellOut]:
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = caller(request)
     point = point_get(user=user, point_id=point_id)
     require_perm(user=user, perm=Perm.MANAGE_POINT, point=point)
     return [_cell_out(cell) for cell in special_places_ensure(actor=user, point=point)]
@@ -235,7 +235,7 @@ def cells_special_places(request: HttpRequest, point_id: int) -> list[CellOut]:
 )
 @idempotent
 def cells_update(request: HttpRequest, cell_id: int, payload: CellUpdateIn) -> CellOut:
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = caller(request)
     cell = cell_get(user=user, point=None, cell_id=cell_id)
     require_perm(user=user, perm=Perm.MANAGE_POINT, point=cell.point)
     cell = cell_update(actor=user, cell=cell, size_class=payload.size_class, capacity=payload.capacity)
@@ -255,7 +255,7 @@ def cells_update(request: HttpRequest, cell_id: int, payload: CellUpdateIn) -> C
 )
 @idempotent
 def cells_retire(request: HttpRequest, cell_id: int) -> CellOut:
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = caller(request)
     cell = cell_get(user=user, point=None, cell_id=cell_id)
     require_perm(user=user, perm=Perm.MANAGE_POINT, point=cell.point)
     return _cell_out(cell_retire(actor=user, cell=cell))
@@ -281,7 +281,7 @@ def cells_retire(request: HttpRequest, cell_id: int) -> CellOut:
     },
 )
 def cells_labels(request: HttpRequest, point_id: int, query: Query[LabelsQuery]) -> HttpResponse:
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = caller(request)
     point = point_get(user=user, point_id=point_id)
     require_perm(user=user, perm=Perm.VIEW_POINT, point=point)
     cells = cells_for_labels(point=point, zone=query.zone, ids=query.ids)

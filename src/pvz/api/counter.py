@@ -17,6 +17,7 @@ from pydantic import Field
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
+from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
 from pvz.api.permissions import point_for, require_perm
@@ -321,17 +322,13 @@ def _finish_out(result: FinishResult) -> FinishOut:
 # ---- access ---------------------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined]
-
-
 def _point(request: HttpRequest, point_id: int) -> tuple[User, PickupPoint]:
-    user = _user(request)
+    user = caller(request)
     return user, point_for(user=user, point_id=point_id, perm=Perm.OPERATE)
 
 
 def _session(request: HttpRequest, session_id: int) -> tuple[User, IssueSession]:
-    user = _user(request)
+    user = caller(request)
     session = selectors.session_get(user=user, session_id=session_id)
     require_perm(user=user, perm=Perm.OPERATE, point=session.point)
     return user, session

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
+from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
 from pvz.api.permissions import point_for, require_perm
@@ -330,19 +331,15 @@ def _act_out(act: DiscrepancyAct) -> ActOut:
 # ---- access ---------------------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined]
-
-
 def _carriage_for_write(request: HttpRequest, carriage_id: int) -> tuple[User, Carriage]:
-    user = _user(request)
+    user = caller(request)
     carriage = selectors.carriage_get(user=user, carriage_id=carriage_id)
     require_perm(user=user, perm=Perm.OPERATE, point=carriage.point)
     return user, carriage
 
 
 def _acceptance_for_write(request: HttpRequest, acceptance_id: int) -> tuple[User, Acceptance]:
-    user = _user(request)
+    user = caller(request)
     acceptance = selectors.acceptance_get(user=user, acceptance_id=acceptance_id)
     require_perm(user=user, perm=Perm.OPERATE, point=acceptance.carriage.point)
     return user, acceptance
@@ -362,7 +359,7 @@ def _acceptance_for_write(request: HttpRequest, acceptance_id: int) -> tuple[Use
     ),
 )
 def carriages_planned(request: HttpRequest, point_id: int) -> list[PlannedCarriageOut]:
-    point = point_for(user=_user(request), point_id=point_id)
+    point = point_for(user=caller(request), point_id=point_id)
     return [_planned_out(row) for row in selectors.carriages_planned(point=point, now=clock.now())]
 
 
@@ -373,7 +370,7 @@ def carriages_planned(request: HttpRequest, point_id: int) -> list[PlannedCarria
     summary="Find a carriage by its scanned code",
 )
 def carriage_lookup(request: HttpRequest, point_id: int, query: Query[CarriageLookupQuery]) -> CarriageOut:
-    user = _user(request)
+    user = caller(request)
     point = point_for(user=user, point_id=point_id)
     return _carriage_out(selectors.carriage_find(user=user, point=point, code=query.code))
 
@@ -385,7 +382,7 @@ def carriage_lookup(request: HttpRequest, point_id: int, query: Query[CarriageLo
     summary="Totes at a point by status",
 )
 def tote_balance(request: HttpRequest, point_id: int) -> ToteBalanceOut:
-    point = point_for(user=_user(request), point_id=point_id)
+    point = point_for(user=caller(request), point_id=point_id)
     return ToteBalanceOut(**selectors.tote_balance(point=point))
 
 
@@ -448,7 +445,7 @@ def acceptance_open(request: HttpRequest, carriage_id: int) -> AcceptanceOut:
     summary="An acceptance with its progress",
 )
 def acceptance_get(request: HttpRequest, acceptance_id: int) -> AcceptanceOut:
-    return _acceptance_out(selectors.acceptance_get(user=_user(request), acceptance_id=acceptance_id))
+    return _acceptance_out(selectors.acceptance_get(user=caller(request), acceptance_id=acceptance_id))
 
 
 @router.post(
@@ -571,5 +568,5 @@ def acceptance_close(request: HttpRequest, acceptance_id: int) -> ActOut:
     summary="The discrepancy act of a closed acceptance",
 )
 def acceptance_act(request: HttpRequest, acceptance_id: int) -> ActOut:
-    acceptance = selectors.acceptance_get(user=_user(request), acceptance_id=acceptance_id)
+    acceptance = selectors.acceptance_get(user=caller(request), acceptance_id=acceptance_id)
     return _act_out(selectors.acceptance_act(acceptance=acceptance))

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
+from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
 from pvz.api.permissions import require_perm
@@ -258,13 +259,9 @@ def _report_out(report: InventoryReport, count: InventoryCount) -> ReportOut:
 # ---- access ---------------------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined]
-
-
 def _count(request: HttpRequest, count_id: int, perm: Perm) -> tuple[User, InventoryCount]:
     """The count if the caller may act on it: not visible → 404, visible without `perm` → 403."""
-    user = _user(request)
+    user = caller(request)
     count = selectors.count_get(user=user, count_id=count_id)
     require_perm(user=user, perm=perm, point=count.point)
     return user, count
@@ -282,7 +279,7 @@ def _count(request: HttpRequest, count_id: int, perm: Perm) -> tuple[User, Inven
 )
 @idempotent
 def inventory_start(request: HttpRequest, point_id: int, payload: StartIn) -> InventoryOut:
-    user = _user(request)
+    user = caller(request)
     point = point_get(user=user, point_id=point_id)
     require_perm(user=user, perm=Perm.MANAGE_POINT, point=point)
     return _count_out(services.inventory_start(actor=user, point=point, zone=payload.zone))
@@ -295,7 +292,7 @@ def inventory_start(request: HttpRequest, point_id: int, payload: StartIn) -> In
     summary="Inventory counts of a point, newest first (at most 50)",
 )
 def inventory_list(request: HttpRequest, point_id: int) -> list[InventoryOut]:
-    user = _user(request)
+    user = caller(request)
     point = point_get(user=user, point_id=point_id)
     require_perm(user=user, perm=Perm.OPERATE, point=point)
     return [_count_out(count) for count in selectors.counts_of_point(point=point)]

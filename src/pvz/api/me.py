@@ -6,8 +6,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from pvz.accounts.models import User
 from pvz.accounts.selectors import points_with_roles
+from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 
 router = Router(tags=["me"])
@@ -35,7 +35,7 @@ class MeOut(Schema):
     description="The signed-in user and the pickup points they may work at, with their roles at each.",
 )
 def me_get(request: HttpRequest) -> MeOut:
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = caller(request)
     return MeOut(
         phone=user.phone,
         name=user.full_name,

@@ -14,6 +14,7 @@ from pydantic import Field
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.accounts.services import user_set_auto_placement
+from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import event_key, idempotent
 from pvz.api.permissions import require_perm
@@ -83,10 +84,6 @@ class PlacementModeIO(Schema):
     )
 
 
-def _caller(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined]
-
-
 def _shipment_to_operate(user: User, shipment_id: int) -> Shipment:
     """The shipment if the caller may work on it: not visible → 404, visible without OPERATE → 403."""
     shipment = shipment_get(user=user, shipment_id=shipment_id)
@@ -115,7 +112,7 @@ def _cell_at(point: PickupPoint, raw: str) -> Cell:
     ),
 )
 def placement_suggestion_get(request: HttpRequest, shipment_id: int) -> SuggestionOut:
-    shipment = _shipment_to_operate(_caller(request), shipment_id)
+    shipment = _shipment_to_operate(caller(request), shipment_id)
     if shipment.status != Status.ACCEPTED:
         raise InvalidTransition(details={"from": shipment.status, "to": Status.STORED})
     cell = cell_suggest(shipment=shipment)
@@ -156,7 +153,7 @@ def placement_suggestion_get(request: HttpRequest, shipment_id: int) -> Suggesti
 )
 @idempotent
 def shipment_place_post(request: HttpRequest, shipment_id: int, payload: PlaceIn) -> PlacedOut:
-    user = _caller(request)
+    user = caller(request)
     shipment = _shipment_to_operate(user, shipment_id)
     cell = _cell_at(shipment.point, payload.cell) if payload.cell is not None else None
     placement = shipment_place(
@@ -192,7 +189,7 @@ def shipment_place_post(request: HttpRequest, shipment_id: int, payload: PlaceIn
 )
 @idempotent
 def shipment_move_post(request: HttpRequest, shipment_id: int, payload: MoveIn) -> MovedOut:
-    user = _caller(request)
+    user = caller(request)
     shipment = _shipment_to_operate(user, shipment_id)
     cell = _cell_at(shipment.point, payload.cell)
     from_cell = shipment.cell.address if shipment.cell else None
@@ -216,7 +213,7 @@ def shipment_move_post(request: HttpRequest, shipment_id: int, payload: MoveIn) 
     description="Whether «Автораспределение» (auto placement) is on for the signed-in user.",
 )
 def placement_mode_get(request: HttpRequest) -> PlacementModeIO:
-    return PlacementModeIO(auto=_caller(request).auto_placement)
+    return PlacementModeIO(auto=caller(request).auto_placement)
 
 
 @router.put(
@@ -228,5 +225,5 @@ def placement_mode_get(request: HttpRequest) -> PlacementModeIO:
 )
 @idempotent
 def placement_mode_set(request: HttpRequest, payload: PlacementModeIO) -> PlacementModeIO:
-    user = user_set_auto_placement(actor=_caller(request), user=_caller(request), enabled=payload.auto)
+    user = user_set_auto_placement(actor=caller(request), user=caller(request), enabled=payload.auto)
     return PlacementModeIO(auto=user.auto_placement)

@@ -17,6 +17,7 @@ from pydantic import Field
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.accounts.selectors import points_for_user
+from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import event_key, idempotent
 from pvz.api.permissions import point_for, require_perm
@@ -166,7 +167,7 @@ def _shipment_out(shipment: Shipment, history: list[ShipmentEvent]) -> ShipmentO
     ),
 )
 def shipments_lookup(request: HttpRequest, query: Query[LookupQuery]) -> ShipmentOut:
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = caller(request)
     point = None
     if query.point is not None:
         point = points_for_user(user=user).filter(pk=query.point).first()
@@ -248,10 +249,6 @@ def _hit_out(hit: SearchHit) -> SearchHitOut:
     )
 
 
-def _caller(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined]
-
-
 @router.get(
     "/shipments/search",
     response={200: SearchOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
@@ -266,7 +263,7 @@ def _caller(request: HttpRequest) -> User:
     ),
 )
 def shipments_search_get(request: HttpRequest, query: Query[SearchQuery]) -> SearchOut:
-    user = _caller(request)
+    user = caller(request)
     point = point_for(user=user, point_id=query.point) if query.point is not None else None
     result = shipments_search(user=user, point=point, query=query.q, limit=query.limit)
     return SearchOut(
@@ -324,7 +321,7 @@ class ExtensionOut(Schema):
 def shipment_extend_storage_post(
     request: HttpRequest, shipment_id: int, payload: ExtendStorageIn
 ) -> ExtensionOut:
-    user = _caller(request)
+    user = caller(request)
     shipment = shipment_get(user=user, shipment_id=shipment_id)
     require_perm(user=user, perm=Perm.OPERATE, point=shipment.point)
     extension = shipment_extend_storage(
@@ -388,7 +385,7 @@ def _point_to_operate(user: User, point_id: int) -> PickupPoint:
     ),
 )
 def expiring_today_get(request: HttpRequest, point_id: int) -> list[ShelfItemOut]:
-    user = _caller(request)
+    user = caller(request)
     point = _point_to_operate(user, point_id)
     return [_shelf_item(s) for s in shipments_expiring_today(user=user, point=point)]
 
@@ -401,7 +398,7 @@ def expiring_today_get(request: HttpRequest, point_id: int) -> list[ShelfItemOut
     description="«Истёк срок»: EXPIRED parcels of the point, sorted by the address of the place they lie in.",
 )
 def expired_get(request: HttpRequest, point_id: int) -> list[ShelfItemOut]:
-    user = _caller(request)
+    user = caller(request)
     point = _point_to_operate(user, point_id)
     return [_shelf_item(s) for s in shipments_expired_on_shelves(user=user, point=point)]
 
@@ -453,7 +450,7 @@ class ReturnZoneScanOut(Schema):
 def return_zone_scan_post(
     request: HttpRequest, point_id: int, payload: ReturnZoneScanIn
 ) -> ReturnZoneScanOut:
-    user = _caller(request)
+    user = caller(request)
     point = _point_to_operate(user, point_id)
     scan = shipment_expired_to_return_zone(
         actor=user, point=point, code=payload.code, key=event_key(request, user, "return-zone")
