@@ -154,7 +154,7 @@ def test_newer_code_retires_the_older_one(
 ) -> None:
     user = UserFactory(phone=PHONE)
     drawn = iter([111111, 222222])
-    monkeypatch.setattr("pvz.accounts.services.secrets.randbelow", lambda _limit: next(drawn))
+    monkeypatch.setattr("pvz.core.codes.secrets.randbelow", lambda _limit: next(drawn))
     older = request_code()
     clock.advance(seconds=60)
     newer = request_code()

@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import math
-import re
-import secrets
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +13,7 @@ from pvz.accounts.roles import PLATFORM_ROLES, ROLE_PERMS, Perm, Role
 from pvz.accounts.selectors import perms_at_point
 from pvz.accounts.sms import sms_send
 from pvz.core import clock
+from pvz.core.codes import code_hash, code_matches, code_new, code_retry_after
 from pvz.core.effects import after_commit
 from pvz.core.errors import Conflict, DomainError, ErrorCode, PermissionDenied, RateLimited
 from pvz.core.logging import get_logger
@@ -27,15 +22,11 @@ from pvz.network.models import PickupPoint
 
 log = get_logger(__name__)
 
-CODE_LENGTH = 6
 CODE_TTL = dt.timedelta(minutes=10)
 CODE_MAX_ATTEMPTS = 5
 RESEND_INTERVAL = dt.timedelta(seconds=60)
 CODES_PER_WINDOW = 5
 RATE_WINDOW = dt.timedelta(hours=1)
-
-_CODE_SHAPE = re.compile(rf"[0-9]{{{CODE_LENGTH}}}")
-_WHITESPACE = re.compile(r"\s+")
 
 
 class CodeInvalid(DomainError):
@@ -53,12 +44,6 @@ class CodeExhausted(DomainError):
     default_message = _("Код введён неверно слишком много раз и больше не действует. Запросите новый код.")
 
 
-def _code_hash(*, phone: str, purpose: str, code: str) -> str:
-    # Keyed so that a leaked table cannot be brute-forced: a 6-digit space is tiny without the key.
-    message = f"{phone}:{purpose}:{code}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
-
-
 def _retry_after(*, phone: str, purpose: str, now: dt.datetime) -> int | None:
     """Whole seconds until `phone` may get another code, or None when it may get one now."""
     recent = list(
@@ -66,13 +51,9 @@ def _retry_after(*, phone: str, purpose: str, now: dt.datetime) -> int | None:
         .order_by("created_at")
         .values_list("created_at", flat=True)
     )
-    waits: list[dt.timedelta] = []
-    if recent and now - recent[-1] < RESEND_INTERVAL:
-        waits.append(recent[-1] + RESEND_INTERVAL - now)
-    if len(recent) >= CODES_PER_WINDOW:
-        # A new code is allowed once enough of the oldest codes have left the rolling window.
-        waits.append(recent[-CODES_PER_WINDOW] + RATE_WINDOW - now)
-    return math.ceil(max(waits).total_seconds()) if waits else None
+    return code_retry_after(
+        recent, now=now, resend_interval=RESEND_INTERVAL, window=RATE_WINDOW, per_window=CODES_PER_WINDOW
+    )
 
 
 def _login_code_text(*, user: User, code: str) -> str:
@@ -101,11 +82,11 @@ def login_code_request(*, phone: str, ip: str | None = None) -> None:
                 _("Новый код можно запросить через %(seconds)s с.") % {"seconds": retry_after},
                 details={"retry_after": retry_after},
             )
-        code = f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
+        code = code_new()
         otp = OneTimeCode.objects.create(
             phone=phone,
             purpose=purpose,
-            code_hash=_code_hash(phone=phone, purpose=purpose, code=code),
+            code_hash=code_hash(phone, purpose, code=code),
             created_at=now,
             expires_at=now + CODE_TTL,
             ip=ip,
@@ -130,11 +111,7 @@ def _spend_login_code(*, phone: str, code: str) -> User | DomainError:
         return CodeExhausted()
     if now > otp.expires_at:
         return CodeExpired()
-    candidate = _WHITESPACE.sub("", code or "")
-    matches = _CODE_SHAPE.fullmatch(candidate) is not None and hmac.compare_digest(
-        otp.code_hash, _code_hash(phone=phone, purpose=otp.purpose, code=candidate)
-    )
-    if not matches:
+    if not code_matches(otp.code_hash, phone, otp.purpose, code=code):
         otp.attempts += 1
         otp.save(update_fields=["attempts"])
         attempts_left = CODE_MAX_ATTEMPTS - otp.attempts

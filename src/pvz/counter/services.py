@@ -94,7 +94,8 @@ def session_open(
     return session
 
 
-def _lock_open(session: IssueSession) -> IssueSession:
+def lock_open_session(session: IssueSession) -> IssueSession:
+    """The session locked for a write, with its point and customer; SESSION_CLOSED once it has ended."""
     locked = (
         IssueSession.objects.select_for_update(of=("self",))
         .select_related("point", "customer")
@@ -108,7 +109,7 @@ def _lock_open(session: IssueSession) -> IssueSession:
 def session_cancel(*, actor: User, session: IssueSession) -> IssueSession:
     """End the session without issuing or refusing anything; its parcels stay where they are."""
     with transaction.atomic():
-        locked = _lock_open(session)
+        locked = lock_open_session(session)
         locked.status = SessionStatus.CANCELLED
         locked.finished_at = clock.now()
         locked.finished_by = actor
@@ -123,7 +124,7 @@ def session_set_bags(*, actor: User, session: IssueSession, count: int) -> Issue
     if not 0 <= count <= MAX_BAGS:
         raise DomainError(_("Количество пакетов — от 0 до 50."), details={"field": "count", "max": MAX_BAGS})
     with transaction.atomic():
-        locked = _lock_open(session)
+        locked = lock_open_session(session)
         locked.bags = count
         locked.save(update_fields=["bags", "updated_at"])
     return locked
@@ -194,7 +195,7 @@ def session_scan(*, actor: User, session: IssueSession, code: str) -> ScanOutcom
             _("Это служебный штрихкод, а не отправление."), details={"command": str(command), "code": code}
         )
     with transaction.atomic():
-        locked = _lock_open(session)
+        locked = lock_open_session(session)
         found = (
             Shipment.objects.filter(point=locked.point)
             .filter(Q(barcode=value.lower()) | Q(posting_number=value))
@@ -244,7 +245,7 @@ def session_scan(*, actor: User, session: IssueSession, code: str) -> ScanOutcom
 
 
 def _lock_line(session: IssueSession, line_id: int) -> tuple[IssueSession, IssueLine]:
-    locked = _lock_open(session)
+    locked = lock_open_session(session)
     line = (
         IssueLine.objects.select_for_update(of=("self",))
         .select_related("shipment__partner", "refusal_reason")
@@ -414,7 +415,7 @@ def session_finish(*, actor: User, session: IssueSession) -> FinishResult:
     listed in `details.lines`. A parcel that stopped being issuable since its scan (deadline passed,
     issued elsewhere) gets its own error in its line while the others go through (DOMAIN rule 3)."""
     with transaction.atomic():
-        locked = _lock_open(session)
+        locked = lock_open_session(session)
         if not locked.is_verified:
             raise VerificationRequired(details={"session_id": locked.pk})
         lines = list(locked.lines.select_related("refusal_reason").order_by("shipment_id"))
@@ -517,7 +518,7 @@ def line_refuse_last(*, actor: User, session: IssueSession, number: int) -> Comm
     second command only changes the reason), for the n-th (1-based) reason of its partner's list as the
     screen numbers it. Nothing scanned yet, or no such reason: VALIDATION_FAILED, nothing changed."""
     with transaction.atomic():
-        locked = _lock_open(session)
+        locked = lock_open_session(session)
         last = locked.lines.select_related("shipment__partner").order_by("-scanned_at", "-id").first()
         if last is None:
             raise DomainError(

@@ -8,13 +8,7 @@ wrong try kills it (CODE_EXHAUSTED), at most one code a minute and five an hour 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import math
-import re
-import secrets
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext
@@ -23,39 +17,21 @@ from django.utils.translation import gettext_lazy as _
 from pvz.accounts.models import User
 from pvz.accounts.sms import sms_send
 from pvz.core import clock
+from pvz.core.codes import code_hash, code_matches, code_new, code_retry_after
 from pvz.core.effects import after_commit
 from pvz.core.errors import DomainError, RateLimited
 from pvz.core.logging import get_logger
-from pvz.counter.errors import CodeExhausted, CodeExpired, CodeInvalid, SessionClosed
-from pvz.counter.models import CustomerCode, IssueSession, SessionStatus, Verification
+from pvz.counter.errors import CodeExhausted, CodeExpired, CodeInvalid
+from pvz.counter.models import CustomerCode, IssueSession, Verification
+from pvz.counter.services import lock_open_session
 
 log = get_logger(__name__)
 
-CODE_LENGTH = 6
 CODE_TTL = dt.timedelta(minutes=10)
 CODE_MAX_ATTEMPTS = 5
 RESEND_INTERVAL = dt.timedelta(seconds=60)
 CODES_PER_WINDOW = 5
 RATE_WINDOW = dt.timedelta(hours=1)
-
-_CODE_SHAPE = re.compile(rf"[0-9]{{{CODE_LENGTH}}}")
-_WHITESPACE = re.compile(r"\s+")
-
-
-def _code_hash(*, session_id: int, code: str) -> str:
-    message = f"counter:{session_id}:{code}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
-
-
-def _lock_open(session: IssueSession) -> IssueSession:
-    locked = (
-        IssueSession.objects.select_for_update(of=("self",))
-        .select_related("customer", "point")
-        .get(pk=session.pk)
-    )
-    if locked.status != SessionStatus.OPEN:
-        raise SessionClosed(details={"session_id": locked.pk, "status": locked.status})
-    return locked
 
 
 def _retry_after(*, customer_id: int, now: dt.datetime) -> int | None:
@@ -64,19 +40,16 @@ def _retry_after(*, customer_id: int, now: dt.datetime) -> int | None:
         .order_by("created_at")
         .values_list("created_at", flat=True)
     )
-    waits: list[dt.timedelta] = []
-    if recent and now - recent[-1] < RESEND_INTERVAL:
-        waits.append(recent[-1] + RESEND_INTERVAL - now)
-    if len(recent) >= CODES_PER_WINDOW:
-        waits.append(recent[-CODES_PER_WINDOW] + RATE_WINDOW - now)
-    return math.ceil(max(waits).total_seconds()) if waits else None
+    return code_retry_after(
+        recent, now=now, resend_interval=RESEND_INTERVAL, window=RATE_WINDOW, per_window=CODES_PER_WINDOW
+    )
 
 
 def session_sms_code_send(*, actor: User, session: IssueSession) -> CustomerCode:
     """Text a new code to the session's customer (after commit); the newest code retires older ones.
     Too soon after the last one: RATE_LIMITED with `retry_after` seconds."""
     with transaction.atomic():
-        locked = _lock_open(session)
+        locked = lock_open_session(session)
         if locked.is_verified:
             raise DomainError(
                 _("Клиент уже подтверждён: SMS-код не нужен."), details={"verification": locked.verification}
@@ -88,13 +61,13 @@ def session_sms_code_send(*, actor: User, session: IssueSession) -> CustomerCode
                 _("Новый код можно отправить через %(seconds)s с.") % {"seconds": retry_after},
                 details={"retry_after": retry_after},
             )
-        code = f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
+        code = code_new()
         customer = locked.customer
         sent = CustomerCode.objects.create(
             session=locked,
             customer=customer,
             phone=customer.phone,
-            code_hash=_code_hash(session_id=locked.pk, code=code),
+            code_hash=code_hash("counter", locked.pk, code=code),
             created_at=now,
             expires_at=now + CODE_TTL,
         )
@@ -117,7 +90,7 @@ def session_sms_code_try(*, actor: User, session: IssueSession, code: str) -> Do
 
 
 def _try(*, actor: User, session: IssueSession, code: str) -> DomainError | None:
-    locked = _lock_open(session)
+    locked = lock_open_session(session)
     now = clock.now()
     sent = CustomerCode.objects.filter(session=locked).order_by("-created_at", "-id").first()
     if sent is None or sent.used_at is not None:
@@ -126,11 +99,7 @@ def _try(*, actor: User, session: IssueSession, code: str) -> DomainError | None
         return CodeExhausted()
     if now > sent.expires_at:
         return CodeExpired(_("Срок действия SMS-кода истёк. Отправьте новый код."))
-    candidate = _WHITESPACE.sub("", code or "")
-    matches = _CODE_SHAPE.fullmatch(candidate) is not None and hmac.compare_digest(
-        sent.code_hash, _code_hash(session_id=locked.pk, code=candidate)
-    )
-    if not matches:
+    if not code_matches(sent.code_hash, "counter", locked.pk, code=code):
         CustomerCode.objects.filter(pk=sent.pk).update(attempts=sent.attempts + 1)
         left = CODE_MAX_ATTEMPTS - sent.attempts - 1
         if left == 0:
