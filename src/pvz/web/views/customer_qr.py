@@ -3,9 +3,6 @@ code. No sign-in: the signed link is the customer's key, so the page is never ca
 
 from __future__ import annotations
 
-import io
-
-import segno
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
@@ -13,15 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from pvz.core import clock
+from pvz.core.printing import qr_svg, svg_inline
 from pvz.counter.tokens import QR_REFRESH_SECONDS, customer_link_customer, qr_token_mint
 from pvz.shipments.pickup_codes import pickup_code_for
-
-
-def _qr_svg(text: str) -> str:
-    # Never Micro QR: most phone and handheld scanners cannot read it.
-    out = io.BytesIO()
-    segno.make_qr(text, error="m").save(out, kind="svg", border=2, omitsize=True, xmldecl=False, scale=8)
-    return out.getvalue().decode()
 
 
 @never_cache
@@ -36,7 +27,7 @@ def customer_qr(request: HttpRequest, link: str) -> HttpResponse:
         "web/customer_qr.html",
         {
             # segno writes the SVG itself from the token: no user input reaches the markup.
-            "qr_svg": mark_safe(_qr_svg(token)),  # noqa: S308
+            "qr_svg": mark_safe(svg_inline(qr_svg(token, scale=8))),  # noqa: S308
             "token": token,
             "pickup_code": pickup_code_for(customer),
             "refresh_seconds": QR_REFRESH_SECONDS,
