@@ -12,7 +12,7 @@ from tests.factories import PickupPointFactory, ShipmentFactory, operator_at
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
-ZERO = {"expected_today": 0, "stored": 0, "expiring_today": 0, "awaiting_dispatch": 0}
+ZERO = {"expected_today": 0, "stored": 0, "expiring_today": 0, "awaiting_dispatch": 0, "cancelled": 0}
 
 
 def _socket(point_id: int, session_key: str | None = None) -> WebsocketCommunicator:

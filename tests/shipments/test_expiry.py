@@ -23,7 +23,7 @@ from pvz.shipments.selectors import (
 from pvz.shipments.services import (
     RETURN_ZONE_REASON,
     ReturnZoneOutcome,
-    shipment_expired_to_return_zone,
+    shipment_to_return_zone,
     shipment_transition,
     shipments_expire_overdue,
 )
@@ -147,7 +147,7 @@ def test_an_expired_parcel_goes_from_its_cell_to_the_return_zone(expired, point,
     regular = expired.cell
     assert regular is not None
 
-    scan = shipment_expired_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-1")
+    scan = shipment_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-1")
 
     after = Shipment.objects.get(pk=expired.pk)
     assert (after.status, after.cell) == (Status.AWAITING_DISPATCH, return_zone(point))
@@ -177,7 +177,7 @@ def test_the_scan_pushes_one_change_to_the_point_after_commit(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        shipment_expired_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-1")
+        shipment_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-1")
 
     assert pushed == [
         (
@@ -202,9 +202,7 @@ def test_a_stored_parcel_at_its_deadline_is_not_expired(clock, point, operator) 
 
     error = refused(
         ErrorCode.STORAGE_NOT_EXPIRED,
-        lambda: shipment_expired_to_return_zone(
-            actor=operator, point=point, code="ii11807135001", key="rz-1"
-        ),
+        lambda: shipment_to_return_zone(actor=operator, point=point, code="ii11807135001", key="rz-1"),
     )
 
     assert error.details == {"storage_deadline": "2026-12-04T23:59:59.999999+03:00"}
@@ -215,7 +213,7 @@ def test_a_stored_parcel_at_its_deadline_is_not_expired(clock, point, operator) 
 def test_one_microsecond_after_the_deadline_once_the_job_expired_it_the_scan_is_accepted(
     expired, point, operator
 ):
-    scan = shipment_expired_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-1")
+    scan = shipment_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-1")
 
     assert scan.outcome == ReturnZoneOutcome.MOVED
     assert [(e.from_status, e.to_status) for e in expired.events.all()][-2:] == [
@@ -229,7 +227,7 @@ def test_past_the_deadline_before_the_job_ran_the_scan_expires_it_as_the_job_wou
     assert parcel.storage_deadline is not None
     clock.set(parcel.storage_deadline + ONE_MICROSECOND)
 
-    shipment_expired_to_return_zone(actor=operator, point=point, code="ii11807135002", key="rz-1")
+    shipment_to_return_zone(actor=operator, point=point, code="ii11807135002", key="rz-1")
 
     expiry, out = list(parcel.events.all())[-2:]
     assert (expiry.from_status, expiry.to_status, expiry.actor, expiry.reason, expiry.idempotency_key) == (
@@ -244,10 +242,10 @@ def test_past_the_deadline_before_the_job_ran_the_scan_expires_it_as_the_job_wou
 
 
 def test_a_second_scan_of_the_same_parcel_is_harmless(expired, point, operator) -> None:
-    shipment_expired_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-1")
+    shipment_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-1")
     events = expired.events.count()
 
-    again = shipment_expired_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-2")
+    again = shipment_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-2")
 
     assert (again.outcome, again.zone, again.event) == (ReturnZoneOutcome.ALREADY, return_zone(point), None)
     assert expired.events.count() == events
@@ -255,9 +253,9 @@ def test_a_second_scan_of_the_same_parcel_is_harmless(expired, point, operator) 
 
 
 def test_a_resent_scan_returns_the_first_answer(expired, point, operator) -> None:
-    first = shipment_expired_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-1")
+    first = shipment_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-1")
 
-    again = shipment_expired_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-1")
+    again = shipment_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-1")
 
     assert (again.outcome, again.replayed, again.event, again.from_cell) == (
         ReturnZoneOutcome.MOVED,
@@ -269,22 +267,20 @@ def test_a_resent_scan_returns_the_first_answer(expired, point, operator) -> Non
 
 def test_the_same_key_for_another_parcel_is_a_mismatch(expired, point, operator, clock) -> None:
     other = stored(point, barcode="ii11807135003")
-    shipment_expired_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-1")
+    shipment_to_return_zone(actor=operator, point=point, code="ii11807135000", key="rz-1")
     assert other.storage_deadline is not None
     clock.set(other.storage_deadline + ONE_MICROSECOND)
     shipments_expire_overdue()
 
     refused(
         ErrorCode.IDEMPOTENCY_MISMATCH,
-        lambda: shipment_expired_to_return_zone(
-            actor=operator, point=point, code="ii11807135003", key="rz-1"
-        ),
+        lambda: shipment_to_return_zone(actor=operator, point=point, code="ii11807135003", key="rz-1"),
     )
     assert Shipment.objects.get(pk=other.pk).status == Status.EXPIRED
 
 
 def test_a_russian_layout_scan_finds_the_parcel(expired, point, operator) -> None:
-    scan = shipment_expired_to_return_zone(actor=operator, point=point, code="шш11807135000", key="rz-1")
+    scan = shipment_to_return_zone(actor=operator, point=point, code="шш11807135000", key="rz-1")
 
     assert scan.shipment.pk == expired.pk
 
@@ -300,11 +296,11 @@ def test_another_points_parcel_is_not_found_even_for_someone_working_at_both(clo
 
     refused(
         ErrorCode.NOT_FOUND,
-        lambda: shipment_expired_to_return_zone(actor=operator, point=here, code="ii11807135004", key="rz-1"),
+        lambda: shipment_to_return_zone(actor=operator, point=here, code="ii11807135004", key="rz-1"),
     )
     refused(
         ErrorCode.NOT_FOUND,
-        lambda: shipment_expired_to_return_zone(
+        lambda: shipment_to_return_zone(
             actor=operator_at(here), point=here, code="ii11807135004", key="rz-2"
         ),
     )
@@ -324,9 +320,7 @@ def test_a_parcel_that_did_not_expire_in_storage_is_refused(point, operator, sta
 
     refused(
         ErrorCode.INVALID_TRANSITION,
-        lambda: shipment_expired_to_return_zone(
-            actor=operator, point=point, code="ii11807135005", key="rz-1"
-        ),
+        lambda: shipment_to_return_zone(actor=operator, point=point, code="ii11807135005", key="rz-1"),
     )
 
 
@@ -338,6 +332,6 @@ def test_a_point_without_a_return_zone_gets_one(clock) -> None:
     clock.set(parcel.storage_deadline + ONE_MICROSECOND)
     assert not Cell.objects.filter(point=point, kind=CellKind.RETURN_ZONE).exists()
 
-    shipment_expired_to_return_zone(actor=operator, point=point, code="ii11807135006", key="rz-1")
+    shipment_to_return_zone(actor=operator, point=point, code="ii11807135006", key="rz-1")
 
     assert Shipment.objects.get(pk=parcel.pk).cell == Cell.objects.get(point=point, address="RETURNS")

@@ -37,8 +37,8 @@ from pvz.shipments.services import (
     EXTENSION_DAYS_MAX,
     EXTENSION_DAYS_MIN,
     ReturnZoneOutcome,
-    shipment_expired_to_return_zone,
     shipment_extend_storage,
+    shipment_to_return_zone,
 )
 from pvz.shipments.statuses import Status, allowed_next
 
@@ -414,7 +414,7 @@ class ReturnZoneScanIn(Schema):
 class ReturnZoneScanOut(Schema):
     outcome: str = Field(
         description=(
-            "moved: EXPIRED → AWAITING_DISPATCH, now in the return zone; already: it was already waiting "
+            "moved: → AWAITING_DISPATCH, now in the return zone; already: it was already waiting "
             "for dispatch, nothing changed."
         )
     )
@@ -437,10 +437,11 @@ class ReturnZoneScanOut(Schema):
         422: ErrorOut,
     },
     operation_id="return_zone_scan",
-    summary="Scan an expired parcel into the return zone",
+    summary="Scan a parcel leaving the point into the return zone",
     description=(
         "The parcel leaves its cell for the point's return zone and waits for a return carriage "
-        "(EXPIRED → AWAITING_DISPATCH). A STORED parcel past its deadline is expired on the spot first; "
+        "(EXPIRED, CANCELLED, REFUSED or DAMAGED → AWAITING_DISPATCH). A STORED parcel past its deadline "
+        "is expired on the spot first; "
         "one within its deadline (`now <= deadline`) is 409 STORAGE_NOT_EXPIRED; other statuses 409 "
         "INVALID_TRANSITION; a parcel of another point 404. A parcel already awaiting dispatch answers "
         "`already` and changes nothing."
@@ -452,7 +453,7 @@ def return_zone_scan_post(
 ) -> ReturnZoneScanOut:
     user = caller(request)
     point = _point_to_operate(user, point_id)
-    scan = shipment_expired_to_return_zone(
+    scan = shipment_to_return_zone(
         actor=user, point=point, code=payload.code, key=event_key(request, user, "return-zone")
     )
     shipment = scan.shipment

@@ -171,6 +171,11 @@ def shipment_issue_error(
         and now > shipment.storage_deadline
     ):
         return StorageExpired(details=posting)
+    if shipment.status == Status.CANCELLED:
+        return InvalidTransition(
+            _("Отменено партнёром, уберите в зону возврата: выдать его нельзя."),
+            details={**posting, "status": shipment.status},
+        )
     if shipment.status != Status.STORED:
         return InvalidTransition(
             _("Отправление не готово к выдаче: статус «%(status)s».")

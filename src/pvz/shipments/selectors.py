@@ -69,6 +69,8 @@ class DashboardCounts:
     stored: int
     expiring_today: int
     awaiting_dispatch: int
+    # Cancelled by the partner and still to be scanned into the return zone.
+    cancelled: int
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -87,6 +89,7 @@ def point_dashboard_counts(*, point: PickupPoint, now: dt.datetime | None = None
         stored=qs.filter(status=Status.STORED).count(),
         expiring_today=_expiring_today(point, now).count(),
         awaiting_dispatch=qs.filter(status=Status.AWAITING_DISPATCH).count(),
+        cancelled=qs.filter(status=Status.CANCELLED).count(),
     )
 
 

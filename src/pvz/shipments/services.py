@@ -444,13 +444,20 @@ def shipment_extend_storage(*, actor: User, shipment: Shipment, days: int, key: 
     return Extension(locked, event, previous)
 
 
-# --- Expired parcels out of their cells into the return zone
+# --- Parcels out of the flow's statuses into the return zone
 
 RETURN_ZONE_REASON = "expired_to_return_zone"
+# Statuses whose parcels a scan sends into the return zone (→ AWAITING_DISPATCH), with the event's reason.
+RETURN_ZONE_REASONS: dict[Status, str] = {
+    Status.EXPIRED: RETURN_ZONE_REASON,
+    Status.CANCELLED: "cancelled_to_return_zone",
+    Status.REFUSED: "refused_to_return_zone",
+    Status.DAMAGED: "damaged_to_return_zone",
+}
 
 
 class ReturnZoneOutcome(StrEnum):
-    MOVED = "moved"  # EXPIRED → AWAITING_DISPATCH, now in the return zone
+    MOVED = "moved"  # EXPIRED / CANCELLED / REFUSED / DAMAGED → AWAITING_DISPATCH, now in the return zone
     ALREADY = "already"  # was already waiting for dispatch: nothing changed
 
 
@@ -462,6 +469,7 @@ class ReturnZoneScan:
     from_cell: str | None = None
     event: ShipmentEvent | None = None
     replayed: bool = False
+    from_status: Status | None = None
 
 
 def return_zone_of(*, point: PickupPoint, actor: User | None) -> Cell:
@@ -473,13 +481,12 @@ def return_zone_of(*, point: PickupPoint, actor: User | None) -> Cell:
     return zone
 
 
-def shipment_expired_to_return_zone(
-    *, actor: User, point: PickupPoint, code: str, key: str | None
-) -> ReturnZoneScan:
-    """A scanned parcel whose storage period is over leaves its cell for the point's return zone and
-    waits for a return carriage: EXPIRED → AWAITING_DISPATCH. A STORED parcel past its deadline is expired
-    first (the job's event, same key); within its deadline it is STORAGE_NOT_EXPIRED. A parcel already
-    AWAITING_DISPATCH is a harmless repeat; another point's parcel is NOT_FOUND."""
+def shipment_to_return_zone(*, actor: User, point: PickupPoint, code: str, key: str | None) -> ReturnZoneScan:
+    """A scanned parcel that is leaving the point (storage expired, cancelled by the partner, refused,
+    damaged at acceptance) goes from wherever it lies into the point's return zone and waits for a return
+    carriage: → AWAITING_DISPATCH. A STORED parcel past its deadline is expired first (the job's event,
+    same key); within its deadline it is STORAGE_NOT_EXPIRED. A parcel already AWAITING_DISPATCH is a
+    harmless repeat; another point's parcel is NOT_FOUND."""
     found = shipment_find(user=actor, code=code, point=point)
     zone = return_zone_of(point=point, actor=actor)
     with transaction.atomic():
@@ -489,18 +496,25 @@ def shipment_expired_to_return_zone(
         if first is not None:
             again = Shipment.objects.select_related("cell", "partner", "point").get(pk=found.pk)
             return ReturnZoneScan(
-                again, ReturnZoneOutcome.MOVED, zone, first.details.get("from_cell"), first, replayed=True
+                again,
+                ReturnZoneOutcome.MOVED,
+                zone,
+                first.details.get("from_cell"),
+                first,
+                replayed=True,
+                from_status=Status(first.from_status),
             )
         shipment = _lock(found.pk, None)
         if shipment.status == Status.AWAITING_DISPATCH:
             return ReturnZoneScan(shipment, ReturnZoneOutcome.ALREADY, shipment.cell)
         if shipment.status == Status.STORED:
             _expire_on_scan(shipment)
-        if shipment.status != Status.EXPIRED:
+        from_status = Status(shipment.status)
+        if from_status not in RETURN_ZONE_REASONS:
             raise InvalidTransition(
                 _(
-                    "В зону возврата по сроку сканируют только отправления с истёкшим сроком. "
-                    "Это — «%(status)s»."
+                    "В зону возврата сканируют отправления с истёкшим сроком, отменённые партнёром, "
+                    "отказные и повреждённые. Это — «%(status)s»."
                 )
                 % {"status": shipment.get_status_display()},
                 details={"status": shipment.status},
@@ -510,7 +524,7 @@ def shipment_expired_to_return_zone(
             actor=actor,
             shipment=shipment,
             to_status=Status.AWAITING_DISPATCH,
-            reason=RETURN_ZONE_REASON,
+            reason=RETURN_ZONE_REASONS[from_status],
             cell=zone,
             idempotency_key=key,
             details={"from_cell": from_cell},
@@ -520,15 +534,18 @@ def shipment_expired_to_return_zone(
             point_changed,
             point.pk,
             topic="shipment",
-            data={
-                "id": shipment.pk,
-                "status": shipment.status,
-                "from": Status.EXPIRED,
-                "kind": "return_zone",
-            },
+            data={"id": shipment.pk, "status": shipment.status, "from": from_status, "kind": "return_zone"},
         )
-    log.info("shipment_to_return_zone", shipment_id=shipment.pk, from_cell=from_cell, actor_id=actor.pk)
-    return ReturnZoneScan(result.shipment, ReturnZoneOutcome.MOVED, zone, from_cell, result.event)
+    log.info(
+        "shipment_to_return_zone",
+        shipment_id=shipment.pk,
+        from_status=from_status,
+        from_cell=from_cell,
+        actor_id=actor.pk,
+    )
+    return ReturnZoneScan(
+        result.shipment, ReturnZoneOutcome.MOVED, zone, from_cell, result.event, from_status=from_status
+    )
 
 
 def _expire_on_scan(shipment: Shipment) -> None:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from pvz.accounts.roles import Perm
 from pvz.core.errors import DomainError, NotFound
 from pvz.shipments.selectors import shipments_expired_on_shelves, shipments_expiring_today
-from pvz.shipments.services import ReturnZoneOutcome, ReturnZoneScan, shipment_expired_to_return_zone
+from pvz.shipments.services import ReturnZoneOutcome, ReturnZoneScan, shipment_to_return_zone
 from pvz.web.permissions import PointRequest, require_point_perm
 
 TODAY = "web/expiry/today.html"
@@ -119,7 +119,7 @@ def expiry_return_zone_scan(request: PointRequest) -> HttpResponse:
 def _answer(request: PointRequest, code: str, scan_id: str) -> Answer:
     assert request.point is not None
     try:
-        scan = shipment_expired_to_return_zone(
+        scan = shipment_to_return_zone(
             actor=request.user, point=request.point, code=code, key=f"web-return:{scan_id}"
         )
     except NotFound as exc:
