@@ -10,6 +10,7 @@ from pvz.core.models import TimeStampedModel
 
 class NotificationKind(models.TextChoices):
     SHIPMENT_READY = "shipment_ready", _("Заказ готов к выдаче")
+    RETURN_ACCEPTED = "return_accepted", _("Возврат принят")
 
 
 class Channel(models.TextChoices):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
@@ -13,6 +15,9 @@ from pvz.notifications.gateway import notification_deliver
 from pvz.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 from pvz.shipments.models import Shipment
 from pvz.shipments.pickup_codes import pickup_code_for
+
+if TYPE_CHECKING:
+    from pvz.returns.models import CustomerReturn
 
 log = get_logger(__name__)
 
@@ -105,3 +110,39 @@ def notification_withdraw_ready(*, shipment: Shipment, reason: str) -> bool:
 
 def _ready_key(shipment: Shipment) -> str:
     return f"{NotificationKind.SHIPMENT_READY}:{shipment.pk}:{shipment.visit}"
+
+
+def notification_return_accepted(*, customer_return: CustomerReturn) -> Notification:
+    """Create (once per return) the customer's "return accepted" SMS and enqueue its sending in the same
+    transaction as the return, so a rolled-back return sends nothing."""
+    from pvz.notifications.tasks import notification_send
+
+    shipment = customer_return.shipment
+    point = customer_return.point
+    with translation.override("ru"):
+        text = _(
+            "Возврат заказа %(order)s принят в %(point)s %(date)s, номер возврата %(number)s. "
+            "Деньги вернёт %(partner)s по своим правилам."
+        ) % {
+            "order": shipment.order.number,
+            "point": point.name,
+            "date": formats.date_format(customer_return.accepted_at.astimezone(point.tz), "d.m.Y"),
+            "number": customer_return.number,
+            "partner": shipment.partner.name,
+        }
+    key = f"{NotificationKind.RETURN_ACCEPTED}:{customer_return.pk}"
+    with transaction.atomic(savepoint=False):
+        existing = Notification.objects.filter(dedup_key=key).first()
+        if existing is not None:
+            return existing
+        notification = Notification.objects.create(
+            dedup_key=key,
+            customer=customer_return.customer,
+            shipment=shipment,
+            kind=NotificationKind.RETURN_ACCEPTED,
+            channel=Channel.SMS,
+            recipient=customer_return.customer.phone,
+            text=text,
+        )
+        notification_send.enqueue(notification.pk)
+    return notification

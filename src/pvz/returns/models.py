@@ -1,0 +1,140 @@
+"""Customer returns («Возврат от покупателя»): the reasons a partner accepts, the customer's return visit
+(who was identified and how), its SMS codes, the numbered return act and its private photos."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pvz.core.models import TimeStampedModel
+from pvz.counter.models import Verification
+from pvz.network.models import Partner, PickupPoint
+from pvz.shipments.models import Customer, Shipment
+
+
+class ReturnReason(models.Model):
+    """Why a customer brings a parcel back. Rows without a partner are the default list, used for every
+    partner that has no active reasons of its own."""
+
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.CASCADE, related_name="return_reasons"
+    )
+    code = models.SlugField(max_length=40)
+    title = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "code"], name="uniq_return_reason"),
+            models.UniqueConstraint(
+                fields=["code"], condition=models.Q(partner__isnull=True), name="uniq_default_return_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReturnCondition(models.TextChoices):
+    NEW = "new", _("Новый, без следов использования")
+    USED = "used", _("Есть следы использования")
+    DAMAGED = "damaged", _("Повреждён")
+
+
+class ReturnVisit(TimeStampedModel):
+    """One customer bringing parcels back at one point: who they are and how that was proven. Returns
+    need a verified visit (pickup code, QR or an SMS code), younger than `services.VISIT_TTL`."""
+
+    point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT, related_name="return_visits")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="return_visits")
+    verification = models.CharField(max_length=12, choices=Verification.choices, default=Verification.NONE)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["point", "opened_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.customer_id} @ {self.point_id}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification != Verification.NONE
+
+
+class ReturnCode(models.Model):
+    """A 6-digit code texted to the customer to verify a return visit opened by search. Keyed hash only;
+    single use; dead after 5 wrong tries."""
+
+    visit = models.ForeignKey(ReturnVisit, on_delete=models.CASCADE, related_name="codes")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    phone = models.CharField(max_length=16)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class CustomerReturn(models.Model):
+    """The return act as data: one per shipment visit. The parcel went ISSUED → RETURNED →
+    AWAITING_DISPATCH (into the return zone) in the transaction that wrote this row."""
+
+    number = models.CharField(max_length=20, unique=True)
+    point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT, related_name="customer_returns")
+    visit = models.ForeignKey(ReturnVisit, on_delete=models.PROTECT, related_name="returns")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="returns")
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="customer_returns")
+    shipment_visit = models.PositiveIntegerField()
+    reason = models.ForeignKey(ReturnReason, on_delete=models.PROTECT, related_name="+")
+    condition = models.CharField(max_length=10, choices=ReturnCondition.choices)
+    note = models.CharField(max_length=500, blank=True)
+    issued_at = models.DateTimeField()
+    window_ends_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    accepted_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-accepted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "shipment_visit"], name="uniq_return_per_visit")
+        ]
+        indexes = [models.Index(fields=["point", "accepted_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+def return_photo_path(instance: ReturnPhoto, filename: str) -> str:
+    # A random name under the private folder (MEDIA_ROOT is not served); the extension comes from the
+    # checked content, never from the client's file name.
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return f"private/customer-returns/{instance.customer_return_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class ReturnPhoto(models.Model):
+    """A photo of a returned parcel; served only through `web.views.returns.return_photo`."""
+
+    customer_return = models.ForeignKey(CustomerReturn, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to=return_photo_path)
+    content_type = models.CharField(max_length=20)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_return_id}: {self.file.name}"
