@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import template
 from django.utils.translation import gettext as _
 
@@ -37,3 +39,15 @@ def grams(weight_g: int | None) -> str:
 @register.filter
 def masked_phone(phone: str | None) -> str:
     return phone_masked(phone)
+
+
+@register.filter
+def from_iso(value: str | None) -> dt.datetime | None:
+    """A time kept as ISO 8601 text in the point's offset (in a stored act) as that local wall-clock time,
+    for the `date` filter: naive, so that the template does not convert it to the server's zone."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value).replace(tzinfo=None)
+    except ValueError:
+        return None
