@@ -12,6 +12,8 @@ from pvz.accounts.roles import Role
 from pvz.core.clock import FrozenClock
 from pvz.counter.models import IssueSession, RefusalReason
 from pvz.inventory.models import InventoryCount
+from pvz.outbound.models import Dispatch
+from pvz.returns.models import ReturnReason
 from pvz.shipments.models import ShipmentEvent
 from pvz.shipments.statuses import Status
 from tests.factories import (
@@ -41,9 +43,11 @@ MODELS = [
     "counter.refusalreason",
     "counter.issuesession",
     "inventory.inventorycount",
+    "returns.returnreason",
+    "outbound.dispatch",
 ]
 # Rows a fresh database already holds besides the fixture's: the seeded default refusal reasons.
-EXPECTED_ROWS = {"accounts.user": 2, "counter.refusalreason": 6}
+EXPECTED_ROWS = {"accounts.user": 2, "counter.refusalreason": 6, "returns.returnreason": 6}
 
 
 @dataclass
@@ -66,6 +70,7 @@ def network(clock: FrozenClock) -> Network:
     admin.memberships.create(role=Role.PLATFORM_ADMIN, point=None)
     operator = operator_at(point)
     cell = CellFactory(point=point)
+    carriage = CarriageFactory(partner=partner, point=point)
     shipment = ShipmentFactory(partner=partner, point=point)
     event = ShipmentEvent.objects.create(
         shipment=shipment,
@@ -87,7 +92,7 @@ def network(clock: FrozenClock) -> Network:
         "shipments.order": shipment.order,
         "shipments.shipment": shipment,
         "shipments.shipmentevent": event,
-        "inbound.carriage": CarriageFactory(partner=partner, point=point),
+        "inbound.carriage": carriage,
         "inbound.tote": ToteFactory(partner=partner, point=point),
         "counter.refusalreason": RefusalReason.objects.create(partner=partner, code="late", title="Опоздал"),
         "counter.issuesession": IssueSession.objects.create(
@@ -95,6 +100,13 @@ def network(clock: FrozenClock) -> Network:
         ),
         "inventory.inventorycount": InventoryCount.objects.create(
             point=point, started_by=operator, started_at=clock.now()
+        ),
+        "returns.returnreason": ReturnReason.objects.create(partner=partner, code="late", title="Опоздал"),
+        "outbound.dispatch": Dispatch.objects.create(
+            carriage=carriage,
+            courier_code="904817",
+            created_by=operator,
+            created_at=clock.now(),
         ),
     }
     return Network(admin=admin, operator=operator, objects=objects)
@@ -214,3 +226,13 @@ def test_user_admin_refuses_an_invalid_phone_with_the_reason(client: Client, net
         "В номере телефона не хватает цифр. Введите номер полностью, например +7 916 123-45-67."
     ]
     assert not User.objects.filter(full_name="Никто").exists()
+
+
+@pytest.mark.django_db
+def test_the_courier_code_is_not_shown_in_admin(client: Client, network: Network) -> None:
+    client.force_login(network.admin)
+
+    page = client.get(admin_url("outbound.dispatch", "change", network.objects["outbound.dispatch"].pk))
+
+    assert page.status_code == 200
+    assert "904817" not in page.content.decode()

@@ -61,7 +61,7 @@ def test_the_scan_box_is_in_the_header_of_every_point_page(sign_in, point: Picku
 
     # Pages with a scan station of their own (acceptance, placement, issue, inventory) leave it out, so
     # that the two fields do not compete for the scanner's keystrokes.
-    for url in ("/", "/search/", "/returns/"):
+    for url in ("/", "/search/", "/returnflow/"):
         html = client.get(url).content.decode()
         assert '<form class="scanbox" action="/scan/" method="get" role="search">' in html
         assert "data-scan-input" in html

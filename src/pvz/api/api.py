@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from pvz.api import cells, counter, fallback, inbound, inventory, me, placement, shipments
+from pvz.api import (
+    cells,
+    counter,
+    fallback,
+    inbound,
+    inventory,
+    me,
+    outbound,
+    placement,
+    returnflow,
+    returns,
+    shipments,
+)
 from pvz.api.auth import session_auth
 from pvz.api.errors import register_error_handlers
 
@@ -33,5 +45,8 @@ api.add_router("", inbound.router)
 api.add_router("", placement.router)
 api.add_router("", inventory.router)
 api.add_router("", counter.router)
+api.add_router("", returns.router)
+api.add_router("", returnflow.router)
+api.add_router("", outbound.router)
 # Last, so that it only catches what no real endpoint matched.
 api.add_router("", fallback.router)

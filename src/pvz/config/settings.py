@@ -32,9 +32,11 @@ INSTALLED_APPS = [
     "pvz.network",
     "pvz.shipments",
     "pvz.inbound",
+    "pvz.outbound",
     "pvz.inventory",
     "pvz.notifications",
     "pvz.counter",
+    "pvz.returns",
     "pvz.web",
     "pvz.realtime",
     "pvz.simulator",
@@ -164,6 +166,8 @@ PVZ_SMS_BACKEND = env.SMS_BACKEND
 PVZ_SMS_OUTBOX_PUBLIC = env.SMS_OUTBOX_PUBLIC
 PVZ_PUBLIC_URL = env.PUBLIC_URL
 PVZ_PRODUCTION = env.PRODUCTION
+# The return-flow board highlights a parcel once it has been in the flow this many days (see docs/domain.md).
+PVZ_RETURN_FLOW_OVERDUE_DAYS = 3
 
 LOGGING = {
     "version": 1,

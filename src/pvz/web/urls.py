@@ -20,6 +20,9 @@ urlpatterns = [
     path("", include("pvz.web.urls_search")),
     path("", include("pvz.web.urls_inventory")),
     path("", include("pvz.web.urls_counter")),
+    path("", include("pvz.web.urls_outbound")),
+    path("", include("pvz.web.urls_returns")),
+    path("", include("pvz.web.urls_returnflow")),
     *(
         path(f"{section.slug}/", sections.section_page(section), name=section.slug)
         for section in SECTIONS
