@@ -45,11 +45,10 @@ from pvz.counter.models import (
     Verification,
 )
 from pvz.counter.selectors import id_check_needed, refusal_reasons_for
-from pvz.network.models import Cell, CellKind, PickupPoint
-from pvz.network.services import special_places_ensure
+from pvz.network.models import PickupPoint
 from pvz.shipments.errors import InvalidTransition
 from pvz.shipments.models import Customer, Shipment
-from pvz.shipments.services import shipment_transition_locked
+from pvz.shipments.services import return_zone_of, shipment_transition_locked
 from pvz.shipments.statuses import Status
 
 log = get_logger(__name__)
@@ -394,14 +393,6 @@ class FinishResult:
     lines: tuple[LineOutcome, ...]
 
 
-def _return_zone(point: PickupPoint) -> Cell:
-    place = Cell.objects.filter(point=point, kind=CellKind.RETURN_ZONE, is_active=True).first()
-    if place is None:
-        special_places_ensure(actor=None, point=point)
-        place = Cell.objects.get(point=point, kind=CellKind.RETURN_ZONE, is_active=True)
-    return place
-
-
 def _blocking(line: IssueLine, shipment: Shipment) -> list[DomainError]:
     problems: list[DomainError] = []
     if id_check_needed(shipment) and line.id_checked_at is None:
@@ -492,7 +483,7 @@ def _finish_line(
                     shipment=shipment,
                     to_status=Status.REFUSED if refused else Status.ISSUED,
                     reason=f"refused:{reason.code}" if refused and reason else "issued",
-                    cell=_return_zone(session.point) if refused else None,
+                    cell=return_zone_of(point=session.point, actor=actor) if refused else None,
                     idempotency_key=f"issue:{session.pk}:{shipment.pk}",
                     details={"session": session.pk, "refusal": reason.title if refused and reason else ""},
                     push=False,
