@@ -6,6 +6,8 @@ import pytest
 
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.counter.models import Verification
+from pvz.counter.services import session_open
+from pvz.counter.verification import session_sms_code_send
 from pvz.returns.services import return_visit_open
 from pvz.returns.verification import return_sms_code_send, return_sms_code_try
 from tests.counter.conftest import last_sms_code, wrong
@@ -51,3 +53,21 @@ def test_only_a_customer_with_parcels_here_can_be_opened_from_search(desk):
     with pytest.raises(DomainError) as caught:
         return_visit_open(actor=desk.operator, point=desk.point, customer_id=CustomerFactory().pk)
     assert caught.value.code == ErrorCode.NOT_FOUND
+
+
+@pytest.mark.parametrize("first", ["counter", "return"])
+def test_counter_and_return_codes_share_one_rate_limit(desk, clock, first):
+    desk.issued()
+    visit = return_visit_open(actor=desk.operator, point=desk.point, customer_id=desk.customer.pk)
+    session = session_open(actor=desk.operator, point=desk.point, customer=desk.customer)
+    send = {
+        "counter": lambda: session_sms_code_send(actor=desk.operator, session=session),
+        "return": lambda: return_sms_code_send(actor=desk.operator, visit=visit),
+    }
+    send[first]()
+    clock.advance(seconds=30)
+
+    with pytest.raises(DomainError) as caught:
+        send["return" if first == "counter" else "counter"]()
+    assert caught.value.code == ErrorCode.RATE_LIMITED
+    assert caught.value.details == {"retry_after": 30}

@@ -1,0 +1,90 @@
+"""One-time SMS codes that verify a customer found by search: for an issue session at the counter
+(`counter.verification`) and for a return visit (`returns.verification`), each kind in its own table.
+
+The mechanics are those of staff login codes (`core.codes`): 6 random digits stored only as a keyed hash,
+valid while `now <= sent + 10 min`, single use, only the newest code of the session or visit counts, the
+5th wrong try kills it (CODE_EXHAUSTED). The rate limit counts the customer's codes of both kinds: at most
+one a minute and five an hour per customer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pvz.core.codes import code_hash, code_matches, code_new, code_retry_after
+from pvz.core.errors import DomainError, RateLimited
+from pvz.counter.errors import CodeExhausted, CodeExpired, CodeInvalid
+from pvz.shipments.models import Customer
+
+CODE_TTL = dt.timedelta(minutes=10)
+CODE_MAX_ATTEMPTS = 5
+RESEND_INTERVAL = dt.timedelta(seconds=60)
+CODES_PER_WINDOW = 5
+RATE_WINDOW = dt.timedelta(hours=1)
+# The tables of customer codes, every kind counting towards one rate limit.
+CODE_MODELS = ("counter.CustomerCode", "returns.ReturnCode")
+
+
+def customer_code_wait(*, customer: Customer, now: dt.datetime) -> None:
+    """RATE_LIMITED with `retry_after` seconds when the customer had a code too recently."""
+    since = now - RATE_WINDOW
+    recent = sorted(
+        sent_at
+        for label in CODE_MODELS
+        for sent_at in apps.get_model(label)
+        .objects.filter(customer=customer, created_at__gt=since)
+        .values_list("created_at", flat=True)
+    )
+    retry_after = code_retry_after(
+        recent, now=now, resend_interval=RESEND_INTERVAL, window=RATE_WINDOW, per_window=CODES_PER_WINDOW
+    )
+    if retry_after is not None:
+        raise RateLimited(
+            _("Новый код можно отправить через %(seconds)s с.") % {"seconds": retry_after},
+            details={"retry_after": retry_after},
+        )
+
+
+def customer_code_create(
+    codes: models.Manager[Any], *, scope: tuple[object, ...], customer: Customer, now: dt.datetime
+) -> tuple[Any, str]:
+    """A new code row in `codes` (a session's or a visit's related manager) and the digits to text."""
+    code = code_new()
+    sent = codes.create(
+        customer=customer,
+        phone=customer.phone,
+        code_hash=code_hash(*scope, code=code),
+        created_at=now,
+        expires_at=now + CODE_TTL,
+    )
+    return sent, code
+
+
+def customer_code_spend(
+    codes: models.Manager[Any], *, scope: tuple[object, ...], code: str, now: dt.datetime
+) -> DomainError | None:
+    """Check `code` against the newest code in `codes`: None when it matches (the code is spent), else the
+    refusal; a wrong try is counted (the caller's transaction keeps it, so the refusal is returned)."""
+    sent = codes.order_by("-created_at", "-id").first()
+    if sent is None or sent.used_at is not None:
+        return CodeInvalid(_("Код не отправлялся или уже использован. Отправьте новый код."))
+    if sent.attempts >= CODE_MAX_ATTEMPTS:
+        return CodeExhausted()
+    if now > sent.expires_at:
+        return CodeExpired(_("Срок действия SMS-кода истёк. Отправьте новый код."))
+    if not code_matches(sent.code_hash, *scope, code=code):
+        type(sent).objects.filter(pk=sent.pk).update(attempts=sent.attempts + 1)
+        left = CODE_MAX_ATTEMPTS - sent.attempts - 1
+        if left == 0:
+            return CodeExhausted()
+        return CodeInvalid(
+            _("Неверный SMS-код. Осталось попыток: %(left)s.") % {"left": left},
+            details={"attempts_left": left},
+        )
+    type(sent).objects.filter(pk=sent.pk).update(used_at=now)
+    return None
