@@ -12,7 +12,7 @@ from pvz.accounts.roles import Role
 from pvz.network.services import special_places_ensure
 from pvz.shipments.cancellation import shipment_cancel
 from pvz.shipments.models import Shipment
-from pvz.shipments.services import shipment_transition
+from pvz.shipments.services import shipment_to_return_zone, shipment_transition
 from pvz.shipments.statuses import Status
 from tests.factories import CellFactory, PartnerFactory, PickupPointFactory, ShipmentFactory, operator_at
 
@@ -129,3 +129,15 @@ def test_another_points_parcel_is_not_on_the_board(sign_in, point, operator) -> 
     html = sign_in(operator, point).get(BOARD).content.decode()
 
     assert "data-flow-group" not in html
+
+
+def test_the_board_names_the_return_zone_and_shows_a_cell_by_its_address(sign_in, point, operator) -> None:
+    special_places_ensure(actor=None, point=point)
+    in_cell = parcel(point, Status.ACCEPTED, Status.STORED, Status.EXPIRED, address="B-02-3")
+    waiting = parcel(point, Status.ACCEPTED, Status.STORED, Status.EXPIRED, address="B-02-4")
+    shipment_to_return_zone(actor=operator, point=point, code=waiting.barcode, key=None)
+
+    html = sign_in(operator, point).get(BOARD).content.decode()
+
+    cells = dict(re.findall(r'data-shipment="(\d+)".*?data-field="cell">([^<]+)<', html, flags=re.S))
+    assert cells == {str(in_cell.pk): "B-02-3", str(waiting.pk): "Возврат"}
