@@ -21,6 +21,16 @@ def clock() -> Iterator[FrozenClock]:
         yield frozen
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _api_rate_limits_off() -> Iterator[None]:
+    """The API rate limits count in a process-wide cache under a frozen clock, so across a test session
+    every test's requests would add up; tests/security turns the limits on where it tests them."""
+    from django.test import override_settings
+
+    with override_settings(PVZ_API_RATE_LIMIT_USER="off", PVZ_API_RATE_LIMIT_ANON="off"):
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
     """Close connections after each use in tests: consumers and worker threads open their own, and a
@@ -28,3 +38,15 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     from django.conf import settings
 
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the product's language: `LanguageMiddleware` activates the request's language
+    in the thread that served it, and the test client serves every request in the test's own thread, so an
+    English request would otherwise leave later code of the same thread (a management command) in English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield

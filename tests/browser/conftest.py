@@ -55,6 +55,9 @@ MANAGER_PHONE = "+79990000004"  # manager of ПВЗ на Тверской
 OWNER_PHONE = "+79990000003"  # owner of both points
 TVERSKAYA, VLADIVOSTOK = "pvz-tverskaya", "pvz-vladivostok"
 
+# What Chromium logs to the console when the Content-Security-Policy blocks something.
+CSP_CONSOLE_MARKERS = ("Content Security Policy", "Content-Security-Policy")
+
 # Environment variables of the developer's shell that must not leak into the server.
 _SCRUBBED = ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
 
@@ -332,16 +335,28 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
+def csp_violations() -> list[str]:
+    """What the Content-Security-Policy blocked on the test's pages, as Chromium logged it."""
+    return []
+
+
+@pytest.fixture
 def new_context(
-    browser: Any, server: ServerApp, request: pytest.FixtureRequest
+    browser: Any, server: ServerApp, request: pytest.FixtureRequest, csp_violations: list[str]
 ) -> Iterator[Callable[..., Any]]:
     """Makes Russian-locale browser contexts on the server; each page of them is screenshot into
-    test-artifacts/browser/ when the test ends (pass or fail)."""
+    test-artifacts/browser/ when the test ends (pass or fail). Anything the Content-Security-Policy
+    blocked on any of their pages fails the test."""
     contexts: list[Any] = []
+
+    def record_csp_violation(message: Any) -> None:
+        if any(marker in message.text for marker in CSP_CONSOLE_MARKERS):
+            csp_violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
 
     def make(**options: Any) -> Any:
         context = browser.new_context(locale="ru-RU", base_url=server.base_url, **options)
         context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.on("console", record_csp_violation)
         contexts.append(context)
         return context
 
@@ -363,6 +378,8 @@ def new_context(
             except Exception as exc:  # a crashed page must not hide the test's own failure
                 print(f"screenshot {path} failed: {exc}")
         context.close()
+    if csp_violations:
+        pytest.fail("the Content-Security-Policy blocked:\n" + "\n".join(csp_violations), pytrace=False)
 
 
 @pytest.fixture

@@ -67,3 +67,6 @@ PUBLIC_URL: str = env.str("PVZ_PUBLIC_URL", default="")
 CHANNEL_PREFIX: str = env.str("PVZ_CHANNEL_PREFIX", default="pvz")
 TASKS_IMMEDIATE: bool = env.bool("PVZ_TASKS_IMMEDIATE", default=False)
 SESSION_IDLE_SECONDS: int = env.int("PVZ_SESSION_IDLE_SECONDS", default=12 * 3600)
+# API rate limits, "<requests>/<s|min|h>" or "off": per signed-in user, and per client IP for anonymous calls.
+API_RATE_LIMIT_USER: str = env.str("PVZ_API_RATE_LIMIT_USER", default="600/min")
+API_RATE_LIMIT_ANON: str = env.str("PVZ_API_RATE_LIMIT_ANON", default="60/min")

@@ -16,7 +16,28 @@
     if (selectAll) input.select();
   }
 
+  // Bars carry their width as data-bar-width (a percentage): the Content-Security-Policy forbids style
+  // attributes in the markup, so the width is applied here, also to bars that answers swap in later.
+  function applyBarWidth(el) {
+    const percent = Math.min(100, Math.max(0, parseFloat(el.dataset.barWidth) || 0));
+    el.style.width = percent + "%";
+  }
+
+  function applyBarWidths(root) {
+    if (root.matches("[data-bar-width]")) applyBarWidth(root);
+    root.querySelectorAll("[data-bar-width]").forEach(applyBarWidth);
+  }
+
+  new MutationObserver(function (records) {
+    records.forEach(function (record) {
+      record.addedNodes.forEach(function (node) {
+        if (node.nodeType === Node.ELEMENT_NODE) applyBarWidths(node);
+      });
+    });
+  }).observe(document.documentElement, { childList: true, subtree: true });
+
   document.addEventListener("DOMContentLoaded", function () {
+    applyBarWidths(document.documentElement);
     // A scanner types into whatever has focus, so the scan box takes it unless the page's own form
     // asked for it (autofocus) or the person is already typing somewhere.
     if (!document.querySelector("[autofocus]") && !isTyping(document.activeElement)) {
