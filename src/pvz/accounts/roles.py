@@ -28,16 +28,31 @@ class Perm(StrEnum):
     MANAGE_STAFF = "manage_staff"
     VIEW_SMS_OUTBOX = "view_sms_outbox"
     ADMIN_PLATFORM = "admin_platform"
+    VIEW_AUDIT = "view_audit"  # the audit log (owners: their points; platform admins: everything)
 
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.OPERATOR: frozenset({Perm.VIEW_POINT, Perm.OPERATE}),
     Role.MANAGER: frozenset({Perm.VIEW_POINT, Perm.OPERATE, Perm.MANAGE_POINT, Perm.MANAGE_STAFF}),
     Role.OWNER: frozenset(
-        {Perm.VIEW_POINT, Perm.OPERATE, Perm.MANAGE_POINT, Perm.MANAGE_STAFF, Perm.VIEW_FINANCE}
+        {
+            Perm.VIEW_POINT,
+            Perm.OPERATE,
+            Perm.MANAGE_POINT,
+            Perm.MANAGE_STAFF,
+            Perm.VIEW_FINANCE,
+            Perm.VIEW_AUDIT,
+        }
     ),
     Role.SUPPORT: frozenset({Perm.VIEW_POINT, Perm.VIEW_SMS_OUTBOX}),
     Role.PLATFORM_ADMIN: frozenset(
-        {Perm.VIEW_POINT, Perm.MANAGE_POINT, Perm.VIEW_FINANCE, Perm.VIEW_SMS_OUTBOX, Perm.ADMIN_PLATFORM}
+        {
+            Perm.VIEW_POINT,
+            Perm.MANAGE_POINT,
+            Perm.VIEW_FINANCE,
+            Perm.VIEW_SMS_OUTBOX,
+            Perm.ADMIN_PLATFORM,
+            Perm.VIEW_AUDIT,
+        }
     ),
 }

@@ -12,6 +12,8 @@ from pvz.accounts.models import CodePurpose, Membership, OneTimeCode, User
 from pvz.accounts.roles import PLATFORM_ROLES, ROLE_PERMS, Perm, Role
 from pvz.accounts.selectors import perms_at_point
 from pvz.accounts.sms import sms_send
+from pvz.audit.hooks import audit_membership
+from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.codes import code_hash, code_matches, code_new, code_retry_after
 from pvz.core.effects import after_commit
@@ -93,6 +95,7 @@ def login_code_request(*, phone: str, ip: str | None = None) -> None:
         )
         if user is not None:
             after_commit(sms_send, phone=phone, text=_login_code_text(user=user, code=code))
+        audit_record(action="auth.code_sent", actor=user, actor_phone=phone, details={"purpose": purpose})
         log.info("login_code_issued", code_id=otp.pk, ip=ip, sent=user is not None)
 
 
@@ -137,6 +140,8 @@ def login_code_verify(*, phone: str, code: str, ip: str | None = None) -> User:
     phone = normalize_phone(phone)
     with transaction.atomic():
         outcome = _spend_login_code(phone=phone, code=code)
+        if isinstance(outcome, DomainError):
+            audit_record(action="auth.login_failed", actor_phone=phone, details={"error": str(outcome.code)})
     if isinstance(outcome, DomainError):
         log.info("login_code_refused", error=str(outcome.code), ip=ip)
         raise outcome
@@ -195,9 +200,12 @@ def membership_grant(*, actor: User | None, user: User, role: str, point: Pickup
         membership, created = Membership.objects.select_for_update().get_or_create(
             user=user, point=point, role=role
         )
-        if not created and not membership.is_active:
+        restored = not created and not membership.is_active
+        if restored:
             membership.is_active = True
             membership.save(update_fields=["is_active", "updated_at"])
+        if created or restored:
+            audit_membership(membership, action="membership.grant", actor=actor)
     user.__dict__.pop("platform_roles", None)  # the cached roles on this instance are now stale
     log.info("membership_granted", membership_id=membership.pk, actor_id=actor.pk if actor else None)
     return membership
@@ -228,6 +236,7 @@ def membership_revoke(*, actor: User | None, membership: Membership) -> Membersh
                 )
             membership.is_active = False
             membership.save(update_fields=["is_active", "updated_at"])
+            audit_membership(membership, action="membership.revoke", actor=actor)
     log.info("membership_revoked", membership_id=membership.pk, actor_id=actor.pk if actor else None)
     return membership
 

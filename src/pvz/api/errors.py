@@ -17,6 +17,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import Field
 
+from pvz.audit.services import audit_access_denied
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.core.logging import get_logger
 
@@ -83,9 +84,21 @@ def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
     return fields
 
 
+def audit_denial(request: HttpRequest, *, status: int, details: dict[str, Any]) -> None:
+    """A 403 answer goes into the audit log (after the handler's transaction, so it is kept)."""
+    if status == 403:
+        point = details.get("point")
+        audit_access_denied(
+            permission=str(details.get("permission", "")),
+            point_id=point if isinstance(point, int) else None,
+            path=request.path,
+        )
+
+
 def register_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        audit_denial(request, status=exc.http_status, details=exc.details)
         return _render(
             api, request, status=exc.http_status, code=exc.code, message=exc.message, details=exc.details
         )

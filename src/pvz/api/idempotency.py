@@ -34,6 +34,7 @@ from ninja.renderers import JSONRenderer
 from ninja.signature.utils import get_typed_signature
 from ninja.utils import contribute_operation_callback
 
+from pvz.api.errors import audit_denial
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.core.idempotency import KEY_HEADER, idempotency_fingerprint, idempotent_call
 
@@ -96,6 +97,8 @@ def idempotent(handler: Handler) -> Handler:
             actor=actor,
         )
         response = _respond(request, outcome.status_code, outcome.body)
+        if outcome.status_code == 403 and not outcome.replayed:  # a refusal the handler raised
+            audit_denial(request, status=403, details=outcome.body["error"]["details"])
         if outcome.replayed:
             response[REPLAYED_HEADER] = "true"
         return response

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pvz.audit.hooks import audit_customer_code_sent
 from pvz.core.codes import code_hash, code_matches, code_new, code_retry_after
 from pvz.core.errors import DomainError, RateLimited
 from pvz.counter.errors import CodeExhausted, CodeExpired, CodeInvalid
@@ -62,6 +63,7 @@ def customer_code_create(
         created_at=now,
         expires_at=now + CODE_TTL,
     )
+    audit_customer_code_sent(codes.instance, customer_id=customer.pk)  # type: ignore[attr-defined]
     return sent, code
 
 

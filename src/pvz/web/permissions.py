@@ -16,6 +16,7 @@ from django.urls import reverse
 from pvz.accounts import sms
 from pvz.accounts.roles import Perm
 from pvz.accounts.selectors import user_can
+from pvz.audit.services import audit_access_denied
 
 if TYPE_CHECKING:
     from pvz.accounts.models import User
@@ -45,6 +46,7 @@ def require_point_perm(perm: Perm) -> Callable[[View], View]:
                 query = urlencode({"next": request.get_full_path()})
                 return HttpResponseRedirect(f"{reverse('web:pick_point')}?{query}")
             if perm not in request.point_perms:
+                audit_access_denied(permission=perm, point_id=request.point.pk, path=request.path)
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -79,6 +81,7 @@ def require_outbox_access(view: View) -> View:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not user_can(user=request.user, perm=Perm.VIEW_SMS_OUTBOX, point=None):
+                audit_access_denied(permission=Perm.VIEW_SMS_OUTBOX, point_id=None, path=request.path)
                 raise PermissionDenied
         return view(request, *args, **kwargs)
 
