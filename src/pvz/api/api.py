@@ -10,6 +10,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from pvz.api import (
+    audit,
     cells,
     counter,
     fallback,
@@ -48,5 +49,6 @@ api.add_router("", counter.router)
 api.add_router("", returns.router)
 api.add_router("", returnflow.router)
 api.add_router("", outbound.router)
+api.add_router("", audit.router)
 # Last, so that it only catches what no real endpoint matched.
 api.add_router("", fallback.router)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "pvz.notifications",
     "pvz.counter",
     "pvz.returns",
+    "pvz.audit",
     "pvz.web",
     "pvz.realtime",
     "pvz.simulator",
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pvz.web.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "pvz.web.middleware.SessionIdleRefreshMiddleware",
@@ -51,9 +53,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pvz.api.ratelimit.ApiRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pvz.web.middleware.CurrentPointMiddleware",
+    "pvz.audit.context.AuditContextMiddleware",
     "pvz.core.logging.RequestLogMiddleware",
 ]
 
@@ -116,12 +120,26 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: pages and scripts take the token from the form's hidden input or the
+# `csrf-token` meta tag (base.html).
+CSRF_COOKIE_HTTPONLY = True
+# Security headers (docs/architecture.md, "Security"): these four come from SecurityMiddleware and
+# XFrameOptionsMiddleware, CSP and Permissions-Policy from pvz.web.security. No CORS: no response carries
+# Access-Control-Allow-Origin, so other origins cannot read the API.
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env.PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+# API rate limits (pvz.api.ratelimit): "<requests>/<s|min|h>" or "off".
+PVZ_API_RATE_LIMIT_USER = env.API_RATE_LIMIT_USER
+PVZ_API_RATE_LIMIT_ANON = env.API_RATE_LIMIT_ANON
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Русский")), ("en", _("English"))]
@@ -142,6 +160,17 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not env.PRODUCTION
 MEDIA_ROOT = VAR_DIR / "media"
 
+# The cache holds the API rate-limit counters; with Redis every worker process shares them.
+if env.REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env.REDIS_URL,
+            "KEY_PREFIX": env.CHANNEL_PREFIX,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env.REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {

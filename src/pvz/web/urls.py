@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("pvz.web.urls_outbound")),
     path("", include("pvz.web.urls_returns")),
     path("", include("pvz.web.urls_returnflow")),
+    path("", include("pvz.web.urls_audit")),
     *(
         path(f"{section.slug}/", sections.section_page(section), name=section.slug)
         for section in SECTIONS
