@@ -21,7 +21,7 @@ CSP = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 PERMISSIONS_POLICY = (
-    "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), hid=(), "
+    "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), "
     "midi=(), display-capture=(), accelerometer=(), gyroscope=(), magnetometer=()"
 )
 HEADERS = {
