@@ -7,9 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pvz.accounts.roles import Role
+from pvz.api.permissions import point_for
 from pvz.core.errors import NotFound
 from pvz.network.models import CellKind, SizeClass
-from pvz.network.selectors import cell_get, cells_bulk_plan, cells_occupancy, occupancy_totals, point_get
+from pvz.network.selectors import cell_get, cells_bulk_plan, cells_occupancy, occupancy_totals
 from pvz.shipments.services import shipment_transition
 from pvz.shipments.statuses import Status
 from tests.factories import CellFactory, PickupPointFactory, operator_at
@@ -96,8 +97,8 @@ def test_point_of_another_company_is_not_found_but_a_platform_admin_sees_it(mana
     admin = operator_at(point, Role.PLATFORM_ADMIN)
 
     with pytest.raises(NotFound):
-        point_get(user=manager, point_id=other.pk)
-    assert point_get(user=admin, point_id=other.pk) == other
+        point_for(user=manager, point_id=other.pk)
+    assert point_for(user=admin, point_id=other.pk) == other
 
 
 def test_plan_lists_addresses_and_the_ones_that_exist(point):

@@ -12,7 +12,7 @@ from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import require_perm
+from pvz.api.permissions import point_for, require_perm
 from pvz.network.labels import MAX_LABELS, LabelLayout, cell_labels_pdf
 from pvz.network.models import Cell
 from pvz.network.selectors import (
@@ -29,7 +29,6 @@ from pvz.network.selectors import (
     cells_for_labels,
     cells_occupancy,
     occupancy_totals,
-    point_get,
 )
 from pvz.network.services import cell_retire, cell_update, cells_create_bulk, special_places_ensure
 
@@ -159,8 +158,7 @@ def _cell_out(cell: Cell) -> CellOut:
 )
 def cells_list(request: HttpRequest, point_id: int, query: Query[CellsQuery]) -> CellsOut:
     user = caller(request)
-    point = point_get(user=user, point_id=point_id)
-    require_perm(user=user, perm=Perm.VIEW_POINT, point=point)
+    point = point_for(user=user, point_id=point_id, perm=Perm.VIEW_POINT)
     rows = cells_occupancy(point=point, zone=query.zone, include_retired=query.include_retired)
     return CellsOut(
         cells=[CellOut.of(row) for row in rows],
@@ -188,8 +186,7 @@ def cells_list(request: HttpRequest, point_id: int, query: Query[CellsQuery]) ->
 @idempotent
 def cells_bulk(request: HttpRequest, point_id: int, payload: CellsBulkIn) -> Status:
     user = caller(request)
-    point = point_get(user=user, point_id=point_id)
-    require_perm(user=user, perm=Perm.MANAGE_POINT, point=point)
+    point = point_for(user=user, point_id=point_id, perm=Perm.MANAGE_POINT)
     cells = cells_create_bulk(
         actor=user,
         point=point,
@@ -217,8 +214,7 @@ def cells_bulk(request: HttpRequest, point_id: int, payload: CellsBulkIn) -> Sta
 @idempotent
 def cells_special_places(request: HttpRequest, point_id: int) -> list[CellOut]:
     user = caller(request)
-    point = point_get(user=user, point_id=point_id)
-    require_perm(user=user, perm=Perm.MANAGE_POINT, point=point)
+    point = point_for(user=user, point_id=point_id, perm=Perm.MANAGE_POINT)
     return [_cell_out(cell) for cell in special_places_ensure(actor=user, point=point)]
 
 
@@ -282,8 +278,7 @@ def cells_retire(request: HttpRequest, cell_id: int) -> CellOut:
 )
 def cells_labels(request: HttpRequest, point_id: int, query: Query[LabelsQuery]) -> HttpResponse:
     user = caller(request)
-    point = point_get(user=user, point_id=point_id)
-    require_perm(user=user, perm=Perm.VIEW_POINT, point=point)
+    point = point_for(user=user, point_id=point_id, perm=Perm.VIEW_POINT)
     cells = cells_for_labels(point=point, zone=query.zone, ids=query.ids)
     pdf = cell_labels_pdf(cells=cells, layout=query.layout)
     response = HttpResponse(pdf, content_type="application/pdf")

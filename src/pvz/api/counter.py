@@ -18,7 +18,7 @@ from pydantic import Field
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.errors import ErrorOut, error_answer
 from pvz.api.idempotency import idempotent
 from pvz.api.permissions import point_for, require_perm
 from pvz.core import clock
@@ -492,7 +492,7 @@ def sms_code_verify(request: HttpRequest, session_id: int, payload: CodeIn) -> S
     refusal = verification.session_sms_code_try(actor=user, session=session, code=payload.code)
     if refusal is not None:
         # Answered, not raised: the counted wrong try must stay saved with the request's stored answer.
-        return Status(refusal.http_status, {"error": refusal.as_dict()})
+        return error_answer(refusal)
     return _session_out(selectors.session_get(user=user, session_id=session.pk))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import Field
 
@@ -82,6 +82,12 @@ def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
             }
         )
     return fields
+
+
+def error_answer(error: DomainError) -> Status:
+    """An error answered rather than raised, with the shared body: for a refusal whose side effect (a
+    counted wrong code) must stay saved with the idempotent request's stored answer."""
+    return Status(error.http_status, {"error": error.as_dict()})
 
 
 def audit_denial(request: HttpRequest, *, status: int, details: dict[str, Any]) -> None:

@@ -19,13 +19,12 @@ from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import require_perm
+from pvz.api.permissions import point_for, require_perm
 from pvz.inventory import selectors, services
 from pvz.inventory.models import InventoryCount
 from pvz.inventory.report import InventoryReport, ReportLine
 from pvz.inventory.selectors import CountProgress, MissingLine
 from pvz.inventory.services import ScanAnswer
-from pvz.network.selectors import point_get
 
 router = Router(tags=["inventory"])
 
@@ -280,8 +279,7 @@ def _count(request: HttpRequest, count_id: int, perm: Perm) -> tuple[User, Inven
 @idempotent
 def inventory_start(request: HttpRequest, point_id: int, payload: StartIn) -> InventoryOut:
     user = caller(request)
-    point = point_get(user=user, point_id=point_id)
-    require_perm(user=user, perm=Perm.MANAGE_POINT, point=point)
+    point = point_for(user=user, point_id=point_id, perm=Perm.MANAGE_POINT)
     return _count_out(services.inventory_start(actor=user, point=point, zone=payload.zone))
 
 
@@ -293,8 +291,7 @@ def inventory_start(request: HttpRequest, point_id: int, payload: StartIn) -> In
 )
 def inventory_list(request: HttpRequest, point_id: int) -> list[InventoryOut]:
     user = caller(request)
-    point = point_get(user=user, point_id=point_id)
-    require_perm(user=user, perm=Perm.OPERATE, point=point)
+    point = point_for(user=user, point_id=point_id, perm=Perm.OPERATE)
     return [_count_out(count) for count in selectors.counts_of_point(point=point)]
 
 

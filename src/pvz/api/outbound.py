@@ -20,7 +20,7 @@ from pydantic import Field
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.errors import ErrorOut, error_answer
 from pvz.api.idempotency import idempotent
 from pvz.api.permissions import point_for, require_perm
 from pvz.core.errors import Conflict, DomainError
@@ -330,7 +330,7 @@ def return_empty_tote_add(request: HttpRequest, carriage_id: int, payload: CodeI
 def _handover_answer(carriage: Carriage, outcome: object) -> Status | HandoverActOut:
     if isinstance(outcome, DomainError):
         # Answered, not raised: the counted wrong try must stay saved with the request's stored answer.
-        return Status(outcome.http_status, {"error": outcome.as_dict()})
+        return error_answer(outcome)
     return _act_out(carriage, selectors.dispatch_of(carriage=carriage).act)
 
 

@@ -18,7 +18,8 @@ from pydantic import Field
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.counter import SmsSentOut
+from pvz.api.errors import ErrorOut, error_answer
 from pvz.api.idempotency import event_key, idempotent
 from pvz.api.permissions import point_for, require_perm
 from pvz.core import clock
@@ -81,11 +82,6 @@ class VisitOut(Schema):
     verification: str = Field(description="none, pickup_code, qr or sms.")
     verified_at: dt.datetime | None
     parcels: list[ReturnableOut] = Field(description="The customer's issued parcels of this point.")
-
-
-class SmsSentOut(Schema):
-    sent_at: dt.datetime
-    expires_at: dt.datetime
 
 
 class ReturnForm(Schema):
@@ -276,7 +272,7 @@ def sms_code_verify(request: HttpRequest, visit_id: int, payload: CodeIn) -> Vis
     refusal = verification.return_sms_code_try(actor=user, visit=visit, code=payload.code)
     if refusal is not None:
         # Answered, not raised: the counted wrong try must stay saved with the request's stored answer.
-        return Status(refusal.http_status, {"error": refusal.as_dict()})
+        return error_answer(refusal)
     return _visit_out(selectors.visit_get(user=user, visit_id=visit.pk))
 
 

@@ -81,14 +81,6 @@ def cell_zone(cell: Cell) -> str:
     return cell.address.split("-", 1)[0]
 
 
-def point_get(*, user: User, point_id: int) -> PickupPoint:
-    """A point the caller works at; any other point is reported as not found."""
-    point = points_for_user(user=user).filter(pk=point_id).first()
-    if point is None:
-        raise NotFound(details={"point_id": point_id})
-    return point
-
-
 def cells_occupancy(
     *, point: PickupPoint, zone: str | None = None, include_retired: bool = False
 ) -> list[CellOccupancy]:

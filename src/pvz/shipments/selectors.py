@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from pvz.accounts.models import User
-from pvz.accounts.selectors import points_for_user
+from pvz.accounts.selectors import point_access, points_for_user
 from pvz.core import clock
 from pvz.core.errors import NotFound
 from pvz.core.scan import normalize_scan
@@ -103,7 +103,7 @@ def _expiring_today(point: PickupPoint, now: dt.datetime) -> QuerySet[Shipment]:
 
 
 def _point_of_caller(user: User, point: PickupPoint) -> PickupPoint:
-    if not points_for_user(user=user).filter(pk=point.pk).exists():
+    if point_access(user=user, point_id=point.pk) is None:
         raise NotFound(details={"point": point.pk})
     return point
 
