@@ -102,6 +102,9 @@ class Membership(TimeStampedModel):
 
 class CodePurpose(models.TextChoices):
     LOGIN = "login", _("Вход")
+    PASSWORD_RESET = "password_reset", _("Сброс пароля")
+    EMAIL_CONFIRM = "email_confirm", _("Подтверждение e-mail")
+    EMAIL_SECOND_FACTOR = "email_2fa", _("Второй фактор по e-mail")
 
 
 class OneTimeCode(models.Model):

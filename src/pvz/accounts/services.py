@@ -2,60 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from pvz.accounts.models import CodePurpose, Membership, OneTimeCode, User
+from pvz.accounts.models import CodePurpose, Membership, User
+from pvz.accounts.one_time_codes import CodeInvalid, otp_issue, otp_spend
 from pvz.accounts.roles import PLATFORM_ROLES, ROLE_PERMS, Perm, Role
 from pvz.accounts.selectors import perms_at_point
 from pvz.accounts.sms import sms_send
 from pvz.audit.hooks import audit_membership
 from pvz.audit.services import audit_record
-from pvz.core import clock
-from pvz.core.codes import code_hash, code_matches, code_new, code_retry_after
 from pvz.core.effects import after_commit
-from pvz.core.errors import Conflict, DomainError, ErrorCode, PermissionDenied, RateLimited
+from pvz.core.errors import Conflict, DomainError, ErrorCode, PermissionDenied
 from pvz.core.logging import get_logger
 from pvz.core.phone import normalize_phone
 from pvz.network.models import PickupPoint
 
 log = get_logger(__name__)
-
-CODE_TTL = dt.timedelta(minutes=10)
-CODE_MAX_ATTEMPTS = 5
-RESEND_INTERVAL = dt.timedelta(seconds=60)
-CODES_PER_WINDOW = 5
-RATE_WINDOW = dt.timedelta(hours=1)
-
-
-class CodeInvalid(DomainError):
-    code = ErrorCode.CODE_INVALID
-    default_message = _("Неверный код. Проверьте цифры из SMS или запросите новый код.")
-
-
-class CodeExpired(DomainError):
-    code = ErrorCode.CODE_EXPIRED
-    default_message = _("Срок действия кода истёк. Запросите новый код.")
-
-
-class CodeExhausted(DomainError):
-    code = ErrorCode.CODE_EXHAUSTED
-    default_message = _("Код введён неверно слишком много раз и больше не действует. Запросите новый код.")
-
-
-def _retry_after(*, phone: str, purpose: str, now: dt.datetime) -> int | None:
-    """Whole seconds until `phone` may get another code, or None when it may get one now."""
-    recent = list(
-        OneTimeCode.objects.filter(phone=phone, purpose=purpose, created_at__gt=now - RATE_WINDOW)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-    )
-    return code_retry_after(
-        recent, now=now, resend_interval=RESEND_INTERVAL, window=RATE_WINDOW, per_window=CODES_PER_WINDOW
-    )
 
 
 def _login_code_text(*, user: User, code: str) -> str:
@@ -74,25 +38,10 @@ def login_code_request(*, phone: str, ip: str | None = None) -> None:
     phone = normalize_phone(phone)
     purpose = CodePurpose.LOGIN
     with transaction.atomic():
-        now = clock.now()
         # Locking the user serialises concurrent requests for a real account, so two cannot both slip
         # under the limit; for unknown phones nothing is sent, so a race there costs nothing.
         user = User.objects.select_for_update().filter(phone=phone, is_active=True).first()
-        retry_after = _retry_after(phone=phone, purpose=purpose, now=now)
-        if retry_after is not None:
-            raise RateLimited(
-                _("Новый код можно запросить через %(seconds)s с.") % {"seconds": retry_after},
-                details={"retry_after": retry_after},
-            )
-        code = code_new()
-        otp = OneTimeCode.objects.create(
-            phone=phone,
-            purpose=purpose,
-            code_hash=code_hash(phone, purpose, code=code),
-            created_at=now,
-            expires_at=now + CODE_TTL,
-            ip=ip,
-        )
+        otp, code = otp_issue(phone=phone, purpose=purpose, ip=ip)
         if user is not None:
             after_commit(sms_send, phone=phone, text=_login_code_text(user=user, code=code))
         audit_record(action="auth.code_sent", actor=user, actor_phone=phone, details={"purpose": purpose})
@@ -101,31 +50,9 @@ def login_code_request(*, phone: str, ip: str | None = None) -> None:
 
 def _spend_login_code(*, phone: str, code: str) -> User | DomainError:
     """The user the code logs in, or the error to raise once this attempt has been saved."""
-    now = clock.now()
-    otp = (
-        OneTimeCode.objects.select_for_update()
-        .filter(phone=phone, purpose=CodePurpose.LOGIN)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if otp is None or otp.used_at is not None:
-        return CodeInvalid()
-    if otp.attempts >= CODE_MAX_ATTEMPTS:
-        return CodeExhausted()
-    if now > otp.expires_at:
-        return CodeExpired()
-    if not code_matches(otp.code_hash, phone, otp.purpose, code=code):
-        otp.attempts += 1
-        otp.save(update_fields=["attempts"])
-        attempts_left = CODE_MAX_ATTEMPTS - otp.attempts
-        if attempts_left == 0:
-            return CodeExhausted()
-        return CodeInvalid(
-            _("Неверный код. Осталось попыток: %(left)s.") % {"left": attempts_left},
-            details={"attempts_left": attempts_left},
-        )
-    otp.used_at = now
-    otp.save(update_fields=["used_at"])
+    outcome = otp_spend(phone=phone, purpose=CodePurpose.LOGIN, code=code)
+    if isinstance(outcome, DomainError):
+        return outcome
     user = User.objects.filter(phone=phone, is_active=True).first()
     # Same answer as a wrong code, so a right guess for a blocked or unknown phone reveals nothing.
     return user if user is not None else CodeInvalid()

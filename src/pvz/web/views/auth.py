@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pvz.accounts import sms
+from pvz.accounts.models import User
 from pvz.accounts.services import login_code_request
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.web.forms import CodeForm, PhoneForm
@@ -30,6 +31,15 @@ def _safe_next(request: PointRequest, candidate: str | None) -> str | None:
     ):
         return candidate
     return None
+
+
+def login_complete(request: PointRequest, user: User, *, backend: str) -> HttpResponse:
+    """The first factor has been proven: sign `user` in and go where the sign-in was headed."""
+    next_url = request.session.get(LOGIN_NEXT_KEY)
+    login(request, user, backend=backend)
+    request.session.pop(LOGIN_PHONE_KEY, None)
+    request.session.pop(LOGIN_NEXT_KEY, None)
+    return redirect(next_url or "web:pick_point")
 
 
 @require_http_methods(["GET", "POST"])
@@ -66,11 +76,7 @@ def login_code(request: PointRequest) -> HttpResponse:
             error = exc
         else:
             if user is not None:
-                next_url = request.session.get(LOGIN_NEXT_KEY)
-                login(request, user, backend=PHONE_CODE_BACKEND)
-                request.session.pop(LOGIN_PHONE_KEY, None)
-                request.session.pop(LOGIN_NEXT_KEY, None)
-                return redirect(next_url or "web:pick_point")
+                return login_complete(request, user, backend=PHONE_CODE_BACKEND)
             # The backend refused without a reason of its own (e.g. a deactivated account).
             error = DomainError(_("Войти не удалось."), code=ErrorCode.NOT_AUTHENTICATED)
     context = {"form": form, "error": error, "phone": phone, "outbox_enabled": sms.sms_outbox_enabled()}
