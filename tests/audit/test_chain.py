@@ -55,11 +55,11 @@ def test_many_writes_form_one_unbroken_chain(clock: FrozenClock) -> None:
     assert record_hash(stored, prev_hash=stored.prev_hash) == stored.hash
     head = AuditChainHead.objects.get()
     assert (head.seq, head.hash) == (30, records[-1].hash)
-    assert _verify_output() == "OK 30 records"
+    assert _verify_output() == "OK 30 records; 0 seals over 0 shipment events"
 
 
 def test_empty_log_verifies() -> None:
-    assert _verify_output() == "OK 0 records"
+    assert _verify_output() == "OK 0 records; 0 seals over 0 shipment events"
 
 
 def test_record_carries_the_request_context_and_the_actor_phone(clock: FrozenClock) -> None:
