@@ -15,9 +15,14 @@ from pvz.inbound.models import Acceptance
 from pvz.inbound.selectors import acceptance_progress_data, carriages_approaching_data
 from pvz.network.models import PickupPoint
 from pvz.shipments.selectors import point_dashboard_counts
+from pvz.usersessions.broadcast import session_group
+from pvz.usersessions.messages import session_ended_message
+from pvz.usersessions.models import session_key_hash
 
 # Sent instead of accepting: the browser sees a refused handshake, the test sees this code.
 CLOSE_FORBIDDEN = 4403
+# Sent after {"type": "session_ended"}: the session was ended elsewhere (usersessions).
+CLOSE_SESSION_ENDED = 4401
 
 
 @database_sync_to_async
@@ -65,6 +70,7 @@ class PointCountsConsumer(AsyncJsonWebsocketConsumer):
 
     point: PickupPoint | None = None
     group: str | None = None
+    session_group: str | None = None
 
     async def connect(self) -> None:
         point_id = int(self.scope["url_route"]["kwargs"]["point_id"])
@@ -74,12 +80,27 @@ class PointCountsConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group = point_group(self.point.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        # The socket also listens on its own session's group, so ending that session closes it (only it:
+        # the user's other, newer session has another group).
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        if session_key:
+            self.session_group = session_group(session_key_hash(session_key))
+            await self.channel_layer.group_add(self.session_group, self.channel_name)
         await self.accept()
         await self._send_counts()
 
     async def disconnect(self, code: int) -> None:
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.session_group is not None:
+            await self.channel_layer.group_discard(self.session_group, self.channel_name)
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        """The session this socket was opened under has been ended: say why, then close."""
+        reason = str(event.get("reason", ""))
+        message = session_ended_message(reason)
+        await self.send_json({"type": "session_ended", "reason": reason, "message": message})
+        await self.close(code=CLOSE_SESSION_ENDED)
 
     async def point_changed(self, event: dict[str, Any]) -> None:
         # Counts are recomputed rather than patched from the event, so a missed event cannot leave a
