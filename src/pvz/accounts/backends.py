@@ -1,4 +1,4 @@
-"""Django authentication by phone and one-time SMS code."""
+"""Django authentication by phone and one-time SMS code, or by phone and password."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from django.contrib.auth.backends import BaseBackend
 from django.http import HttpRequest
 
 from pvz.accounts.models import User
+from pvz.accounts.passwords import password_login_verify
 from pvz.accounts.services import login_code_verify
+from pvz.audit.context import client_ip
 
 
 class PhoneCodeBackend(BaseBackend):
@@ -26,6 +28,28 @@ class PhoneCodeBackend(BaseBackend):
             return None  # other credentials (the admin's password form) belong to other backends
         ip = request.META.get("REMOTE_ADDR") if request is not None else None
         return login_code_verify(phone=phone, code=code, ip=ip)
+
+    def get_user(self, user_id: Any) -> User | None:
+        return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+class PhonePasswordBackend(BaseBackend):
+    """`authenticate(request, phone=..., password=...)` for a user who has set a password. A refusal raises
+    PasswordInvalid (or LockedOut) instead of returning None, so Django's ModelBackend (listed after it for
+    the tests' `force_login`), which would read `phone` as its username, never checks the password itself
+    without the lockout."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        phone: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        if phone is None or password is None:
+            return None
+        ip = client_ip(request) if request is not None else None
+        return password_login_verify(phone=phone, password=password, ip=ip)
 
     def get_user(self, user_id: Any) -> User | None:
         return User.objects.filter(pk=user_id, is_active=True).first()
