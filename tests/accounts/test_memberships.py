@@ -155,13 +155,17 @@ def test_manager_cannot_grant_platform_roles() -> None:
 
 
 @pytest.mark.django_db
-def test_owner_may_grant_owner_at_own_point() -> None:
+def test_owner_grants_managers_but_not_another_owner_at_own_point() -> None:
+    """Co-owners are made by a platform admin (ROLE_MANAGES): an owner manages managers and operators."""
     point = PickupPointFactory()
     owner = operator_at(point, Role.OWNER)
 
-    membership = membership_grant(actor=owner, user=UserFactory(), role=Role.OWNER, point=point)
+    manager = membership_grant(actor=owner, user=UserFactory(), role=Role.MANAGER, point=point)
+    error = error_of(membership_grant, actor=owner, user=UserFactory(), role=Role.OWNER, point=point)
 
-    assert membership.is_active is True
+    assert manager.is_active is True
+    assert error.code == ErrorCode.PERMISSION_DENIED
+    assert Membership.objects.filter(role=Role.OWNER).count() == 1
 
 
 @pytest.mark.django_db
