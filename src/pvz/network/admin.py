@@ -22,9 +22,11 @@ class PartnerPointInline(admin.TabularInline):
 
 @admin.register(PickupPoint)
 class PickupPointAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "address", "timezone", "capacity", "is_active"]
-    list_filter = ["is_active", "timezone"]
+    list_display = ["code", "name", "address", "timezone", "capacity", "status", "is_active"]
+    list_filter = ["status", "is_active", "timezone"]
     search_fields = ["code", "name", "address"]
+    # Closing goes through «Закрытие точки» (checked, audited), never through a field edited here.
+    readonly_fields = ["status", "closing_started_at", "closing_reason", "closing_planned_on", "closed_at"]
     inlines = [PartnerPointInline]
 
 

@@ -47,6 +47,15 @@ class Partner(TimeStampedModel):
         return self.name
 
 
+class PointStatus(models.TextChoices):
+    """OPEN works normally; CLOSING still issues and sends back but takes no new deliveries; CLOSED is
+    empty and out of work (`is_active` false), its history kept."""
+
+    OPEN = "open", _("Работает")
+    CLOSING = "closing", _("Закрывается")
+    CLOSED = "closed", _("Закрыта")
+
+
 class PickupPoint(TimeStampedModel):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
@@ -55,7 +64,13 @@ class PickupPoint(TimeStampedModel):
     # {"mon": ["09:00", "21:00"], ..., "sun": null}; null means closed that day.
     opening_hours = models.JSONField(default=dict, blank=True)
     capacity = models.PositiveIntegerField(default=500, help_text=_("Сколько отправлений точка вмещает"))
+    # Staff can work there: true while OPEN or CLOSING, false once CLOSED (see `network.services`).
     is_active = models.BooleanField(default=True)
+    status = models.CharField(max_length=10, choices=PointStatus.choices, default=PointStatus.OPEN)
+    closing_started_at = models.DateTimeField(null=True, blank=True)
+    closing_reason = models.CharField(max_length=500, blank=True)
+    closing_planned_on = models.DateField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
     partners: models.ManyToManyField[Partner, PartnerPoint] = models.ManyToManyField(
         Partner, through="PartnerPoint", related_name="points"
     )

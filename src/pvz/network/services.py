@@ -1,18 +1,31 @@
-"""Writes on cells: create from a pattern, change size or capacity, retire, and the special places.
+"""Writes on points and their cells: cells from a pattern, size or capacity, retiring, the special places;
+and closing a point (OPEN → CLOSING → CLOSED).
 
 Every change is logged as a structured audit line (`cell_*` events) until the audit log arrives.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
-from pvz.core.errors import Conflict, DomainError
+from pvz.audit.services import audit_record
+from pvz.core import clock
+from pvz.core.errors import Conflict, DomainError, ErrorCode, PermissionDenied
 from pvz.core.logging import get_logger
-from pvz.network.models import Cell, CellKind, PickupPoint, SizeClass
-from pvz.network.selectors import CAPACITY_MAX, CAPACITY_MIN, cell_contents, cells_bulk_plan
+from pvz.network.errors import PointClosed, PointClosing
+from pvz.network.models import Cell, CellKind, PickupPoint, PointStatus, SizeClass
+from pvz.network.selectors import (
+    CAPACITY_MAX,
+    CAPACITY_MIN,
+    cell_contents,
+    cells_bulk_plan,
+    point_leftovers,
+    point_may_close,
+)
 
 log = get_logger(__name__)
 
@@ -207,3 +220,144 @@ def special_places_ensure(*, actor: User | None, point: PickupPoint) -> list[Cel
                 )
             places.append(cell)
     return places
+
+
+# ---- closing a point ---------------------------------------------------------------------------------
+
+CLOSING_REASON_MAX = 500
+
+
+def _lock_point(point: PickupPoint) -> PickupPoint:
+    """The point's row, locked: manifest loading locks it too, so no delivery slips in while it changes."""
+    return PickupPoint.objects.select_for_update().get(pk=point.pk)
+
+
+def _check_may_close(*, actor: User, point: PickupPoint) -> None:
+    if not point_may_close(user=actor, point=point):
+        raise PermissionDenied(
+            _("Закрыть точку может только её владелец или администратор платформы."),
+            details={"point": point.pk},
+        )
+
+
+def point_lock_for_delivery(*, point: PickupPoint) -> PickupPoint:
+    """The point's row, locked for the caller's transaction, when it takes new deliveries (OPEN);
+    POINT_CLOSING / POINT_CLOSED otherwise. Carriages announced before closing began are not new
+    deliveries: they are still accepted, and the point cannot complete closing until they are closed."""
+    locked = _lock_point(point)
+    if locked.status == PointStatus.CLOSING:
+        raise PointClosing(details={"point": locked.pk, "status": locked.status})
+    if locked.status == PointStatus.CLOSED or not locked.is_active:
+        raise PointClosed(details={"point": locked.pk, "status": locked.status})
+    return locked
+
+
+def point_close_start(
+    *, actor: User, point: PickupPoint, reason: str, planned_on: dt.date | None = None
+) -> PickupPoint:
+    """OPEN → CLOSING: from now on the point takes no new deliveries; issuing, returns and dispatch go on
+    until it is empty. Only the owner or a platform admin; the reason is required."""
+    _check_may_close(actor=actor, point=point)
+    reason = reason.strip()
+    if not reason or len(reason) > CLOSING_REASON_MAX:
+        raise DomainError(
+            _("Укажите причину закрытия (до %(max)s символов).") % {"max": CLOSING_REASON_MAX},
+            details={"field": "reason"},
+        )
+    with transaction.atomic():
+        locked = _lock_point(point)
+        now = clock.now()
+        if planned_on is not None and planned_on < locked.local_date(now):
+            raise DomainError(
+                _("Планируемая дата закрытия уже прошла: укажите сегодняшнюю или более позднюю."),
+                details={"field": "planned_on", "planned_on": planned_on.isoformat()},
+            )
+        if locked.status != PointStatus.OPEN:
+            raise Conflict(
+                _("Точка уже %(status)s: начать закрытие можно только у работающей точки.")
+                % {"status": locked.get_status_display().lower()},
+                details={"point": locked.pk, "status": locked.status},
+            )
+        locked.status = PointStatus.CLOSING
+        locked.closing_started_at = now
+        locked.closing_reason = reason
+        locked.closing_planned_on = planned_on
+        locked.save(
+            update_fields=[
+                "status",
+                "closing_started_at",
+                "closing_reason",
+                "closing_planned_on",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            action="point.close_start",
+            actor=actor,
+            point_id=locked.pk,
+            obj=locked,
+            details={"reason": reason, "planned_on": planned_on.isoformat() if planned_on else None},
+        )
+    log.info("point_close_started", actor_id=actor.pk, point_id=locked.pk)
+    return locked
+
+
+def point_close_cancel(*, actor: User, point: PickupPoint) -> PickupPoint:
+    """CLOSING → OPEN: the owner changed their mind; deliveries are taken again."""
+    _check_may_close(actor=actor, point=point)
+    with transaction.atomic():
+        locked = _lock_point(point)
+        if locked.status != PointStatus.CLOSING:
+            raise Conflict(
+                _("Отменить можно только начатое закрытие."),
+                details={"point": locked.pk, "status": locked.status},
+            )
+        locked.status = PointStatus.OPEN
+        locked.closing_started_at = None
+        locked.closing_reason = ""
+        locked.closing_planned_on = None
+        locked.save(
+            update_fields=[
+                "status",
+                "closing_started_at",
+                "closing_reason",
+                "closing_planned_on",
+                "updated_at",
+            ]
+        )
+        audit_record(action="point.close_cancel", actor=actor, point_id=locked.pk, obj=locked)
+    log.info("point_close_cancelled", actor_id=actor.pk, point_id=locked.pk)
+    return locked
+
+
+def point_close_complete(*, actor: User, point: PickupPoint) -> PickupPoint:
+    """CLOSING → CLOSED once the point holds nothing (see `point_leftovers`); else CONFLICT with what
+    remains. A closed point is out of work (`is_active` false): nobody can pick it, its history stays."""
+    _check_may_close(actor=actor, point=point)
+    with transaction.atomic():
+        locked = _lock_point(point)
+        if locked.status != PointStatus.CLOSING:
+            raise Conflict(
+                _("Сначала начните закрытие точки: завершить можно только закрывающуюся точку."),
+                details={"point": locked.pk, "status": locked.status},
+            )
+        leftovers = point_leftovers(point=locked)
+        if not leftovers.is_empty:
+            raise DomainError(
+                _(
+                    "Точку нельзя закрыть, пока в ней что-то есть: на хранении %(to_issue)s, "
+                    "к возврату %(to_return)s, в зоне возврата %(in_return_zone)s, незакрытых поставок "
+                    "%(inbound_carriages)s, неотправленных возвратных перевозок %(return_carriages)s, "
+                    "тары %(totes)s."
+                )
+                % leftovers.as_dict(),
+                code=ErrorCode.CONFLICT,
+                details={"point": locked.pk, "remaining": leftovers.as_dict()},
+            )
+        locked.status = PointStatus.CLOSED
+        locked.closed_at = clock.now()
+        locked.is_active = False
+        locked.save(update_fields=["status", "closed_at", "is_active", "updated_at"])
+        audit_record(action="point.close_complete", actor=actor, point_id=locked.pk, obj=locked)
+    log.info("point_closed", actor_id=actor.pk, point_id=locked.pk)
+    return locked

@@ -17,6 +17,7 @@ from pvz.inbound.models import (
     ToteStatus,
 )
 from pvz.network.models import Partner, PickupPoint
+from pvz.network.services import point_lock_for_delivery
 from pvz.shipments.models import Customer, Order, Shipment
 from pvz.shipments.statuses import Status
 from pvz.simulator.manifests import Manifest
@@ -36,6 +37,7 @@ def manifest_load(
     A carriage number the partner already has is refused: loading the same manifest twice is a mistake.
     """
     with transaction.atomic():
+        point_lock_for_delivery(point=point)  # a closing or closed point takes no new deliveries
         if Carriage.objects.filter(partner=partner, number=manifest.carriage_number).exists():
             raise Conflict(details={"carriage": manifest.carriage_number})
 
