@@ -16,10 +16,14 @@ from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pvz.anomalies.guard import LockedOut, attempt_check, attempt_failed, attempt_succeeded, sms_send_check
+from pvz.anomalies.services import anomaly_check_after_sms_verification
+from pvz.audit.context import audit_context
 from pvz.audit.hooks import audit_customer_code_sent
 from pvz.core.codes import code_hash, code_matches, code_new, code_retry_after
 from pvz.core.errors import DomainError, RateLimited
 from pvz.counter.errors import CodeExhausted, CodeExpired, CodeInvalid
+from pvz.counter.models import IssueSession
 from pvz.shipments.models import Customer
 
 CODE_TTL = dt.timedelta(minutes=10)
@@ -55,6 +59,7 @@ def customer_code_create(
     codes: models.Manager[Any], *, scope: tuple[object, ...], customer: Customer, now: dt.datetime
 ) -> tuple[Any, str]:
     """A new code row in `codes` (a session's or a visit's related manager) and the digits to text."""
+    sms_send_check(phone=customer.phone, ip=audit_context().ip)
     code = code_new()
     sent = codes.create(
         customer=customer,
@@ -73,6 +78,22 @@ def customer_code_spend(
     """Check `code` against the newest code in `codes`: None when it matches (the code is spent), else the
     refusal; a wrong try is counted (the caller's transaction keeps it, so the refusal is returned)."""
     sent = codes.order_by("-created_at", "-id").first()
+    phone, ip = (sent.phone if sent is not None else None), audit_context().ip
+    try:
+        attempt_check(kind="customer_code", phone=phone, ip=ip)
+    except LockedOut as locked_out:
+        return locked_out
+    refusal = _spend(sent, scope=scope, code=code, now=now)
+    if refusal is not None:
+        attempt_failed(kind="customer_code", phone=phone, ip=ip)
+        return refusal
+    attempt_succeeded(kind="customer_code", phone=phone)
+    if isinstance(codes.instance, IssueSession):  # type: ignore[attr-defined]
+        anomaly_check_after_sms_verification(session=codes.instance)  # type: ignore[attr-defined]
+    return None
+
+
+def _spend(sent: Any, *, scope: tuple[object, ...], code: str, now: dt.datetime) -> DomainError | None:
     if sent is None or sent.used_at is not None:
         return CodeInvalid(_("Код не отправлялся или уже использован. Отправьте новый код."))
     if sent.attempts >= CODE_MAX_ATTEMPTS:

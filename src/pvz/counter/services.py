@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
+from pvz.anomalies.services import anomaly_check_after_issue, typed_parcel_record
 from pvz.core import clock
 from pvz.core.broadcast import point_changed
 from pvz.core.effects import after_commit
@@ -239,6 +240,8 @@ def session_scan(*, actor: User, session: IssueSession, code: str) -> ScanOutcom
         if error is not None:
             raise error
         line = IssueLine.objects.create(session=locked, shipment=shipment, scanned_at=now, scanned_by=actor)
+        if value.lower() != shipment.barcode:  # found by posting number: typed in, not the label scanned
+            typed_parcel_record(line=line)
         if locked.first_scan_at is None:
             locked.first_scan_at = now
             locked.save(update_fields=["first_scan_at", "updated_at"])
@@ -458,6 +461,7 @@ def session_finish(*, actor: User, session: IssueSession) -> FinishResult:
         locked.refused_count = sum(o.result == LineResult.REFUSED for o in outcomes)
         locked.save()
         _push(locked)
+    anomaly_check_after_issue(session=locked)
     log.info(
         "issue_session_finished",
         session_id=locked.pk,

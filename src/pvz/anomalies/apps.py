@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AnomaliesConfig(AppConfig):
+    name = "pvz.anomalies"
+    label = "anomalies"

@@ -1,0 +1,135 @@
+"""Failed sign-in attempts and the lockouts they cause, SMS sends counted against fraud limits, anomaly
+flags raised by rules over counter operations, and account suspensions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pvz.network.models import PickupPoint
+
+
+class Scope(models.TextChoices):
+    PHONE = "phone", _("Телефон")
+    IP = "ip", _("IP-адрес")
+
+
+class AuthFailure(models.Model):
+    """One failed attempt counted against a phone or an IP (a failure with both makes two rows). Rows are
+    counters: a success deletes the phone's rows, a lockout deletes the rows it consumed."""
+
+    kind = models.CharField(max_length=20)
+    scope = models.CharField(max_length=5, choices=Scope.choices)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "scope", "key", "at"], name="anom_failure_key_at")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.scope}={self.key} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuthLockout(models.Model):
+    """A phone or an IP refused for one kind of attempt until `until`. Rows are kept for a day at least:
+    the number of lockouts within the last day sets the length of the next one."""
+
+    kind = models.CharField(max_length=20)
+    scope = models.CharField(max_length=5, choices=Scope.choices)
+    key = models.CharField(max_length=64)
+    started_at = models.DateTimeField()
+    until = models.DateTimeField()
+    seconds = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "scope", "key", "until"], name="anom_lockout_key_until")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.scope}={self.key} until {self.until:%Y-%m-%d %H:%M:%S}"
+
+
+class SmsSend(models.Model):
+    """One SMS code sent (staff login or customer code), counted against the per-phone, per-IP and
+    platform-wide limits."""
+
+    phone = models.CharField(max_length=20)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone", "at"], name="anom_sms_phone_at"),
+            models.Index(fields=["ip", "at"], name="anom_sms_ip_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.ip or '-'} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class Rule(models.TextChoices):
+    UNSCANNED_ISSUES = "unscanned_issues", _("Выдачи без сканирования посылки")
+    SMS_VERIFICATIONS = "sms_verifications", _("Много подтверждений по SMS подряд")
+    OUTSIDE_HOURS = "outside_hours", _("Выдача вне часов работы")
+    MANUAL_CODES = "manual_codes", _("Частый ручной ввод кодов")
+
+
+class AnomalyFlag(models.Model):
+    """A rule fired for an operator at a point; open until an owner, manager or admin resolves it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT, related_name="+")
+    rule = models.CharField(max_length=24, choices=Rule.choices)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["point", "resolved_at"], name="anom_flag_point_open"),
+            models.Index(fields=["user", "rule", "created_at"], name="anom_flag_user_rule"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.user_id} @ {self.point_id}"
+
+
+class Suspension(models.Model):
+    """An account suspended after a flag; active while `lifted_at` is empty. A suspended user cannot
+    sign in or make requests until the owner of the point or a platform admin lifts it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT, related_name="+")
+    flag = models.ForeignKey(AnomalyFlag, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(lifted_at__isnull=True), name="uniq_active_suspension"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.point_id} ({'lifted' if self.lifted_at else 'active'})"
+
+
+class TypedParcel(models.Model):
+    """A parcel put into an issue session by its posting number rather than its label barcode: typed in,
+    not scanned (the label barcode is what a scanner reads). Rule «Выдачи без сканирования» counts the
+    issued ones."""
+
+    line = models.OneToOneField("counter.IssueLine", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"line {self.line_id}"

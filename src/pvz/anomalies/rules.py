@@ -1,0 +1,133 @@
+"""Rules over counter operations, each a small function: the details of a firing, or None below its
+threshold. Counting restarts after each flag of the same rule for the same operator and point, so one
+burst raises one flag, not one per further event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pvz.accounts.models import User
+from pvz.anomalies.conf import value
+from pvz.anomalies.models import AnomalyFlag, Rule, TypedParcel
+from pvz.counter.models import CustomerCode, IssueLine, IssueSession, LineResult, SessionStatus, Verification
+from pvz.network.models import PickupPoint
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _since(*, rule: Rule, user: User, point: PickupPoint, now: dt.datetime, minutes: int) -> dt.datetime:
+    """The start of the rule's window: `minutes` ago, or the rule's last flag for this operator if later."""
+    last = (
+        AnomalyFlag.objects.filter(
+            user=user, point=point, rule=rule, created_at__gt=now - dt.timedelta(minutes=minutes)
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return last if last is not None else now - dt.timedelta(minutes=minutes)
+
+
+def _fires(count: int, threshold: int, minutes: int) -> dict[str, Any] | None:
+    if count < threshold:
+        return None
+    return {"count": count, "threshold": threshold, "minutes": minutes}
+
+
+def rule_unscanned_issues(*, user: User, point: PickupPoint, now: dt.datetime) -> dict[str, Any] | None:
+    """Parcels issued by `user` at `point` that were typed in, not scanned: N within M minutes."""
+    threshold, minutes = (
+        int(value("PVZ_ANOMALY_UNSCANNED_ISSUES")),
+        int(value("PVZ_ANOMALY_UNSCANNED_MINUTES")),
+    )
+    since = _since(rule=Rule.UNSCANNED_ISSUES, user=user, point=point, now=now, minutes=minutes)
+    count = IssueLine.objects.filter(
+        result=LineResult.ISSUED,
+        session__point=point,
+        session__finished_by=user,
+        session__finished_at__gt=since,
+        pk__in=TypedParcel.objects.values("line_id"),
+    ).count()
+    return _fires(count, threshold, minutes)
+
+
+def rule_sms_verifications(*, user: User, point: PickupPoint, now: dt.datetime) -> dict[str, Any] | None:
+    """Customers verified by SMS code in sessions opened by `user` at `point`: N within M minutes."""
+    threshold = int(value("PVZ_ANOMALY_SMS_VERIFICATIONS"))
+    minutes = int(value("PVZ_ANOMALY_SMS_VERIFICATIONS_MINUTES"))
+    since = _since(rule=Rule.SMS_VERIFICATIONS, user=user, point=point, now=now, minutes=minutes)
+    count = CustomerCode.objects.filter(
+        session__point=point, session__opened_by=user, used_at__gt=since, used_at__lte=now
+    ).count()
+    return _fires(count, threshold, minutes)
+
+
+def rule_manual_codes(*, user: User, point: PickupPoint, now: dt.datetime) -> dict[str, Any] | None:
+    """Issue sessions opened by `user` at `point` with a typed pickup code (not the scanned QR): N within
+    M minutes."""
+    threshold, minutes = (
+        int(value("PVZ_ANOMALY_MANUAL_CODES")),
+        int(value("PVZ_ANOMALY_MANUAL_CODES_MINUTES")),
+    )
+    since = _since(rule=Rule.MANUAL_CODES, user=user, point=point, now=now, minutes=minutes)
+    count = IssueSession.objects.filter(
+        point=point, opened_by=user, verification=Verification.PICKUP_CODE, opened_at__gt=since
+    ).count()
+    return _fires(count, threshold, minutes)
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def point_is_open(*, point: PickupPoint, at: dt.datetime) -> bool | None:
+    """Whether `point` is open at `at` by its opening hours ({"mon": ["09:00", "21:00"], ..., "sun": null},
+    in the point's timezone; opening minute included, closing minute excluded; "24:00" closes at
+    midnight). None when the point has no opening hours."""
+    hours = point.opening_hours
+    if not isinstance(hours, dict) or not hours:
+        return None
+    local = at.astimezone(point.tz)
+    day = hours.get(WEEKDAYS[local.weekday()])
+    if not day:
+        return False
+    opens, closes = _minutes(day[0]), _minutes(day[1])
+    now_minutes = local.hour * 60 + local.minute
+    return opens <= now_minutes < closes
+
+
+def rule_outside_hours(*, session: IssueSession, now: dt.datetime) -> dict[str, Any] | None:
+    """Parcels issued while the point is closed by its opening hours: fires at once (when enabled), at
+    most once an hour per operator while the earlier flag is open."""
+    if not value("PVZ_ANOMALY_OUTSIDE_HOURS") or session.issued_count == 0:
+        return None
+    if point_is_open(point=session.point, at=now) is not False:
+        return None
+    if AnomalyFlag.objects.filter(
+        user=session.finished_by,
+        point=session.point,
+        rule=Rule.OUTSIDE_HOURS,
+        resolved_at=None,
+        created_at__gt=now - dt.timedelta(hours=1),
+    ).exists():
+        return None
+    local = now.astimezone(session.point.tz)
+    return {"session_id": session.pk, "issued": session.issued_count, "local_time": local.strftime("%H:%M")}
+
+
+Fired = tuple[Rule, User, dict[str, Any]]
+
+
+def rules_after_issue(*, session: IssueSession, now: dt.datetime) -> list[Fired]:
+    """The rules that fire now that `session` has finished, each with the operator it flags."""
+    if session.status != SessionStatus.FINISHED or session.finished_by is None:
+        return []
+    finisher, opener, point = session.finished_by, session.opened_by, session.point
+    fired = [
+        (Rule.UNSCANNED_ISSUES, finisher, rule_unscanned_issues(user=finisher, point=point, now=now)),
+        (Rule.OUTSIDE_HOURS, finisher, rule_outside_hours(session=session, now=now)),
+        (Rule.MANUAL_CODES, opener, rule_manual_codes(user=opener, point=point, now=now)),
+    ]
+    return [(rule, user, details) for rule, user, details in fired if details is not None]
