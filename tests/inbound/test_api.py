@@ -201,5 +201,5 @@ def test_one_parcel_scan_with_auto_placement_costs_a_fixed_number_of_queries(sig
     assert response.status_code == 200 and response.json()["placed"] is True
     # Session and user, idempotency record, the caller's access, acceptance, parcel, manifest line, two
     # transitions, the cell, the notification, the tote, the scan row and the progress (61 before the
-    # performance work of issue 3).
-    assert len(captured) == 36, "\n".join(query["sql"][:120] for query in captured)
+    # performance work of issue 3), the suspension check (issue 6) and two webhook outbox rows (issue 7).
+    assert len(captured) == 39, "\n".join(query["sql"][:120] for query in captured)

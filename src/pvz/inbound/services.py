@@ -64,6 +64,7 @@ from pvz.shipments.errors import IdempotencyMismatch, InvalidTransition
 from pvz.shipments.models import Shipment
 from pvz.shipments.services import shipment_transition, shipment_transition_locked
 from pvz.shipments.statuses import Status
+from pvz.webhooks.services import outbox_carriage_event
 
 log = get_logger(__name__)
 
@@ -92,6 +93,8 @@ _PHOTO_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
 
 
 def _push_carriage(carriage: Carriage, now: dt.datetime) -> None:
+    # Every change of a carriage passes here: its partner's webhook outbox row joins the transaction.
+    outbox_carriage_event(carriage, at=now)
     after_commit(
         point_changed,
         carriage.point_id,

@@ -32,6 +32,7 @@ from pvz.shipments.models import EventKind, Shipment, ShipmentEvent
 from pvz.shipments.selectors import shipment_find
 from pvz.shipments.statuses import AT_POINT, NEEDS_CELL, NEW_VISIT, OFF_SHELF, Status, is_allowed, is_movable
 from pvz.shipments.storage import end_of_local_day, storage_days, storage_deadline
+from pvz.webhooks.services import outbox_shipment_event
 
 log = get_logger(__name__)
 
@@ -303,6 +304,7 @@ def _record(
         details=details or {},
         at=at,
     )
+    outbox_shipment_event(event)
     if not push:
         return event
     after_commit(

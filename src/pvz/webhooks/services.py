@@ -1,0 +1,209 @@
+"""Writes of the webhooks app: the outbox row of a shipment event, endpoints, the fan-out into
+deliveries, and a manual replay."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+from pvz.audit.services import audit_record
+from pvz.core import clock
+from pvz.network.models import Partner, PickupPoint
+from pvz.shipments.models import EventKind, Order
+from pvz.webhooks.errors import DeliveryNotReplayable
+from pvz.webhooks.models import (
+    DeliveryStatus,
+    EventType,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from pvz.webhooks.signing import secret_generate
+
+if TYPE_CHECKING:
+    from pvz.accounts.models import User
+    from pvz.inbound.models import Carriage
+    from pvz.shipments.models import ShipmentEvent
+
+# Deliveries are retried for this long after the event (or after a manual replay), then dead.
+RETRY_WINDOW = dt.timedelta(days=3)
+
+_TYPE_OF_KIND = {
+    EventKind.TRANSITION: EventType.SHIPMENT_STATUS_CHANGED,
+    EventKind.MOVE: EventType.SHIPMENT_MOVED,
+    EventKind.EXTENSION: EventType.SHIPMENT_STORAGE_EXTENDED,
+}
+
+
+def _iso(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def outbox_shipment_event(event: ShipmentEvent) -> OutboxEvent:
+    """Write the partner's copy of a shipment event into the outbox, in the caller's transaction.
+
+    One INSERT and no reads: everything comes from the event and its (locked, loaded) shipment row;
+    the order number and point code are resolved by the fan-out from the ids kept in `lookups`.
+    No customer personal data goes into the payload."""
+    shipment = event.shipment
+    data: dict[str, object] = {
+        "shipment": {"barcode": shipment.barcode, "posting_number": shipment.posting_number},
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "reason": event.reason,
+        "visit": event.visit,
+        "at": _iso(event.at),
+    }
+    if event.kind == EventKind.EXTENSION:
+        data["storage_deadline"] = _iso(shipment.storage_deadline) if shipment.storage_deadline else None
+    return OutboxEvent.objects.create(
+        event_id=f"evt_{uuid.uuid4().hex}",
+        partner_id=shipment.partner_id,
+        type=_TYPE_OF_KIND[EventKind(event.kind)],
+        ordering_key=f"shipment:{shipment.pk}",
+        payload=data,
+        lookups={"order_id": shipment.order_id, "point_id": event.point_id},
+        created_at=event.at,
+    )
+
+
+def outbox_carriage_event(carriage: Carriage, *, at: dt.datetime) -> OutboxEvent:
+    """Write the partner's copy of a direct carriage's new state (status, ETA, arrival, close) into the
+    outbox, in the caller's transaction; one INSERT, the point code resolved by the fan-out."""
+    data: dict[str, object] = {
+        "carriage": {"number": carriage.number, "flow": carriage.flow},
+        "status": carriage.status,
+        "eta": _iso(carriage.eta) if carriage.eta else None,
+        "arrived_at": _iso(carriage.arrived_at) if carriage.arrived_at else None,
+        "closed_at": _iso(carriage.closed_at) if carriage.closed_at else None,
+        "at": _iso(at),
+    }
+    return OutboxEvent.objects.create(
+        event_id=f"evt_{uuid.uuid4().hex}",
+        partner_id=carriage.partner_id,
+        type=EventType.CARRIAGE_UPDATED,
+        ordering_key=f"carriage:{carriage.pk}",
+        payload=data,
+        lookups={"point_id": carriage.point_id},
+        created_at=at,
+    )
+
+
+def webhook_endpoint_create(
+    *,
+    actor: User | None,
+    partner: Partner,
+    url: str,
+    event_types: list[str] | None = None,
+    description: str = "",
+) -> WebhookEndpoint:
+    """A new active endpoint with a fresh secret; audited (the secret is not in the audit details)."""
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.create(
+            partner=partner,
+            url=url,
+            secret=secret_generate(),
+            event_types=list(event_types or []),
+            description=description,
+        )
+        audit_record(
+            action="webhook.endpoint_created",
+            actor=actor,
+            obj=endpoint,
+            details={"partner": partner.code, "url": url, "event_types": endpoint.event_types},
+        )
+    return endpoint
+
+
+def webhook_endpoint_update(*, actor: User | None, endpoint: WebhookEndpoint, changed: list[str]) -> None:
+    """Save an endpoint edited in the admin; audited with the names of the changed fields."""
+    with transaction.atomic():
+        endpoint.save()
+        audit_record(
+            action="webhook.endpoint_changed",
+            actor=actor,
+            obj=endpoint,
+            details={"changed": changed, "url": endpoint.url, "is_active": endpoint.is_active},
+        )
+
+
+def webhooks_fan_out(*, batch_size: int = 500) -> int:
+    """Turn one batch of new outbox events (in id order) into deliveries, one per active endpoint of the
+    event's partner that wants its type; returns how many events were fanned out.
+
+    The batch is locked without SKIP LOCKED: concurrent fan-outs queue, so deliveries of one shipment
+    are always created in the order of its events."""
+    now = clock.now()
+    with transaction.atomic():
+        events = list(
+            OutboxEvent.objects.select_for_update()
+            .filter(fanned_out_at__isnull=True)
+            .order_by("id")[:batch_size]
+        )
+        if not events:
+            return 0
+        _resolve_lookups(events)
+        endpoints: dict[int, list[WebhookEndpoint]] = {}
+        for endpoint in WebhookEndpoint.objects.filter(
+            partner_id__in={event.partner_id for event in events}, is_active=True
+        ).order_by("id"):
+            endpoints.setdefault(endpoint.partner_id, []).append(endpoint)
+        deliveries = [
+            WebhookDelivery(
+                endpoint=endpoint,
+                event=event,
+                ordering_key=event.ordering_key,
+                next_attempt_at=now,
+                give_up_at=event.created_at + RETRY_WINDOW,
+                created_at=now,
+            )
+            for event in events
+            for endpoint in endpoints.get(event.partner_id, [])
+            if endpoint.wants(event.type)
+        ]
+        WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        for event in events:
+            event.fanned_out_at = now
+        OutboxEvent.objects.bulk_update(events, ["payload", "lookups", "fanned_out_at"])
+    return len(events)
+
+
+def _resolve_lookups(events: list[OutboxEvent]) -> None:
+    """Fill the order number and point code into the payloads: two queries for the whole batch."""
+    order_ids = {event.lookups["order_id"] for event in events if "order_id" in event.lookups}
+    point_ids = {event.lookups["point_id"] for event in events if "point_id" in event.lookups}
+    orders = dict(Order.objects.filter(pk__in=order_ids).values_list("pk", "number"))
+    points = dict(PickupPoint.objects.filter(pk__in=point_ids).values_list("pk", "code"))
+    for event in events:
+        if not event.lookups:
+            continue
+        if "order_id" in event.lookups:
+            event.payload["shipment"]["order_number"] = orders.get(event.lookups["order_id"], "")
+        if "point_id" in event.lookups:
+            event.payload["point_code"] = points.get(event.lookups["point_id"], "")
+        event.lookups = {}
+
+
+def delivery_replay(*, actor: User | None, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a dead or delivered delivery again, now, with the same event id (partners deduplicate by
+    it); it gets a fresh three-day retry window. Audited."""
+    now = clock.now()
+    with transaction.atomic():
+        locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+        if locked.status == DeliveryStatus.PENDING:
+            raise DeliveryNotReplayable(details={"delivery_id": locked.pk})
+        previous = locked.status
+        locked.status = DeliveryStatus.PENDING
+        locked.next_attempt_at = now
+        locked.give_up_at = now + RETRY_WINDOW
+        locked.save(update_fields=["status", "next_attempt_at", "give_up_at"])
+        audit_record(
+            action="webhook.delivery_replayed",
+            actor=actor,
+            obj=locked,
+            details={"event_id": locked.event.event_id, "endpoint_id": locked.endpoint_id, "was": previous},
+        )
+    return locked
