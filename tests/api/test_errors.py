@@ -113,3 +113,24 @@ def test_failed_csrf_check_is_403_permission_denied_asking_to_reload(signed_in, 
         "message": "Страница устарела. Обновите её и повторите действие.",
         "details": {},
     }
+
+
+BEYOND_64_BITS = 2**70  # found by schemathesis: SQLite refused it with OverflowError, a 500
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        (f"/api/v1/points/{BEYOND_64_BITS}/expiring-today", {}),
+        ("/api/v1/points/{point}/cells/labels.pdf", {"ids": BEYOND_64_BITS}),
+    ],
+    ids=["id in the path", "id in the query"],
+)
+def test_id_beyond_64_bits_is_404_not_found_not_500(signed_in, path, query):
+    point = PickupPointFactory()
+    client = signed_in(operator_at(point))
+
+    response = client.get(path.format(point=point.pk), query)
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"

@@ -16,7 +16,7 @@ from pydantic import Field
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
-from pvz.api.permissions import point_for
+from pvz.api.permissions import point_for, requires
 from pvz.audit.models import AuditRecord
 from pvz.audit.selectors import PAGE_SIZE_MAX, AuditFilters, audit_page, audit_points, audit_sees_everything
 from pvz.core.errors import DomainError, PermissionDenied
@@ -91,6 +91,7 @@ def _out(record: AuditRecord) -> AuditRecordOut:
         "grants and exports. Owners see their points; platform admins everything; others 403."
     ),
 )
+@requires(Perm.VIEW_AUDIT)
 def audit_list(request: HttpRequest, query: Query[AuditQuery]) -> AuditPageOut:
     user = caller(request)
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)

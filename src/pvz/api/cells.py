@@ -12,7 +12,7 @@ from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import point_for, require_perm
+from pvz.api.permissions import point_for, require_perm, requires
 from pvz.network.labels import MAX_LABELS, LabelLayout, cell_labels_pdf
 from pvz.network.models import Cell
 from pvz.network.selectors import (
@@ -156,6 +156,7 @@ def _cell_out(cell: Cell) -> CellOut:
         "Needs the view-point permission."
     ),
 )
+@requires(Perm.VIEW_POINT)
 def cells_list(request: HttpRequest, point_id: int, query: Query[CellsQuery]) -> CellsOut:
     user = caller(request)
     point = point_for(user=user, point_id=point_id, perm=Perm.VIEW_POINT)
@@ -184,6 +185,7 @@ def cells_list(request: HttpRequest, point_id: int, query: Query[CellsQuery]) ->
     ),
 )
 @idempotent
+@requires(Perm.MANAGE_POINT)
 def cells_bulk(request: HttpRequest, point_id: int, payload: CellsBulkIn) -> Status:
     user = caller(request)
     point = point_for(user=user, point_id=point_id, perm=Perm.MANAGE_POINT)
@@ -212,6 +214,7 @@ def cells_bulk(request: HttpRequest, point_id: int, payload: CellsBulkIn) -> Sta
     ),
 )
 @idempotent
+@requires(Perm.MANAGE_POINT)
 def cells_special_places(request: HttpRequest, point_id: int) -> list[CellOut]:
     user = caller(request)
     point = point_for(user=user, point_id=point_id, perm=Perm.MANAGE_POINT)
@@ -230,6 +233,7 @@ def cells_special_places(request: HttpRequest, point_id: int) -> list[CellOut]:
     ),
 )
 @idempotent
+@requires(Perm.MANAGE_POINT)
 def cells_update(request: HttpRequest, cell_id: int, payload: CellUpdateIn) -> CellOut:
     user = caller(request)
     cell = cell_get(user=user, point=None, cell_id=cell_id)
@@ -250,6 +254,7 @@ def cells_update(request: HttpRequest, cell_id: int, payload: CellUpdateIn) -> C
     ),
 )
 @idempotent
+@requires(Perm.MANAGE_POINT)
 def cells_retire(request: HttpRequest, cell_id: int) -> CellOut:
     user = caller(request)
     cell = cell_get(user=user, point=None, cell_id=cell_id)
@@ -276,6 +281,7 @@ def cells_retire(request: HttpRequest, cell_id: int) -> CellOut:
         }
     },
 )
+@requires(Perm.VIEW_POINT)
 def cells_labels(request: HttpRequest, point_id: int, query: Query[LabelsQuery]) -> HttpResponse:
     user = caller(request)
     point = point_for(user=user, point_id=point_id, perm=Perm.VIEW_POINT)

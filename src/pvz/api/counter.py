@@ -18,9 +18,9 @@ from pydantic import Field
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut, error_answer
+from pvz.api.errors import READ_ERRORS, WRITE_ERRORS, ErrorOut, error_answer
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import point_for, require_perm
+from pvz.api.permissions import point_for, require_perm, requires
 from pvz.core import clock
 from pvz.core.errors import DomainError, NotFound
 from pvz.core.phone import phone_masked
@@ -33,17 +33,6 @@ from pvz.network.models import PickupPoint
 from pvz.shipments.models import Customer, Shipment
 
 router = Router(tags=["counter"])
-
-READ_ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS: dict[int, type[ErrorOut]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-    429: ErrorOut,
-}
 
 
 # ---- schemas --------------------------------------------------------------------------------------------
@@ -354,6 +343,7 @@ def _line(line: IssueLine) -> LineOut:
     operation_id="counter_refusal_reasons",
     summary="Refusal reasons (a partner's own list, else the default one)",
 )
+@requires(Perm.OPERATE)
 def refusal_reasons(request: HttpRequest, point_id: int, partner_id: int | None = None) -> list[ReasonOut]:
     point = _point(request, point_id)[1]
     partner = point.partners.filter(pk=partner_id).first() if partner_id is not None else None
@@ -372,6 +362,7 @@ def refusal_reasons(request: HttpRequest, point_id: int, partner_id: int | None 
         "400 CODE_INVALID; a QR older than 300 s: 400 CODE_EXPIRED; unknown number: 404."
     ),
 )
+@requires(Perm.OPERATE)
 def identify(request: HttpRequest, point_id: int, payload: CodeIn) -> IdentifyOut:
     point = _point(request, point_id)[1]
     now = clock.now()
@@ -389,6 +380,7 @@ def identify(request: HttpRequest, point_id: int, payload: CodeIn) -> IdentifyOu
     summary="Find customers with parcels here by order, posting number, barcode or phone",
     description="Not a verification: a session opened from a hit needs an SMS code before issuing.",
 )
+@requires(Perm.OPERATE)
 def customers_search(request: HttpRequest, point_id: int, query: Query[SearchQuery]) -> list[SearchHitOut]:
     point = _point(request, point_id)[1]
     return [
@@ -406,6 +398,7 @@ def customers_search(request: HttpRequest, point_id: int, query: Query[SearchQue
     operation_id="counter_sessions_open",
     summary="Open issue sessions of a point",
 )
+@requires(Perm.OPERATE)
 def sessions_open(request: HttpRequest, point_id: int) -> list[SessionBriefOut]:
     point = _point(request, point_id)[1]
     return [
@@ -433,6 +426,7 @@ def sessions_open(request: HttpRequest, point_id: int) -> list[SessionBriefOut]:
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def session_open(request: HttpRequest, point_id: int, payload: OpenIn) -> SessionOut:
     user, point = _point(request, point_id)
     if payload.code:
@@ -458,6 +452,7 @@ def session_open(request: HttpRequest, point_id: int, payload: OpenIn) -> Sessio
     operation_id="counter_session_get",
     summary="An issue session with its lines, fetch list and the customer card",
 )
+@requires(Perm.OPERATE)
 def session_get(request: HttpRequest, session_id: int) -> SessionOut:
     return _session_out(_session(request, session_id)[1])
 
@@ -470,6 +465,7 @@ def session_get(request: HttpRequest, session_id: int) -> SessionOut:
     description="One a minute and five an hour per customer: else 429 RATE_LIMITED with `retry_after`.",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def sms_code_send(request: HttpRequest, session_id: int) -> SmsSentOut:
     user, session = _session(request, session_id)
     sent = verification.session_sms_code_send(actor=user, session=session)
@@ -487,6 +483,7 @@ def sms_code_send(request: HttpRequest, session_id: int) -> SmsSentOut:
     description="Wrong: 400 CODE_INVALID with attempts left; the 5th wrong try: CODE_EXHAUSTED.",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def sms_code_verify(request: HttpRequest, session_id: int, payload: CodeIn) -> SessionOut | Status:
     user, session = _session(request, session_id)
     refusal = verification.session_sms_code_try(actor=user, session=session, code=payload.code)
@@ -507,6 +504,7 @@ def sms_code_verify(request: HttpRequest, session_id: int, payload: CodeIn) -> S
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def session_scan(request: HttpRequest, session_id: int, payload: CodeIn) -> ScanOut:
     user, session = _session(request, session_id)
     outcome = services.session_scan(actor=user, session=session, code=payload.code)
@@ -521,6 +519,7 @@ def session_scan(request: HttpRequest, session_id: int, payload: CodeIn) -> Scan
     summary="The customer inspects or tries on the parcel",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def line_inspect(request: HttpRequest, session_id: int, line_id: int) -> LineOut:
     user, session = _session(request, session_id)
     return _line(services.line_inspect(actor=user, session=session, line_id=line_id))
@@ -533,6 +532,7 @@ def line_inspect(request: HttpRequest, session_id: int, line_id: int) -> LineOut
     summary="The customer refuses the parcel (with a reason)",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def line_refuse(request: HttpRequest, session_id: int, line_id: int, payload: RefuseIn) -> LineOut:
     user, session = _session(request, session_id)
     line = services.line_refuse(
@@ -548,6 +548,7 @@ def line_refuse(request: HttpRequest, session_id: int, line_id: int, payload: Re
     summary="The customer takes the parcel after all (undo a refusal, end an inspection)",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def line_take(request: HttpRequest, session_id: int, line_id: int) -> LineOut:
     user, session = _session(request, session_id)
     return _line(services.line_take(actor=user, session=session, line_id=line_id))
@@ -560,6 +561,7 @@ def line_take(request: HttpRequest, session_id: int, line_id: int) -> LineOut:
     summary="Record the identity document seen (type and last 4 digits only)",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def line_id_check(request: HttpRequest, session_id: int, line_id: int, payload: IdCheckIn) -> LineOut:
     user, session = _session(request, session_id)
     line = services.line_record_id_check(
@@ -575,6 +577,7 @@ def line_id_check(request: HttpRequest, session_id: int, line_id: int, payload: 
     summary="Record the payment of the amount due (card reference or cash)",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def line_payment(request: HttpRequest, session_id: int, line_id: int, payload: PaymentIn) -> PaymentOut:
     user, session = _session(request, session_id)
     record = services.line_record_payment(
@@ -595,6 +598,7 @@ def line_payment(request: HttpRequest, session_id: int, line_id: int, payload: P
     summary="How many bags the customer took",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def session_bags(request: HttpRequest, session_id: int, payload: BagsIn) -> SessionOut:
     user, session = _session(request, session_id)
     return _session_out(services.session_set_bags(actor=user, session=session, count=payload.count))
@@ -612,6 +616,7 @@ def session_bags(request: HttpRequest, session_id: int, payload: BagsIn) -> Sess
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def session_finish(request: HttpRequest, session_id: int) -> FinishOut:
     user, session = _session(request, session_id)
     return _finish_out(services.session_finish(actor=user, session=session))
@@ -624,6 +629,7 @@ def session_finish(request: HttpRequest, session_id: int) -> FinishOut:
     summary="Cancel the session: nothing is issued or refused",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def session_cancel(request: HttpRequest, session_id: int) -> SessionOut:
     user, session = _session(request, session_id)
     return _session_out(services.session_cancel(actor=user, session=session))

@@ -55,6 +55,19 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
+# The answers most routers document: reads, and writes (429 for rate limits and code lockouts).
+READ_ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+}
+
+
 def _render(
     api: NinjaAPI,
     request: HttpRequest,
@@ -151,6 +164,12 @@ def register_error_handlers(api: NinjaAPI) -> None:
             message=_("Не найдено."),
             details={"path": request.path},
         )
+
+    @api.exception_handler(OverflowError)
+    def id_out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # SQLite refuses an integer beyond 64 bits before the query runs (PostgreSQL just finds no row):
+        # an id no row can have names nothing, so it is the same 404 on both databases, not a 500.
+        return not_found(request, Http404())
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

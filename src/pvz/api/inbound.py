@@ -19,7 +19,7 @@ from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import point_for, require_perm
+from pvz.api.permissions import point_for, require_perm, requires
 from pvz.core import clock
 from pvz.inbound import selectors, services
 from pvz.inbound.acts import ActLine, DiscrepancyAct
@@ -358,6 +358,7 @@ def _acceptance_for_write(request: HttpRequest, acceptance_id: int) -> tuple[Use
         "soonest ETA first, with expected totes and parcels."
     ),
 )
+@requires(Perm.VIEW_POINT)
 def carriages_planned(request: HttpRequest, point_id: int) -> list[PlannedCarriageOut]:
     point = point_for(user=caller(request), point_id=point_id)
     return [_planned_out(row) for row in selectors.carriages_planned(point=point, now=clock.now())]
@@ -369,6 +370,7 @@ def carriages_planned(request: HttpRequest, point_id: int) -> list[PlannedCarria
     operation_id="inbound_carriage_lookup",
     summary="Find a carriage by its scanned code",
 )
+@requires(Perm.VIEW_POINT)
 def carriage_lookup(request: HttpRequest, point_id: int, query: Query[CarriageLookupQuery]) -> CarriageOut:
     user = caller(request)
     point = point_for(user=user, point_id=point_id)
@@ -381,6 +383,7 @@ def carriage_lookup(request: HttpRequest, point_id: int, query: Query[CarriageLo
     operation_id="inbound_tote_balance",
     summary="Totes at a point by status",
 )
+@requires(Perm.VIEW_POINT)
 def tote_balance(request: HttpRequest, point_id: int) -> ToteBalanceOut:
     point = point_for(user=caller(request), point_id=point_id)
     return ToteBalanceOut(**selectors.tote_balance(point=point))
@@ -394,6 +397,7 @@ def tote_balance(request: HttpRequest, point_id: int) -> ToteBalanceOut:
     description="Only before arrival. Every device of the point gets the new ETA and the approaching list.",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def carriage_eta_update(request: HttpRequest, carriage_id: int, payload: EtaIn) -> CarriageOut:
     user, carriage = _carriage_for_write(request, carriage_id)
     return _carriage_out(services.carriage_eta_update(actor=user, carriage=carriage, eta=payload.eta))
@@ -410,6 +414,7 @@ def carriage_eta_update(request: HttpRequest, carriage_id: int, payload: EtaIn) 
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def carriage_arrival(request: HttpRequest, carriage_id: int, payload: ArrivalIn) -> CarriageOut:
     user, carriage = _carriage_for_write(request, carriage_id)
     arrived = services.carriage_register_arrival(
@@ -431,6 +436,7 @@ def carriage_arrival(request: HttpRequest, carriage_id: int, payload: ArrivalIn)
     description="Registers arrival if needed. Several operators get the same open acceptance.",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def acceptance_open(request: HttpRequest, carriage_id: int) -> AcceptanceOut:
     user, carriage = _carriage_for_write(request, carriage_id)
     acceptance = services.acceptance_open(actor=user, carriage=carriage)
@@ -444,6 +450,7 @@ def acceptance_open(request: HttpRequest, carriage_id: int) -> AcceptanceOut:
     operation_id="inbound_acceptance_get",
     summary="An acceptance with its progress",
 )
+@requires(Perm.VIEW_POINT)
 def acceptance_get(request: HttpRequest, acceptance_id: int) -> AcceptanceOut:
     return _acceptance_out(selectors.acceptance_get(user=caller(request), acceptance_id=acceptance_id))
 
@@ -460,6 +467,7 @@ def acceptance_get(request: HttpRequest, acceptance_id: int) -> AcceptanceOut:
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def acceptance_scan(request: HttpRequest, acceptance_id: int, payload: ScanIn) -> ScanOutcomeOut:
     user, acceptance = _acceptance_for_write(request, acceptance_id)
     outcome = services.acceptance_scan(
@@ -511,6 +519,7 @@ def acceptance_scan(request: HttpRequest, acceptance_id: int, payload: ScanIn) -
     description="Only before closing; 409 NOTHING_TO_UNDO when the caller has no scan left to undo.",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def acceptance_undo(request: HttpRequest, acceptance_id: int) -> UndoOut:
     user, acceptance = _acceptance_for_write(request, acceptance_id)
     result = services.acceptance_undo_last(actor=user, acceptance=acceptance)
@@ -531,6 +540,7 @@ def acceptance_undo(request: HttpRequest, acceptance_id: int) -> UndoOut:
     description="Multipart form. The photo is JPEG, PNG or WebP up to 10 MB; it is stored privately.",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def acceptance_mark_damaged(
     request: HttpRequest,
     acceptance_id: int,
@@ -556,6 +566,7 @@ def acceptance_mark_damaged(
     description=("Every manifest parcel not scanned becomes SHORTAGE. Closing again returns the same act."),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def acceptance_close(request: HttpRequest, acceptance_id: int) -> ActOut:
     user, acceptance = _acceptance_for_write(request, acceptance_id)
     return _act_out(services.acceptance_close(actor=user, acceptance=acceptance))
@@ -567,6 +578,7 @@ def acceptance_close(request: HttpRequest, acceptance_id: int) -> ActOut:
     operation_id="inbound_acceptance_act",
     summary="The discrepancy act of a closed acceptance",
 )
+@requires(Perm.VIEW_POINT)
 def acceptance_act(request: HttpRequest, acceptance_id: int) -> ActOut:
     acceptance = selectors.acceptance_get(user=caller(request), acceptance_id=acceptance_id)
     return _act_out(selectors.acceptance_act(acceptance=acceptance))

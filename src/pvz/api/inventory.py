@@ -19,7 +19,7 @@ from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import point_for, require_perm
+from pvz.api.permissions import point_for, require_perm, requires
 from pvz.inventory import selectors, services
 from pvz.inventory.models import InventoryCount
 from pvz.inventory.report import InventoryReport, ReportLine
@@ -277,6 +277,7 @@ def _count(request: HttpRequest, count_id: int, perm: Perm) -> tuple[User, Inven
     description="At most one open count per point: a second start is 409 CONFLICT naming the open one.",
 )
 @idempotent
+@requires(Perm.MANAGE_POINT)
 def inventory_start(request: HttpRequest, point_id: int, payload: StartIn) -> InventoryOut:
     user = caller(request)
     point = point_for(user=user, point_id=point_id, perm=Perm.MANAGE_POINT)
@@ -289,6 +290,7 @@ def inventory_start(request: HttpRequest, point_id: int, payload: StartIn) -> In
     operation_id="inventory_list",
     summary="Inventory counts of a point, newest first (at most 50)",
 )
+@requires(Perm.OPERATE)
 def inventory_list(request: HttpRequest, point_id: int) -> list[InventoryOut]:
     user = caller(request)
     point = point_for(user=user, point_id=point_id, perm=Perm.OPERATE)
@@ -301,6 +303,7 @@ def inventory_list(request: HttpRequest, point_id: int) -> list[InventoryOut]:
     operation_id="inventory_get",
     summary="A count with its progress",
 )
+@requires(Perm.OPERATE)
 def inventory_get(request: HttpRequest, inventory_id: int) -> InventoryOut:
     return _count_out(_count(request, inventory_id, Perm.OPERATE)[1])
 
@@ -316,6 +319,7 @@ def inventory_get(request: HttpRequest, inventory_id: int) -> InventoryOut:
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def inventory_scan_cell(request: HttpRequest, inventory_id: int, payload: ScanIn) -> ScanOut:
     user, count = _count(request, inventory_id, Perm.OPERATE)
     return _scan_out(
@@ -335,6 +339,7 @@ def inventory_scan_cell(request: HttpRequest, inventory_id: int, payload: ScanIn
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def inventory_scan_parcel(request: HttpRequest, inventory_id: int, payload: ScanIn) -> ScanOut:
     user, count = _count(request, inventory_id, Perm.OPERATE)
     return _scan_out(
@@ -349,6 +354,7 @@ def inventory_scan_parcel(request: HttpRequest, inventory_id: int, payload: Scan
     summary="Parcels expected in the count's cells and not scanned (live)",
     description="Parcels placed, moved or changed after the count started are not listed.",
 )
+@requires(Perm.MANAGE_POINT)
 def inventory_missing(request: HttpRequest, inventory_id: int) -> list[MissingOut]:
     count = _count(request, inventory_id, Perm.MANAGE_POINT)[1]
     return [_missing_out(line) for line in selectors.missing_parcels(count=count)]
@@ -367,6 +373,7 @@ def inventory_missing(request: HttpRequest, inventory_id: int) -> list[MissingOu
     ),
 )
 @idempotent
+@requires(Perm.MANAGE_POINT)
 def inventory_finish(request: HttpRequest, inventory_id: int, payload: FinishIn) -> ReportOut:
     user, count = _count(request, inventory_id, Perm.MANAGE_POINT)
     report = services.inventory_finish(
@@ -382,6 +389,7 @@ def inventory_finish(request: HttpRequest, inventory_id: int, payload: FinishIn)
     summary="Cancel an open count (nothing is written off)",
 )
 @idempotent
+@requires(Perm.MANAGE_POINT)
 def inventory_cancel(request: HttpRequest, inventory_id: int) -> InventoryOut:
     user, count = _count(request, inventory_id, Perm.MANAGE_POINT)
     return _count_out(services.inventory_cancel(actor=user, count=count))
@@ -394,6 +402,7 @@ def inventory_cancel(request: HttpRequest, inventory_id: int) -> InventoryOut:
     summary="The report of a finished count",
     description="409 CONFLICT while the count is open or when it was cancelled.",
 )
+@requires(Perm.MANAGE_POINT)
 def inventory_report(request: HttpRequest, inventory_id: int) -> ReportOut:
     count = _count(request, inventory_id, Perm.MANAGE_POINT)[1]
     return _report_out(selectors.count_report(count=count), count)

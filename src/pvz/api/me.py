@@ -9,6 +9,7 @@ from pydantic import Field
 from pvz.accounts.selectors import points_with_roles
 from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
+from pvz.api.permissions import requires_sign_in
 
 router = Router(tags=["me"])
 
@@ -34,6 +35,7 @@ class MeOut(Schema):
     summary="Current user",
     description="The signed-in user and the pickup points they may work at, with their roles at each.",
 )
+@requires_sign_in
 def me_get(request: HttpRequest) -> MeOut:
     user = caller(request)
     return MeOut(

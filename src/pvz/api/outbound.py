@@ -22,7 +22,7 @@ from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut, error_answer
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import point_for, require_perm
+from pvz.api.permissions import point_for, require_perm, requires
 from pvz.core.errors import Conflict, DomainError
 from pvz.inbound.models import Carriage
 from pvz.outbound import selectors, services
@@ -201,6 +201,7 @@ def _for_read(request: HttpRequest, carriage_id: int) -> tuple[User, Carriage]:
     operation_id="outbound_return_carriages_open",
     summary="Open return carriages of a point",
 )
+@requires(Perm.OPERATE)
 def return_carriages_open(request: HttpRequest, point_id: int) -> list[ReturnCarriageOut]:
     point = point_for(user=caller(request), point_id=point_id, perm=Perm.OPERATE)
     return [_carriage_out(row.carriage) for row in selectors.return_carriages_open(point=point)]
@@ -217,6 +218,7 @@ def return_carriages_open(request: HttpRequest, point_id: int) -> list[ReturnCar
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def return_carriage_create(request: HttpRequest, point_id: int, payload: ReturnCarriageIn) -> Status:
     user = caller(request)
     point = point_for(user=user, point_id=point_id, perm=Perm.OPERATE)
@@ -232,6 +234,7 @@ def return_carriage_create(request: HttpRequest, point_id: int, payload: ReturnC
     operation_id="outbound_return_carriage_get",
     summary="A return carriage with its totes, parcels and progress",
 )
+@requires(Perm.OPERATE)
 def return_carriage_get(request: HttpRequest, carriage_id: int) -> ReturnCarriageOut:
     _user, carriage = _for_read(request, carriage_id)
     return _carriage_out(carriage)
@@ -248,6 +251,7 @@ def return_carriage_get(request: HttpRequest, carriage_id: int) -> ReturnCarriag
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def return_tote_scan(request: HttpRequest, carriage_id: int, payload: CodeIn) -> ToteScanOut:
     user, carriage = _for_read(request, carriage_id)
     scan = services.return_tote_scan(actor=user, carriage=carriage, code=payload.code)
@@ -268,6 +272,7 @@ def return_tote_scan(request: HttpRequest, carriage_id: int, payload: CodeIn) ->
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def return_parcel_scan(
     request: HttpRequest, carriage_id: int, tote_id: int, payload: CodeIn
 ) -> ParcelScanOut:
@@ -291,6 +296,7 @@ def return_parcel_scan(
     summary="Take a parcel out of its (unsealed) tote",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def return_parcel_remove(request: HttpRequest, carriage_id: int, shipment_id: int) -> ReturnCarriageOut:
     user, carriage = _for_read(request, carriage_id)
     services.return_parcel_remove(actor=user, carriage=carriage, shipment_id=shipment_id)
@@ -305,6 +311,7 @@ def return_parcel_remove(request: HttpRequest, carriage_id: int, shipment_id: in
     description="Nothing goes in or out afterwards. Again with the same number: no-op; another: 409.",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def return_tote_seal(request: HttpRequest, carriage_id: int, tote_id: int, payload: SealIn) -> ReturnToteOut:
     user, carriage = _for_read(request, carriage_id)
     row = services.return_tote_seal(
@@ -321,6 +328,7 @@ def return_tote_seal(request: HttpRequest, carriage_id: int, tote_id: int, paylo
     summary="Add an empty tote going back",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def return_empty_tote_add(request: HttpRequest, carriage_id: int, payload: CodeIn) -> ToteScanOut:
     user, carriage = _for_read(request, carriage_id)
     scan = services.return_empty_tote_add(actor=user, carriage=carriage, code=payload.code)
@@ -346,6 +354,7 @@ def _handover_answer(carriage: Carriage, outcome: object) -> Status | HandoverAc
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def return_handover_code(request: HttpRequest, carriage_id: int, payload: HandoverCodeIn) -> Any:
     user, carriage = _for_read(request, carriage_id)
     outcome = services.return_carriage_hand_over(actor=user, carriage=carriage, courier_code=payload.code)
@@ -360,6 +369,7 @@ def return_handover_code(request: HttpRequest, carriage_id: int, payload: Handov
     description="Multipart form: `courier_name` and `signature`, a PNG up to 512 KB, stored privately.",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def return_handover_signature(
     request: HttpRequest, carriage_id: int, form: Form[SignatureForm], signature: File[UploadedFile]
 ) -> Any:
@@ -376,6 +386,7 @@ def return_handover_signature(
     operation_id="outbound_return_handover_act",
     summary="The hand-over act of a handed-over return carriage",
 )
+@requires(Perm.OPERATE)
 def return_handover_act(request: HttpRequest, carriage_id: int) -> HandoverActOut:
     _user, carriage = _for_read(request, carriage_id)
     dispatch = selectors.dispatch_of(carriage=carriage)

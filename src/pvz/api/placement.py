@@ -17,7 +17,7 @@ from pvz.accounts.services import user_set_auto_placement
 from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import event_key, idempotent
-from pvz.api.permissions import require_perm
+from pvz.api.permissions import require_perm, requires, requires_sign_in
 from pvz.core.errors import NotFound
 from pvz.core.scan import normalize_scan
 from pvz.inbound.placement import NoFreeCell, cell_suggest, shipment_place
@@ -111,6 +111,7 @@ def _cell_at(point: PickupPoint, raw: str) -> Cell:
         "409 INVALID_TRANSITION when the parcel is not ACCEPTED."
     ),
 )
+@requires(Perm.OPERATE)
 def placement_suggestion_get(request: HttpRequest, shipment_id: int) -> SuggestionOut:
     shipment = _shipment_to_operate(caller(request), shipment_id)
     if shipment.status != Status.ACCEPTED:
@@ -152,6 +153,7 @@ def placement_suggestion_get(request: HttpRequest, shipment_id: int) -> Suggesti
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def shipment_place_post(request: HttpRequest, shipment_id: int, payload: PlaceIn) -> PlacedOut:
     user = caller(request)
     shipment = _shipment_to_operate(user, shipment_id)
@@ -188,6 +190,7 @@ def shipment_place_post(request: HttpRequest, shipment_id: int, payload: PlaceIn
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def shipment_move_post(request: HttpRequest, shipment_id: int, payload: MoveIn) -> MovedOut:
     user = caller(request)
     shipment = _shipment_to_operate(user, shipment_id)
@@ -212,6 +215,7 @@ def shipment_move_post(request: HttpRequest, shipment_id: int, payload: MoveIn) 
     summary="Caller's placement mode",
     description="Whether «Автораспределение» (auto placement) is on for the signed-in user.",
 )
+@requires_sign_in
 def placement_mode_get(request: HttpRequest) -> PlacementModeIO:
     return PlacementModeIO(auto=caller(request).auto_placement)
 
@@ -224,6 +228,7 @@ def placement_mode_get(request: HttpRequest) -> PlacementModeIO:
     description="Turns «Автораспределение» on or off for the signed-in user; it follows them to every point.",
 )
 @idempotent
+@requires_sign_in
 def placement_mode_set(request: HttpRequest, payload: PlacementModeIO) -> PlacementModeIO:
     user = user_set_auto_placement(actor=caller(request), user=caller(request), enabled=payload.auto)
     return PlacementModeIO(auto=user.auto_placement)

@@ -14,7 +14,7 @@ from pydantic import Field
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
-from pvz.api.permissions import point_for
+from pvz.api.permissions import point_for, requires
 from pvz.shipments.returnflow import FlowGroup, FlowItem, return_flow_board
 from pvz.shipments.statuses import Status
 
@@ -109,6 +109,7 @@ def _group_out(group: FlowGroup) -> FlowGroupOut:
         "`overdue`. LOST parcels are listed apart."
     ),
 )
+@requires(Perm.OPERATE)
 def return_flow_get(request: HttpRequest, point_id: int) -> ReturnFlowOut:
     user = caller(request)
     point = point_for(user=user, point_id=point_id, perm=Perm.OPERATE)

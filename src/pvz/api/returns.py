@@ -19,9 +19,9 @@ from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
 from pvz.api.counter import SmsSentOut
-from pvz.api.errors import ErrorOut, error_answer
+from pvz.api.errors import READ_ERRORS, WRITE_ERRORS, error_answer
 from pvz.api.idempotency import event_key, idempotent
-from pvz.api.permissions import point_for, require_perm
+from pvz.api.permissions import point_for, require_perm, requires
 from pvz.core import clock
 from pvz.core.phone import phone_masked
 from pvz.network.models import PickupPoint
@@ -31,17 +31,6 @@ from pvz.returns.models import CustomerReturn, ReturnVisit
 from pvz.returns.selectors import Returnable
 
 router = Router(tags=["returns"])
-
-READ_ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS: dict[int, type[ErrorOut]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-    429: ErrorOut,
-}
 
 
 class ReasonOut(Schema):
@@ -204,6 +193,7 @@ def _return(request: HttpRequest, return_id: int) -> CustomerReturn:
     operation_id="returns_reasons",
     summary="Return reasons (a partner's own list, else the default one)",
 )
+@requires(Perm.OPERATE)
 def reasons(request: HttpRequest, point_id: int, partner_id: int | None = None) -> list[ReasonOut]:
     point = _point(request, point_id)[1]
     partner = point.partners.filter(pk=partner_id).first() if partner_id is not None else None
@@ -224,6 +214,7 @@ def reasons(request: HttpRequest, point_id: int, partner_id: int | None = None) 
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def visit_open(request: HttpRequest, point_id: int, payload: VisitIn) -> Status:
     user, point = _point(request, point_id)
     visit = services.return_visit_open(
@@ -238,6 +229,7 @@ def visit_open(request: HttpRequest, point_id: int, payload: VisitIn) -> Status:
     operation_id="returns_visit_get",
     summary="A return visit with the customer's returnable parcels (empty until verified)",
 )
+@requires(Perm.OPERATE)
 def visit_get(request: HttpRequest, visit_id: int) -> VisitOut:
     return _visit_out(_visit(request, visit_id)[1])
 
@@ -250,6 +242,7 @@ def visit_get(request: HttpRequest, visit_id: int) -> VisitOut:
     description="One a minute and five an hour per customer (counter codes included): else 429.",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def sms_code_send(request: HttpRequest, visit_id: int) -> SmsSentOut:
     user, visit = _visit(request, visit_id)
     sent = verification.return_sms_code_send(actor=user, visit=visit)
@@ -267,6 +260,7 @@ def sms_code_send(request: HttpRequest, visit_id: int) -> SmsSentOut:
     description="Wrong: 400 CODE_INVALID with attempts left; the 5th wrong try: CODE_EXHAUSTED.",
 )
 @idempotent
+@requires(Perm.OPERATE)
 def sms_code_verify(request: HttpRequest, visit_id: int, payload: CodeIn) -> VisitOut | Status:
     user, visit = _visit(request, visit_id)
     refusal = verification.return_sms_code_try(actor=user, visit=visit, code=payload.code)
@@ -290,6 +284,7 @@ def sms_code_verify(request: HttpRequest, visit_id: int, payload: CodeIn) -> Vis
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def return_create(
     request: HttpRequest,
     visit_id: int,
@@ -316,6 +311,7 @@ def return_create(
     operation_id="returns_get",
     summary="A customer return (the return act as data)",
 )
+@requires(Perm.OPERATE)
 def return_get(request: HttpRequest, return_id: int) -> ReturnOut:
     return _return_out(_return(request, return_id))
 
@@ -334,6 +330,7 @@ def return_get(request: HttpRequest, return_id: int) -> ReturnOut:
         }
     },
 )
+@requires(Perm.OPERATE)
 def return_label(request: HttpRequest, return_id: int) -> HttpResponse:
     found = _return(request, return_id)
     response = HttpResponse(return_label_pdf(customer_return=found), content_type="application/pdf")

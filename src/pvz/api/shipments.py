@@ -20,7 +20,7 @@ from pvz.accounts.selectors import points_for_user
 from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import event_key, idempotent
-from pvz.api.permissions import point_for, require_perm
+from pvz.api.permissions import point_for, require_perm, requires, requires_sign_in
 from pvz.core.errors import NotFound
 from pvz.core.phone import phone_masked
 from pvz.network.models import PickupPoint
@@ -166,6 +166,7 @@ def _shipment_out(shipment: Shipment, history: list[ShipmentEvent]) -> ShipmentO
         "of a point the caller does not work at is reported as 404 NOT_FOUND, never 403."
     ),
 )
+@requires_sign_in
 def shipments_lookup(request: HttpRequest, query: Query[LookupQuery]) -> ShipmentOut:
     user = caller(request)
     point = None
@@ -262,6 +263,7 @@ def _hit_out(hit: SearchHit) -> SearchHitOut:
         "or a phone typed with + or ( that is not a valid number. Nothing found is 200 with no results."
     ),
 )
+@requires_sign_in
 def shipments_search_get(request: HttpRequest, query: Query[SearchQuery]) -> SearchOut:
     user = caller(request)
     point = point_for(user=user, point_id=query.point) if query.point is not None else None
@@ -318,6 +320,7 @@ class ExtensionOut(Schema):
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def shipment_extend_storage_post(
     request: HttpRequest, shipment_id: int, payload: ExtendStorageIn
 ) -> ExtensionOut:
@@ -384,6 +387,7 @@ def _point_to_operate(user: User, point_id: int) -> PickupPoint:
         "taken in the point's timezone; sorted by cell address."
     ),
 )
+@requires(Perm.OPERATE)
 def expiring_today_get(request: HttpRequest, point_id: int) -> list[ShelfItemOut]:
     user = caller(request)
     point = _point_to_operate(user, point_id)
@@ -397,6 +401,7 @@ def expiring_today_get(request: HttpRequest, point_id: int) -> list[ShelfItemOut
     summary="Expired parcels still to take to the return zone",
     description="«Истёк срок»: EXPIRED parcels of the point, sorted by the address of the place they lie in.",
 )
+@requires(Perm.OPERATE)
 def expired_get(request: HttpRequest, point_id: int) -> list[ShelfItemOut]:
     user = caller(request)
     point = _point_to_operate(user, point_id)
@@ -448,6 +453,7 @@ class ReturnZoneScanOut(Schema):
     ),
 )
 @idempotent
+@requires(Perm.OPERATE)
 def return_zone_scan_post(
     request: HttpRequest, point_id: int, payload: ReturnZoneScanIn
 ) -> ReturnZoneScanOut:

@@ -7,7 +7,10 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from pvz.web.permissions import public_page
 
+
+@public_page
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:

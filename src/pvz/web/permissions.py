@@ -33,6 +33,18 @@ class PointRequest(HttpRequest):
 
 View = Callable[..., HttpResponse]
 
+# What a view needs, declared on it for the permission matrix test (tests/security): views wrapped by
+# `require_point_perm` carry `required_perm`; the others carry `access`, one of these.
+ACCESS_PUBLIC = "public"
+ACCESS_SIGN_IN = "sign_in"
+ACCESS_OUTBOX = "outbox"
+
+
+def public_page(view: View) -> View:
+    """Declares a view open to anyone, signed in or not (sign-in, health check, the customer's QR page)."""
+    view.access = ACCESS_PUBLIC  # type: ignore[attr-defined]
+    return view
+
 
 def require_point_perm(perm: Perm) -> Callable[[View], View]:
     """Sign-in first, then a chosen point, then `perm` at that point; a missing permission is a 403."""
@@ -65,6 +77,7 @@ def require_sign_in(view: View) -> View:
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
 
+    wrapped.access = ACCESS_SIGN_IN  # type: ignore[attr-defined]
     return wrapped
 
 
@@ -85,4 +98,5 @@ def require_outbox_access(view: View) -> View:
                 raise PermissionDenied
         return view(request, *args, **kwargs)
 
+    wrapped.access = ACCESS_OUTBOX  # type: ignore[attr-defined]
     return wrapped

@@ -13,8 +13,10 @@ from pvz.core import clock
 from pvz.core.printing import qr_svg, svg_inline
 from pvz.counter.tokens import QR_REFRESH_SECONDS, customer_link_customer, qr_token_mint
 from pvz.shipments.pickup_codes import pickup_code_for
+from pvz.web.permissions import public_page
 
 
+@public_page
 @never_cache
 @require_GET
 def customer_qr(request: HttpRequest, link: str) -> HttpResponse:
