@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import CodePurpose, Membership, User
 from pvz.accounts.one_time_codes import CodeInvalid, otp_issue, otp_spend
-from pvz.accounts.roles import PLATFORM_ROLES, ROLE_PERMS, Perm, Role
-from pvz.accounts.selectors import perms_at_point
+from pvz.accounts.roles import PLATFORM_ROLES, Perm, Role
+from pvz.accounts.selectors import may_manage_role, perms_at_point
 from pvz.accounts.sms import sms_send
+from pvz.anomalies.guard import attempt_check, attempt_failed, attempt_succeeded, sms_send_check
 from pvz.audit.hooks import audit_membership
 from pvz.audit.services import audit_record
 from pvz.core.effects import after_commit
@@ -42,6 +43,8 @@ def login_code_request(*, phone: str, ip: str | None = None) -> None:
         # under the limit; for unknown phones nothing is sent, so a race there costs nothing.
         user = User.objects.select_for_update().filter(phone=phone, is_active=True).first()
         otp, code = otp_issue(phone=phone, purpose=purpose, ip=ip)
+        # Counted for unknown phones too, so the daily limits reveal nothing either.
+        sms_send_check(phone=phone, ip=ip)
         if user is not None:
             after_commit(sms_send, phone=phone, text=_login_code_text(user=user, code=code))
         audit_record(action="auth.code_sent", actor=user, actor_phone=phone, details={"purpose": purpose})
@@ -65,13 +68,16 @@ def login_code_verify(*, phone: str, code: str, ip: str | None = None) -> User:
     inside a transaction that the error would roll back.
     """
     phone = normalize_phone(phone)
+    attempt_check(kind="login_code", phone=phone, ip=ip)
     with transaction.atomic():
         outcome = _spend_login_code(phone=phone, code=code)
         if isinstance(outcome, DomainError):
             audit_record(action="auth.login_failed", actor_phone=phone, details={"error": str(outcome.code)})
     if isinstance(outcome, DomainError):
+        attempt_failed(kind="login_code", phone=phone, ip=ip)
         log.info("login_code_refused", error=str(outcome.code), ip=ip)
         raise outcome
+    attempt_succeeded(kind="login_code", phone=phone)
     log.info("login_code_accepted", user_id=outcome.pk, ip=ip)
     return outcome
 
@@ -107,14 +113,11 @@ def _check_role_fits_point(*, role: str, point: PickupPoint | None) -> None:
 
 
 def _check_may_manage(*, actor: User | None, role: str, point: PickupPoint | None) -> None:
-    """Nobody hands out more than they hold: platform roles need a platform admin; a point role needs
-    staff management at that point and no permission beyond the actor's own there."""
+    """Platform roles need a platform admin; at a point, owners manage managers and operators, managers
+    operators only, and nobody hands out more than they hold (`selectors.may_manage_role`)."""
     if actor is None:  # the system itself: the demo loader, management commands
         return
-    if Perm.ADMIN_PLATFORM in perms_at_point(user=actor, point=None):
-        return
-    held = perms_at_point(user=actor, point=point) if point is not None else frozenset()
-    if Perm.MANAGE_STAFF not in held or not ROLE_PERMS[role] <= held:
+    if not may_manage_role(actor=actor, role=role, point=point):
         raise PermissionDenied(details={"role": role})
 
 

@@ -10,18 +10,23 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from pvz.api import (
+    account,
+    anomalies,
     audit,
     cells,
     counter,
+    factors,
     fallback,
     inbound,
     inventory,
     me,
+    onboarding,
     outbound,
     placement,
     returnflow,
     returns,
     shipments,
+    staff,
 )
 from pvz.api.auth import session_auth
 from pvz.api.errors import register_error_handlers
@@ -40,6 +45,7 @@ api = NinjaAPI(
 )
 register_error_handlers(api)
 api.add_router("", me.router)
+api.add_router("", account.router)
 api.add_router("", shipments.router)
 api.add_router("", cells.router)
 api.add_router("", inbound.router)
@@ -50,5 +56,9 @@ api.add_router("", returns.router)
 api.add_router("", returnflow.router)
 api.add_router("", outbound.router)
 api.add_router("", audit.router)
+api.add_router("", staff.router)
+api.add_router("", factors.router)
+api.add_router("", onboarding.router)
+api.add_router("", anomalies.router)
 # Last, so that it only catches what no real endpoint matched.
 api.add_router("", fallback.router)

@@ -59,6 +59,15 @@ CSRF_TRUSTED_ORIGINS: list[str] = env.list("PVZ_CSRF_TRUSTED_ORIGINS", default=[
 LOG_LEVEL: str = env.str("PVZ_LOG_LEVEL", default="INFO")
 LOG_JSON: bool = env.bool("PVZ_LOG_JSON", default=PRODUCTION)
 SMS_BACKEND: str = env.str("PVZ_SMS_BACKEND", default="pvz.accounts.sms.OutboxSmsGateway")
+# The SMS.ru gateway (PVZ_SMS_BACKEND=pvz.accounts.smsru.SmsRuGateway): its API key, endpoint, sender name.
+SMSRU_API_ID: str = env.str("PVZ_SMSRU_API_ID", default="")
+SMSRU_URL: str = env.str("PVZ_SMSRU_URL", default="https://sms.ru/sms/send")
+SMS_SENDER: str = env.str("PVZ_SMS_SENDER", default="")
+SMS_TIMEOUT_SECONDS: float = env.float("PVZ_SMS_TIMEOUT_SECONDS", default=10.0)
+# Partner webhooks: per-request timeout, deliveries claimed per batch, parallel requests per worker.
+WEBHOOK_TIMEOUT_SECONDS: float = env.float("PVZ_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_BATCH_SIZE: int = env.int("PVZ_WEBHOOK_BATCH_SIZE", default=100)
+WEBHOOK_CONCURRENCY: int = env.int("PVZ_WEBHOOK_CONCURRENCY", default=8)
 # The development SMS outbox page open without login: the demo's only way to receive a code. Never in
 # production, whatever the variable says.
 SMS_OUTBOX_PUBLIC: bool = env.bool("PVZ_SMS_OUTBOX_PUBLIC", default=DEBUG) and not PRODUCTION
@@ -70,3 +79,38 @@ SESSION_IDLE_SECONDS: int = env.int("PVZ_SESSION_IDLE_SECONDS", default=12 * 360
 # API rate limits, "<requests>/<s|min|h>" or "off": per signed-in user, and per client IP for anonymous calls.
 API_RATE_LIMIT_USER: str = env.str("PVZ_API_RATE_LIMIT_USER", default="600/min")
 API_RATE_LIMIT_ANON: str = env.str("PVZ_API_RATE_LIMIT_ANON", default="60/min")
+# Days after a point closes before its customers' personal data is anonymised (docs/domain.md).
+RETENTION_DAYS: int = env.int("PVZ_RETENTION_DAYS", default=365)
+# Opening applications accepted from one IP address per hour.
+APPLICATIONS_PER_IP_PER_HOUR: int = env.int("PVZ_APPLICATIONS_PER_IP_PER_HOUR", default=3)
+# Lockouts after failed codes/passwords (per phone, per IP, rolling window; across codes, so above the
+# 5 tries a single code allows); the length doubles with each further lockout within a day.
+LOCKOUT_PHONE_FAILURES: int = env.int("PVZ_LOCKOUT_PHONE_FAILURES", default=10)
+LOCKOUT_IP_FAILURES: int = env.int("PVZ_LOCKOUT_IP_FAILURES", default=20)
+LOCKOUT_WINDOW_SECONDS: int = env.int("PVZ_LOCKOUT_WINDOW_SECONDS", default=15 * 60)
+LOCKOUT_BASE_SECONDS: int = env.int("PVZ_LOCKOUT_BASE_SECONDS", default=60)
+LOCKOUT_MAX_SECONDS: int = env.int("PVZ_LOCKOUT_MAX_SECONDS", default=3600)
+# SMS code limits against SMS pumping: per phone a day, per IP an hour and a day, the platform a day.
+SMS_PHONE_PER_DAY: int = env.int("PVZ_SMS_PHONE_PER_DAY", default=10)
+SMS_IP_PER_HOUR: int = env.int("PVZ_SMS_IP_PER_HOUR", default=20)
+SMS_IP_PER_DAY: int = env.int("PVZ_SMS_IP_PER_DAY", default=50)
+SMS_PLATFORM_PER_DAY: int = env.int("PVZ_SMS_PLATFORM_PER_DAY", default=10000)
+# Anomaly rules over counter operations: N events by one operator within M minutes; suspend on a flag.
+ANOMALY_UNSCANNED_ISSUES: int = env.int("PVZ_ANOMALY_UNSCANNED_ISSUES", default=3)
+ANOMALY_UNSCANNED_MINUTES: int = env.int("PVZ_ANOMALY_UNSCANNED_MINUTES", default=60)
+ANOMALY_SMS_VERIFICATIONS: int = env.int("PVZ_ANOMALY_SMS_VERIFICATIONS", default=10)
+ANOMALY_SMS_VERIFICATIONS_MINUTES: int = env.int("PVZ_ANOMALY_SMS_VERIFICATIONS_MINUTES", default=30)
+ANOMALY_MANUAL_CODES: int = env.int("PVZ_ANOMALY_MANUAL_CODES", default=5)
+ANOMALY_MANUAL_CODES_MINUTES: int = env.int("PVZ_ANOMALY_MANUAL_CODES_MINUTES", default=10)
+ANOMALY_OUTSIDE_HOURS: bool = env.bool("PVZ_ANOMALY_OUTSIDE_HOURS", default=True)
+ANOMALY_SUSPEND: bool = env.bool("PVZ_ANOMALY_SUSPEND", default=False)
+# E-mail for second-factor codes: the console backend (codes in the server log) unless PVZ_EMAIL_URL is set
+# (smtp+tls://user:password@host:587); tests use Django's in-memory outbox.
+EMAIL_URL: str = env.str("PVZ_EMAIL_URL", default="")
+EMAIL_BACKEND: str = env.str("PVZ_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL: str = env.str("PVZ_DEFAULT_FROM_EMAIL", default="OpenPVZ <noreply@openpvz.local>")
+
+
+def email_settings(url: str) -> dict[str, object]:
+    """Django's EMAIL_* settings from an SMTP URL."""
+    return environ.Env.email_url_config(url)

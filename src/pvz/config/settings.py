@@ -35,9 +35,15 @@ INSTALLED_APPS = [
     "pvz.outbound",
     "pvz.inventory",
     "pvz.notifications",
+    "pvz.webhooks",
     "pvz.counter",
     "pvz.returns",
     "pvz.audit",
+    "pvz.onboarding",
+    "pvz.staff",
+    "pvz.usersessions",
+    "pvz.anomalies",
+    "pvz.factors",
     "pvz.web",
     "pvz.realtime",
     "pvz.simulator",
@@ -50,9 +56,11 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "pvz.web.middleware.SessionIdleRefreshMiddleware",
     "pvz.web.middleware.LanguageMiddleware",
+    "pvz.usersessions.middleware.SessionEndedMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pvz.anomalies.middleware.SuspendedAccountMiddleware",
     "pvz.api.ratelimit.ApiRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -108,7 +116,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "pvz.accounts.backends.PhoneCodeBackend",
+    "pvz.accounts.backends.PhonePasswordBackend",
     "django.contrib.auth.backends.ModelBackend",
+]
+# Strength of the optional staff password (pvz.accounts.passwords); hashed with Django's default hasher.
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("phone", "full_name")},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:pick_point"
@@ -175,7 +197,12 @@ if env.REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [env.REDIS_URL], "prefix": env.CHANNEL_PREFIX},
+            # redis-py 8 times a socket out after 5 s, as long as the layer's blocking read: every idle
+            # websocket's receive would fail and reconnect every 5 s, losing pushes sent meanwhile.
+            "CONFIG": {
+                "hosts": [{"address": env.REDIS_URL, "socket_timeout": 30}],
+                "prefix": env.CHANNEL_PREFIX,
+            },
         }
     }
 else:
@@ -192,9 +219,40 @@ TASKS = {
 }
 
 PVZ_SMS_BACKEND = env.SMS_BACKEND
+PVZ_SMSRU_API_ID = env.SMSRU_API_ID
+PVZ_SMSRU_URL = env.SMSRU_URL
+PVZ_SMS_SENDER = env.SMS_SENDER
+PVZ_SMS_TIMEOUT_SECONDS = env.SMS_TIMEOUT_SECONDS
+PVZ_WEBHOOK_TIMEOUT_SECONDS = env.WEBHOOK_TIMEOUT_SECONDS
+PVZ_WEBHOOK_BATCH_SIZE = env.WEBHOOK_BATCH_SIZE
+PVZ_WEBHOOK_CONCURRENCY = env.WEBHOOK_CONCURRENCY
 PVZ_SMS_OUTBOX_PUBLIC = env.SMS_OUTBOX_PUBLIC
 PVZ_PUBLIC_URL = env.PUBLIC_URL
 PVZ_PRODUCTION = env.PRODUCTION
+# E-mail (second-factor codes): printed to the server log unless an SMTP URL is configured.
+EMAIL_BACKEND = env.EMAIL_BACKEND
+DEFAULT_FROM_EMAIL = env.DEFAULT_FROM_EMAIL
+if env.EMAIL_URL:
+    globals().update(env.email_settings(env.EMAIL_URL))
+PVZ_RETENTION_DAYS = env.RETENTION_DAYS
+PVZ_APPLICATIONS_PER_IP_PER_HOUR = env.APPLICATIONS_PER_IP_PER_HOUR
+PVZ_LOCKOUT_PHONE_FAILURES = env.LOCKOUT_PHONE_FAILURES
+PVZ_LOCKOUT_IP_FAILURES = env.LOCKOUT_IP_FAILURES
+PVZ_LOCKOUT_WINDOW_SECONDS = env.LOCKOUT_WINDOW_SECONDS
+PVZ_LOCKOUT_BASE_SECONDS = env.LOCKOUT_BASE_SECONDS
+PVZ_LOCKOUT_MAX_SECONDS = env.LOCKOUT_MAX_SECONDS
+PVZ_SMS_PHONE_PER_DAY = env.SMS_PHONE_PER_DAY
+PVZ_SMS_IP_PER_HOUR = env.SMS_IP_PER_HOUR
+PVZ_SMS_IP_PER_DAY = env.SMS_IP_PER_DAY
+PVZ_SMS_PLATFORM_PER_DAY = env.SMS_PLATFORM_PER_DAY
+PVZ_ANOMALY_UNSCANNED_ISSUES = env.ANOMALY_UNSCANNED_ISSUES
+PVZ_ANOMALY_UNSCANNED_MINUTES = env.ANOMALY_UNSCANNED_MINUTES
+PVZ_ANOMALY_SMS_VERIFICATIONS = env.ANOMALY_SMS_VERIFICATIONS
+PVZ_ANOMALY_SMS_VERIFICATIONS_MINUTES = env.ANOMALY_SMS_VERIFICATIONS_MINUTES
+PVZ_ANOMALY_MANUAL_CODES = env.ANOMALY_MANUAL_CODES
+PVZ_ANOMALY_MANUAL_CODES_MINUTES = env.ANOMALY_MANUAL_CODES_MINUTES
+PVZ_ANOMALY_OUTSIDE_HOURS = env.ANOMALY_OUTSIDE_HOURS
+PVZ_ANOMALY_SUSPEND = env.ANOMALY_SUSPEND
 # The return-flow board highlights a parcel once it has been in the flow this many days (see docs/domain.md).
 PVZ_RETURN_FLOW_OVERDUE_DAYS = 3
 

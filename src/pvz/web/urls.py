@@ -24,6 +24,11 @@ urlpatterns = [
     path("", include("pvz.web.urls_returns")),
     path("", include("pvz.web.urls_returnflow")),
     path("", include("pvz.web.urls_audit")),
+    path("", include("pvz.web.urls_anomalies")),
+    path("", include("pvz.web.urls_staff")),
+    path("", include("pvz.web.urls_onboarding")),
+    path("", include("pvz.web.urls_account")),
+    path("", include("pvz.web.urls_factors")),
     *(
         path(f"{section.slug}/", sections.section_page(section), name=section.slug)
         for section in SECTIONS
