@@ -126,3 +126,10 @@ def test_admin_refuses_a_signed_in_operator_and_admits_a_platform_admin(client) 
     client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
     assert client.get("/admin/login/?next=/admin/")["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_login_page_links_to_the_application_to_open_a_point(client: Client):
+    response = client.get("/login/")
+
+    assert response.status_code == 200
+    assert 'href="/apply/"' in response.content.decode()
