@@ -93,6 +93,7 @@ def user_create(*, phone: str, full_name: str, actor: User | None = None) -> Use
                 details={"field": "phone"},
             )
         user = User.objects.create_user(phone, full_name=full_name.strip())
+        audit_record(action="user.create", actor=actor, obj=user)
     log.info("user_created", user_id=user.pk, actor_id=actor.pk if actor else None)
     return user
 
@@ -176,7 +177,12 @@ def user_set_auto_placement(*, actor: User, user: User, enabled: bool) -> User:
     themself or a platform admin may change it; setting the current value again changes nothing."""
     if actor.pk != user.pk and Perm.ADMIN_PLATFORM not in perms_at_point(user=actor, point=None):
         raise PermissionDenied(details={"user_id": user.pk})
-    updated = User.objects.filter(pk=user.pk).exclude(auto_placement=enabled).update(auto_placement=enabled)
+    with transaction.atomic():
+        updated = (
+            User.objects.filter(pk=user.pk).exclude(auto_placement=enabled).update(auto_placement=enabled)
+        )
+        if updated:
+            audit_record(action="user.auto_placement", actor=actor, obj=user, details={"enabled": enabled})
     user.auto_placement = enabled
     if updated:
         log.info("auto_placement_set", user_id=user.pk, enabled=enabled, actor_id=actor.pk)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
 from pvz.anomalies.services import anomaly_check_after_issue, typed_parcel_record
+from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.broadcast import point_changed
 from pvz.core.effects import after_commit
@@ -86,10 +87,24 @@ def session_open(
                 verification=verification,
                 verified_at=now if verification != Verification.NONE else None,
             )
+            audit_record(
+                action="issue.opened",
+                actor=actor,
+                point_id=point.pk,
+                obj=session,
+                details={"customer": customer.pk, "verification": verification},
+            )
             log.info("issue_session_opened", session_id=session.pk, actor_id=actor.pk, how=verification)
         elif verification != Verification.NONE and not session.is_verified:
             session.verification, session.verified_at = verification, now
             session.save(update_fields=["verification", "verified_at", "updated_at"])
+            audit_record(
+                action="issue.verified",
+                actor=actor,
+                point_id=point.pk,
+                obj=session,
+                details={"customer": customer.pk, "verification": verification},
+            )
             log.info("issue_session_verified", session_id=session.pk, actor_id=actor.pk, how=verification)
     return session
 
@@ -114,6 +129,7 @@ def session_cancel(*, actor: User, session: IssueSession) -> IssueSession:
         locked.finished_at = clock.now()
         locked.finished_by = actor
         locked.save(update_fields=["status", "finished_at", "finished_by", "updated_at"])
+        audit_record(action="issue.cancelled", actor=actor, point_id=locked.point_id, obj=locked)
         _push(locked)
     log.info("issue_session_cancelled", session_id=locked.pk, actor_id=actor.pk)
     return locked
@@ -297,7 +313,7 @@ def line_refuse(
     if len(note) > REFUSAL_NOTE_MAX:
         raise DomainError(_("Комментарий — не длиннее 500 символов."), details={"field": "note"})
     with transaction.atomic():
-        line = _lock_line(session, line_id)[1]
+        locked, line = _lock_line(session, line_id)
         reason = next(
             (r for r in refusal_reasons_for(partner=line.shipment.partner) if r.pk == reason_id), None
         )
@@ -307,6 +323,13 @@ def line_refuse(
         line.refusal_reason = reason
         line.refusal_note = note
         line.save(update_fields=["state", "refusal_reason", "refusal_note"])
+        audit_record(
+            action="issue.refused",
+            actor=actor,
+            point_id=locked.point_id,
+            obj=line.shipment,
+            details={"session": locked.pk, "reason": reason.code},
+        )
     return line
 
 
@@ -323,9 +346,16 @@ def line_record_id_check(
     if problems:
         raise DomainError(details={"fields": problems})
     with transaction.atomic():
-        line = _lock_line(session, line_id)[1]
+        locked, line = _lock_line(session, line_id)
         line.id_document, line.id_last4, line.id_checked_at = document, last4, clock.now()
         line.save(update_fields=["id_document", "id_last4", "id_checked_at"])
+        audit_record(
+            action="issue.id_checked",
+            actor=actor,
+            point_id=locked.point_id,
+            obj=line.shipment,
+            details={"session": locked.pk, "document": document},
+        )
     return line
 
 
@@ -460,6 +490,24 @@ def session_finish(*, actor: User, session: IssueSession) -> FinishResult:
         locked.issued_count = sum(o.result == LineResult.ISSUED for o in outcomes)
         locked.refused_count = sum(o.result == LineResult.REFUSED for o in outcomes)
         locked.save()
+        audit_record(
+            action="issue.finished",
+            actor=actor,
+            point_id=locked.point_id,
+            obj=locked,
+            details={
+                "issued": locked.issued_count,
+                "refused": locked.refused_count,
+                "failed": len(invalid),
+                "payment": sorted(
+                    {
+                        o.line.payment_method
+                        for o in outcomes
+                        if o.result == LineResult.ISSUED and o.line.paid_at
+                    }
+                ),
+            },
+        )
         _push(locked)
     anomaly_check_after_issue(session=locked)
     log.info(

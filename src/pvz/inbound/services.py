@@ -23,6 +23,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
+from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.broadcast import point_changed
 from pvz.core.effects import after_commit
@@ -136,8 +137,20 @@ def carriage_eta_update(*, actor: User | None, carriage: Carriage, eta: dt.datet
                 _("Перевозка уже прибыла или закрыта: время прибытия больше не меняется."),
                 details={"status": locked.status},
             )
+        previous = locked.eta
         locked.eta = eta
         locked.save(update_fields=["eta", "updated_at"])
+        audit_record(
+            action="carriage.eta_updated",
+            actor=actor,
+            point_id=locked.point_id,
+            obj=locked,
+            details={
+                "number": locked.number,
+                "old_eta": previous.astimezone(dt.UTC).isoformat() if previous else None,
+                "eta": eta.astimezone(dt.UTC).isoformat(),
+            },
+        )
         _push_carriage(locked, now)
     log.info("carriage_eta_updated", carriage_id=locked.pk, actor_id=getattr(actor, "pk", None))
     return locked
@@ -226,6 +239,18 @@ def carriage_register_arrival(
                 )
             return locked
         _arrive(locked, actor=actor, data=data, at=arrived_at or now)
+        audit_record(
+            action="carriage.arrived",
+            actor=actor,
+            point_id=locked.point_id,
+            obj=locked,
+            details={
+                "number": locked.number,
+                "arrived_at": locked.arrived_at.astimezone(dt.UTC).isoformat() if locked.arrived_at else None,
+                "vehicle_plate": data.vehicle_plate,
+                "seals": len(data.seal_numbers),
+            },
+        )
         _push_carriage(locked, now)
     log.info("carriage_arrived", carriage_id=locked.pk, actor_id=getattr(actor, "pk", None))
     return locked
@@ -269,11 +294,19 @@ def acceptance_open(*, actor: User, carriage: Carriage) -> Acceptance:
         if locked.status == CarriageStatus.CLOSED:
             raise AcceptanceClosed(details={"carriage": locked.number})
         now = clock.now()
-        if locked.arrived_at is None:
+        arrives_now = locked.arrived_at is None
+        if arrives_now:
             _arrive(locked, actor=actor, data=ArrivalData("", "", ()), at=now)
         acceptance = Acceptance.objects.create(carriage=locked, opened_by=actor, opened_at=now)
         locked.status = CarriageStatus.ACCEPTING
         locked.save(update_fields=["status", "updated_at"])
+        audit_record(
+            action="acceptance.opened",
+            actor=actor,
+            point_id=locked.point_id,
+            obj=acceptance,
+            details={"carriage": locked.pk, "number": locked.number, "arrival_registered": arrives_now},
+        )
         _push_carriage(locked, now)
         _push_progress(acceptance, acceptance_progress(acceptance=acceptance))
     log.info("acceptance_opened", acceptance_id=acceptance.pk, actor_id=actor.pk)
@@ -685,6 +718,13 @@ def acceptance_mark_damaged(
         if photo is not None:
             damage.photo.save(f"photo.{extension}", photo, save=False)
         damage.save()
+        audit_record(
+            action="acceptance.damaged",
+            actor=actor,
+            point_id=current.point_id,
+            obj=current,
+            details={"acceptance": locked.pk, "damage": damage.pk, "photo": photo is not None},
+        )
         _push_progress(locked, acceptance_progress(acceptance=locked))
     log.info("acceptance_damage_marked", acceptance_id=locked.pk, shipment_id=shipment.pk, actor_id=actor.pk)
     return damage
@@ -737,6 +777,13 @@ def acceptance_close(*, actor: User, acceptance: Acceptance) -> DiscrepancyAct:
         _push_progress(locked, acceptance_progress(acceptance=locked))
         _push_carriage(carriage, now)
         act = discrepancy_act_build(locked)
+        audit_record(
+            action="acceptance.closed",
+            actor=actor,
+            point_id=carriage.point_id,
+            obj=locked,
+            details={"carriage": carriage.pk, "number": carriage.number, **act.counts},
+        )
     log.info("acceptance_closed", acceptance_id=locked.pk, shortage=shortage, actor_id=actor.pk)
     return act
 
@@ -761,10 +808,18 @@ def _tote_move(*, actor: User | None, tote: Tote, point: PickupPoint, to: ToteSt
                 _("Тару %(tote)s в этом состоянии так использовать нельзя.") % {"tote": locked.barcode},
                 details={"from": locked.status, "to": to},
             )
+        previous = locked.status
         locked.status = to
         # A tote sent back has left the point and no longer counts in its balance.
         locked.point = None if to == ToteStatus.SENT_BACK else point
         locked.save(update_fields=["status", "point", "updated_at"])
+        audit_record(
+            action="tote.moved",
+            actor=actor,
+            point_id=point.pk,
+            obj=locked,
+            details={"tote": locked.barcode, "from": previous, "to": to},
+        )
     log.info("tote_moved", tote_id=locked.pk, status=to, actor_id=getattr(actor, "pk", None))
     return locked
 

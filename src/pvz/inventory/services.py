@@ -17,6 +17,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
+from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.broadcast import point_changed
 from pvz.core.effects import after_commit
@@ -111,6 +112,13 @@ def inventory_start(*, actor: User, point: PickupPoint, zone: str | None = None)
             count = InventoryCount.objects.create(
                 point=point, zone=zone_value, started_by=actor, started_at=clock.now()
             )
+            audit_record(
+                action="inventory.started",
+                actor=actor,
+                point_id=point.pk,
+                obj=count,
+                details={"zone": zone_value},
+            )
             _push(count)
     except IntegrityError:
         # Two managers started at the same moment: the database constraint let one through.
@@ -139,6 +147,13 @@ def inventory_cancel(*, actor: User, count: InventoryCount) -> InventoryCount:
         locked.finished_by = actor
         locked.finished_at = clock.now()
         locked.save(update_fields=["status", "finished_by", "finished_at"])
+        audit_record(
+            action="inventory.cancelled",
+            actor=actor,
+            point_id=locked.point_id,
+            obj=locked,
+            details={"zone": locked.zone},
+        )
         _push(locked)
     log.info("inventory_cancelled", inventory_id=locked.pk, actor_id=actor.pk)
     return locked
@@ -393,6 +408,13 @@ def inventory_finish(
         locked.save(update_fields=["status", "finished_by", "finished_at"])
         _push(locked)
         report = inventory_report_build(locked)
+        audit_record(
+            action="inventory.finished",
+            actor=actor,
+            point_id=locked.point_id,
+            obj=locked,
+            details={"zone": locked.zone, **report.counts},
+        )
     log.info(
         "inventory_finished",
         inventory_id=locked.pk,

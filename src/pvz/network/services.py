@@ -1,7 +1,7 @@
 """Writes on points and their cells: cells from a pattern, size or capacity, retiring, the special places;
 and closing a point (OPEN → CLOSING → CLOSED).
 
-Every change is logged as a structured audit line (`cell_*` events) until the audit log arrives.
+Every change writes one audit record (`cell.*`, `point.close_*`) inside its transaction.
 """
 
 from __future__ import annotations
@@ -107,6 +107,19 @@ def cells_create_bulk(
                     for address in plan.addresses
                 ]
             )
+            audit_record(
+                action="cell.create",
+                actor=actor,
+                point_id=point.pk,
+                obj=point,
+                details={
+                    "count": len(cells),
+                    "first": plan.addresses[0],
+                    "last": plan.addresses[-1],
+                    "size_class": size_class,
+                    "capacity": capacity,
+                },
+            )
     except IntegrityError:
         # Only a writer that bypassed the point lock can get here; the unique address wins.
         raise Conflict(details={"point_id": point.pk}) from None
@@ -170,6 +183,13 @@ def cell_update(
             locked.size_class = size_class
         if changes:
             locked.save(update_fields=["capacity", "size_class", "updated_at"])
+            audit_record(
+                action="cell.update",
+                actor=actor,
+                point_id=locked.point_id,
+                obj=locked,
+                details={"cell": locked.address, **changes},
+            )
             log.info(
                 "cell_updated", actor_id=actor.pk, point_id=locked.point_id, cell=locked.address, **changes
             )
@@ -191,6 +211,13 @@ def cell_retire(*, actor: User, cell: Cell) -> Cell:
             )
         locked.is_active = False
         locked.save(update_fields=["is_active", "updated_at"])
+        audit_record(
+            action="cell.retire",
+            actor=actor,
+            point_id=locked.point_id,
+            obj=locked,
+            details={"cell": locked.address},
+        )
         log.info("cell_retired", actor_id=actor.pk, point_id=locked.point_id, cell=locked.address)
     return locked
 
@@ -199,6 +226,7 @@ def special_places_ensure(*, actor: User | None, point: PickupPoint) -> list[Cel
     """The point's four special places, created if missing and brought back into work if retired.
     Running it again changes nothing."""
     places = []
+    created_now: list[str] = []
     with transaction.atomic():
         for address, kind in SPECIAL_PLACES:
             cell, created = Cell.objects.select_for_update().get_or_create(
@@ -211,6 +239,7 @@ def special_places_ensure(*, actor: User | None, point: PickupPoint) -> list[Cel
                 cell.save(update_fields=["is_active", "updated_at"])
                 created = True
             if created:
+                created_now.append(address)
                 log.info(
                     "special_place_ensured",
                     actor_id=actor.pk if actor else None,
@@ -219,6 +248,14 @@ def special_places_ensure(*, actor: User | None, point: PickupPoint) -> list[Cel
                     kind=kind,
                 )
             places.append(cell)
+        if created_now:
+            audit_record(
+                action="cell.special_places",
+                actor=actor,
+                point_id=point.pk,
+                obj=point,
+                details={"cells": created_now},
+            )
     return places
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
 from pvz.accounts.sms import sms_send
+from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.broadcast import point_changed
 from pvz.core.codes import CODE_LENGTH, code_new
@@ -152,6 +153,13 @@ def return_carriage_create(
                 "code": code,
             }
             after_commit(sms_send, phone=phone, text=text)
+        audit_record(
+            action="dispatch.created",
+            actor=actor,
+            point_id=point.pk,
+            obj=carriage,
+            details={"number": carriage.number, "partner": partner.pk, "code_texted": bool(phone)},
+        )
         _push(carriage, created=True)
     log.info("return_carriage_created", carriage_id=carriage.pk, partner_id=partner.pk, actor_id=actor.pk)
     return carriage
@@ -313,6 +321,13 @@ def return_tote_seal(*, actor: User, carriage: Carriage, tote_id: int, seal_numb
         row.seal_number = seal
         row.sealed_at = clock.now()
         row.save(update_fields=["seal_number", "sealed_at"])
+        audit_record(
+            action="dispatch.tote_sealed",
+            actor=actor,
+            point_id=locked.point_id,
+            obj=row.tote,
+            details={"carriage": locked.pk, "number": locked.number, "tote": row.tote.barcode, "seal": seal},
+        )
         _push(locked, tote=row.tote.barcode, sealed=True)
     log.info("return_tote_sealed", carriage_id=locked.pk, tote_id=row.tote_id, actor_id=actor.pk)
     return row
@@ -558,6 +573,17 @@ def return_carriage_hand_over(
         if courier_code is not None:
             refusal = _code_refusal(dispatch, courier_code)
             if refusal is not None:
+                audit_record(
+                    action="dispatch.code_refused",
+                    actor=actor,
+                    point_id=locked.point_id,
+                    obj=locked,
+                    details={
+                        "number": locked.number,
+                        "error": str(refusal.code),
+                        "attempts": dispatch.code_attempts,
+                    },
+                )
                 log.info("return_handover_code_refused", carriage_id=locked.pk, actor_id=actor.pk)
                 return refusal
         now = clock.now()
@@ -571,7 +597,8 @@ def return_carriage_hand_over(
                 details={"carriage": locked.number, "tote": line.tote.tote.barcode},
                 push=False,
             )
-        for row in DispatchTote.objects.filter(carriage=locked).select_related("tote").order_by("pk"):
+        totes = list(DispatchTote.objects.filter(carriage=locked).select_related("tote").order_by("pk"))
+        for row in totes:
             tote_send_back(actor=actor, tote=row.tote, point=locked.point)
         dispatch.method = ConfirmMethod.SIGNATURE if signature is not None else ConfirmMethod.CODE
         dispatch.courier_name = name
@@ -585,6 +612,18 @@ def return_carriage_hand_over(
         locked.save(update_fields=["status", "closed_at", "driver_name", "updated_at"])
         dispatch.act = handover_act_build(carriage=locked, dispatch=dispatch, at=now)
         dispatch.save()
+        audit_record(
+            action="dispatch.handed_over",
+            actor=actor,
+            point_id=locked.point_id,
+            obj=locked,
+            details={
+                "number": locked.number,
+                "method": dispatch.method,
+                "parcels": len(pairs),
+                "totes": len(totes),
+            },
+        )
         _push(locked, dispatched=len(pairs))
     log.info("return_carriage_handed_over", carriage_id=locked.pk, parcels=len(pairs), actor_id=actor.pk)
     return dispatch

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
+from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.broadcast import point_changed
 from pvz.core.effects import after_commit
@@ -62,9 +63,22 @@ def return_visit_open(
         raise DomainError(
             _("Отсканируйте код клиента или выберите клиента из поиска."), details={"field": "code"}
         )
-    visit = ReturnVisit.objects.create(
-        point=point, customer=customer, verification=how, verified_at=verified, opened_by=actor, opened_at=now
-    )
+    with transaction.atomic():
+        visit = ReturnVisit.objects.create(
+            point=point,
+            customer=customer,
+            verification=how,
+            verified_at=verified,
+            opened_by=actor,
+            opened_at=now,
+        )
+        audit_record(
+            action="return.visit_opened",
+            actor=actor,
+            point_id=point.pk,
+            obj=visit,
+            details={"customer": customer.pk, "verification": how},
+        )
     log.info("return_visit_opened", visit_id=visit.pk, verification=how, actor_id=actor.pk)
     return visit
 
@@ -226,6 +240,20 @@ def customer_return_create(
             stored.file.save(f"photo.{extension}", photo, save=False)
             stored.save()
         notification_return_accepted(customer_return=created)
+        audit_record(
+            action="return.accepted",
+            actor=actor,
+            point_id=shipment.point_id,
+            obj=created,
+            details={
+                "number": created.number,
+                "shipment": shipment.pk,
+                "visit": visit.pk,
+                "reason": reason.code,
+                "condition": condition,
+                "photos": len(photos),
+            },
+        )
         after_commit(
             point_changed,
             shipment.point_id,

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
+from pvz.audit.services import audit_record
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.core.logging import get_logger
 from pvz.shipments.errors import InvalidTransition
@@ -78,6 +79,13 @@ def shipment_cancel(*, actor: User | None, shipment: Shipment, reason: str, key:
             reason=CANCEL_REASON,
             idempotency_key=key,
             details={"cancel_reason": text},
+        )
+        audit_record(
+            action="shipment.cancelled",
+            actor=actor,
+            point_id=locked.point_id,
+            obj=locked,
+            details={"event": result.event.pk},
         )
     log.info("shipment_cancelled", shipment_id=locked.pk, actor_id=getattr(actor, "pk", None))
     return Cancellation(result.shipment, result.event)

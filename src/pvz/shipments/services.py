@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
+from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.broadcast import point_changed
 from pvz.core.effects import after_commit
@@ -441,6 +442,17 @@ def shipment_extend_storage(*, actor: User, shipment: Shipment, days: int, key: 
                 "new_deadline": locked.storage_deadline.isoformat(),
             },
             at=now,
+        )
+        audit_record(
+            action="shipment.extended",
+            actor=actor,
+            point_id=locked.point_id,
+            obj=locked,
+            details={
+                "days": days,
+                "event": event.pk,
+                "new_deadline": locked.storage_deadline.astimezone(dt.UTC).isoformat(),
+            },
         )
     log.info("shipment_storage_extended", shipment_id=locked.pk, days=days, actor_id=actor.pk)
     return Extension(locked, event, previous)
