@@ -24,6 +24,7 @@ from pvz.core.errors import Conflict, NotFound, PermissionDenied
 from pvz.core.logging import get_logger
 from pvz.counter.models import IssueLine, IssueSession
 from pvz.network.models import PickupPoint
+from pvz.notifications.triggers import staff_notify_anomaly
 
 log = get_logger(__name__)
 
@@ -46,6 +47,12 @@ def _alert_owners(*, flag: AnomalyFlag) -> None:
                 "user": flag.user.full_name or flag.user.phone,
             }
         after_commit(sms_send, phone=owner.phone, text=text)
+    staff_notify_anomaly(
+        flag_id=flag.pk,
+        point=flag.point,
+        rule_label=str(Rule(flag.rule).label),
+        user_label=flag.user.full_name or flag.user.phone,
+    )
 
 
 def _end_sessions(user: User) -> None:

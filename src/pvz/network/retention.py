@@ -82,8 +82,9 @@ def _anonymise_batch(ids: list[int], *, now: dt.datetime) -> int:
             customer.name = ""
             customer.phone = placeholder_for(customer.pk)
             customer.pickup_number = placeholder_for(customer.pk)
+            customer.email = ""
             customer.anonymized_at = now
-        Customer.objects.bulk_update(customers, ["name", "phone", "pickup_number", "anonymized_at"])
+        Customer.objects.bulk_update(customers, ["name", "phone", "pickup_number", "email", "anonymized_at"])
         Notification.objects.filter(customer_id__in=ids).update(recipient="", text="")
         CustomerCode.objects.filter(customer_id__in=ids).update(phone="")
         ReturnCode.objects.filter(customer_id__in=ids).update(phone="")

@@ -1,20 +1,23 @@
-"""Creating and sending customer notifications."""
+"""Creating and sending customer notifications (SMS; texts in Russian and English from templates)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.utils import formats, translation
-from django.utils.translation import gettext as _
+from django.template.loader import render_to_string
+from django.utils import formats
 
 from pvz.core import clock
 from pvz.core.logging import get_logger
 from pvz.counter.tokens import customer_page_url
+from pvz.network.models import PickupPoint
 from pvz.notifications.gateway import notification_deliver
 from pvz.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
-from pvz.shipments.models import Shipment
+from pvz.shipments.models import Customer, Shipment
 from pvz.shipments.pickup_codes import pickup_code_for
+from pvz.shipments.statuses import Status
 
 if TYPE_CHECKING:
     from pvz.returns.models import CustomerReturn
@@ -24,45 +27,131 @@ log = get_logger(__name__)
 MAX_ATTEMPTS = 5
 
 
-def notification_shipment_ready(*, shipment: Shipment) -> Notification:
-    """Create (once per shipment visit) the "ready for pickup" SMS with the pickup code and deadline,
-    and enqueue its sending in the same transaction, so a rolled-back placement sends nothing."""
-    from pvz.notifications.tasks import notification_send
+def customer_language(customer: Customer) -> str:
+    """Customers have no language of their own: Russian for Russian numbers (+7), English for others."""
+    return "ru" if customer.phone.startswith("+7") else "en"
 
+
+def customer_text(*, kind: str, language: str, context: dict[str, Any]) -> str:
+    """The message of `kind` in `language` ("ru" or "en"), from templates/notifications/customer/."""
+    return render_to_string(f"notifications/customer/{kind}.{language}.txt", context).strip()
+
+
+def _local_date(moment: dt.datetime | None, point: PickupPoint) -> str:
+    return formats.date_format(moment.astimezone(point.tz), "d.m.Y") if moment else "—"
+
+
+def _pickup_context(shipment: Shipment) -> dict[str, Any]:
     customer = shipment.order.customer
     point = shipment.point
-    deadline = shipment.storage_deadline
-    with translation.override("ru"):
-        text = _(
-            "Заказ %(order)s ждёт вас в %(point)s, %(address)s. Код получения: %(code)s. "
-            "Хранится до %(deadline)s включительно. QR-код для выдачи: %(link)s"
-        ) % {
-            "order": shipment.order.number,
-            "point": point.name,
-            "address": point.address,
-            "code": pickup_code_for(customer),
-            "link": customer_page_url(customer),
-            "deadline": formats.date_format(deadline.astimezone(point.tz), "d.m.Y") if deadline else "—",
-        }
-    key = _ready_key(shipment)
+    return {
+        "order": shipment.order.number,
+        "point": point.name,
+        "address": point.address,
+        "code": pickup_code_for(customer),
+        "link": customer_page_url(customer),
+        "deadline": _local_date(shipment.storage_deadline, point),
+        "partner": shipment.partner.name,
+    }
+
+
+def _customer_notify(
+    *, kind: str, key: str, customer: Customer, shipment: Shipment | None, context: dict[str, Any]
+) -> Notification:
+    """Create the SMS (and an e-mail copy when the customer has an address) once per `key` and enqueue
+    their sending in the caller's transaction, so a rolled-back change sends nothing. Returns the SMS."""
+    from pvz.notifications.tasks import notification_send
+
+    text = customer_text(kind=kind, language=customer_language(customer), context=context)
     # No savepoint of its own: nothing in here is an error a caller could recover from.
     with transaction.atomic(savepoint=False):
         existing = Notification.objects.filter(dedup_key=key).first()
         if existing is not None:
             return existing
-        # The caller holds the shipment's row lock, so nobody else creates this visit's notification now;
-        # should it happen anyway, the unique dedup key fails the whole placement rather than sending twice.
+        # Callers hold the shipment's row lock or run a job that is the only writer of its keys; should two
+        # race anyway, the unique dedup key fails one of them rather than sending twice.
         notification = Notification.objects.create(
             dedup_key=key,
             customer=customer,
             shipment=shipment,
-            kind=NotificationKind.SHIPMENT_READY,
+            kind=kind,
             channel=Channel.SMS,
             recipient=customer.phone,
             text=text,
         )
         notification_send.enqueue(notification.pk)
+        if customer.email:
+            copy = Notification.objects.create(
+                dedup_key=f"{key}:{Channel.EMAIL}",
+                customer=customer,
+                shipment=shipment,
+                kind=kind,
+                channel=Channel.EMAIL,
+                recipient=customer.email,
+                text=text,
+            )
+            notification_send.enqueue(copy.pk)
     return notification
+
+
+def notification_shipment_ready(*, shipment: Shipment) -> Notification:
+    """The "ready for pickup" SMS with the pickup code, QR link and deadline, once per shipment visit."""
+    return _customer_notify(
+        kind=NotificationKind.SHIPMENT_READY,
+        key=_ready_key(shipment),
+        customer=shipment.order.customer,
+        shipment=shipment,
+        context=_pickup_context(shipment),
+    )
+
+
+def notification_expiring_tomorrow(*, shipment: Shipment) -> Notification:
+    """The "kept until tomorrow" SMS, once per shipment visit (and again after a storage extension, since
+    the key names the deadline)."""
+    deadline = shipment.storage_deadline
+    stamp = deadline.date().isoformat() if deadline else ""
+    return _customer_notify(
+        kind=NotificationKind.EXPIRING_TOMORROW,
+        key=f"{NotificationKind.EXPIRING_TOMORROW}:{shipment.pk}:{shipment.visit}:{stamp}",
+        customer=shipment.order.customer,
+        shipment=shipment,
+        context=_pickup_context(shipment),
+    )
+
+
+def notification_returned_to_sender(*, shipment: Shipment) -> Notification:
+    """The "returned to the sender" SMS for a parcel handed back to the partner, once per visit."""
+    return _customer_notify(
+        kind=NotificationKind.RETURNED_TO_SENDER,
+        key=f"{NotificationKind.RETURNED_TO_SENDER}:{shipment.pk}:{shipment.visit}",
+        customer=shipment.order.customer,
+        shipment=shipment,
+        context=_pickup_context(shipment),
+    )
+
+
+def notifications_returned_to_sender(*, shipment_ids: list[int]) -> int:
+    """After a return carriage is handed over: tell each customer whose parcel went back uncollected
+    (customers who returned a parcel themselves were told when the return was accepted)."""
+    from pvz.returns.models import CustomerReturn
+
+    returned_by_customer = set(
+        CustomerReturn.objects.filter(shipment_id__in=shipment_ids).values_list("shipment_id", flat=True)
+    )
+    shipments = (
+        Shipment.objects.filter(
+            pk__in=shipment_ids, status=Status.DISPATCHED, order__customer__anonymized_at=None
+        )
+        .exclude(pk__in=returned_by_customer)
+        .select_related("order__customer", "point", "partner")
+        .order_by("pk")
+    )
+    count = 0
+    for shipment in shipments:
+        with transaction.atomic():
+            notification_returned_to_sender(shipment=shipment)
+        count += 1
+    return count
 
 
 def notification_send_now(*, notification_id: int) -> Notification:
@@ -101,10 +190,14 @@ def notification_withdraw_ready(*, shipment: Shipment, reason: str) -> bool:
             return False
         if notification.status == NotificationStatus.SENT:
             return True
-        notification.status = NotificationStatus.WITHDRAWN
-        notification.error = reason[:300]
-        notification.dedup_key = f"{key}:withdrawn:{notification.pk}"
-        notification.save(update_fields=["status", "error", "dedup_key", "updated_at"])
+        # The e-mail copy (if any) follows the SMS: withdrawn with it, whatever its own state.
+        copies = Notification.objects.select_for_update().filter(dedup_key=f"{key}:{Channel.EMAIL}")
+        for row in [notification, *copies]:
+            if row.status != NotificationStatus.SENT:
+                row.status = NotificationStatus.WITHDRAWN
+                row.error = reason[:300]
+            row.dedup_key = f"{row.dedup_key}:withdrawn:{row.pk}"
+            row.save(update_fields=["status", "error", "dedup_key", "updated_at"])
     return False
 
 
@@ -113,36 +206,19 @@ def _ready_key(shipment: Shipment) -> str:
 
 
 def notification_return_accepted(*, customer_return: CustomerReturn) -> Notification:
-    """Create (once per return) the customer's "return accepted" SMS and enqueue its sending in the same
-    transaction as the return, so a rolled-back return sends nothing."""
-    from pvz.notifications.tasks import notification_send
-
+    """The customer's "return accepted" SMS, once per return, in the return's transaction."""
     shipment = customer_return.shipment
     point = customer_return.point
-    with translation.override("ru"):
-        text = _(
-            "Возврат заказа %(order)s принят в %(point)s %(date)s, номер возврата %(number)s. "
-            "Деньги вернёт %(partner)s по своим правилам."
-        ) % {
+    return _customer_notify(
+        kind=NotificationKind.RETURN_ACCEPTED,
+        key=f"{NotificationKind.RETURN_ACCEPTED}:{customer_return.pk}",
+        customer=customer_return.customer,
+        shipment=shipment,
+        context={
             "order": shipment.order.number,
             "point": point.name,
-            "date": formats.date_format(customer_return.accepted_at.astimezone(point.tz), "d.m.Y"),
+            "date": _local_date(customer_return.accepted_at, point),
             "number": customer_return.number,
             "partner": shipment.partner.name,
-        }
-    key = f"{NotificationKind.RETURN_ACCEPTED}:{customer_return.pk}"
-    with transaction.atomic(savepoint=False):
-        existing = Notification.objects.filter(dedup_key=key).first()
-        if existing is not None:
-            return existing
-        notification = Notification.objects.create(
-            dedup_key=key,
-            customer=customer_return.customer,
-            shipment=shipment,
-            kind=NotificationKind.RETURN_ACCEPTED,
-            channel=Channel.SMS,
-            recipient=customer_return.customer.phone,
-            text=text,
-        )
-        notification_send.enqueue(notification.pk)
-    return notification
+        },
+    )

@@ -33,6 +33,7 @@ from pvz.core.scan import ScanKind, classify_scan, normalize_scan
 from pvz.inbound.models import Carriage, CarriageFlow, CarriageStatus, Tote, ToteStatus
 from pvz.inbound.services import tote_send_back, tote_use_for_returns
 from pvz.network.models import Partner, PickupPoint
+from pvz.notifications.services import notifications_returned_to_sender
 from pvz.outbound.acts import handover_act_build
 from pvz.outbound.errors import (
     AlreadyIssued,
@@ -625,5 +626,6 @@ def return_carriage_hand_over(
             },
         )
         _push(locked, dispatched=len(pairs))
+        after_commit(notifications_returned_to_sender, shipment_ids=[shipment.pk for _, shipment in pairs])
     log.info("return_carriage_handed_over", carriage_id=locked.pk, parcels=len(pairs), actor_id=actor.pk)
     return dispatch

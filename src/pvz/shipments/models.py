@@ -20,6 +20,9 @@ class Customer(TimeStampedModel):
     name = models.CharField(max_length=200, blank=True)
     # The permanent part of the Ozon-style pickup code `<number>*<4 digits>`.
     pickup_number = models.CharField(max_length=20, unique=True)
+    # Optional: when the partner sends it, customer messages go by e-mail too (notifications). A database
+    # default too, because the manifest loader inserts customers in bulk SQL naming only its columns.
+    email = models.EmailField(blank=True, default="", db_default="")
     anonymized_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
