@@ -3,8 +3,8 @@
 The staff web app calls the API with its Django session cookie. Session auth checks the CSRF token on
 unsafe methods (POST, PUT, PATCH, DELETE): the web app sends it in the `X-CSRFToken` header, read from
 the page's `<meta name="csrf-token">` (the cookie itself is HttpOnly); a missing or stale token is a 403
-PERMISSION_DENIED. Partner API keys will be a
-second auth class next to this one.
+PERMISSION_DENIED. Partners authenticate with API keys instead
+(`api/partner_auth.py`), on the `/api/v1/partner/...` routers only.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -163,6 +165,18 @@ def register_error_handlers(api: NinjaAPI) -> None:
             code=ErrorCode.NOT_FOUND,
             message=_("Не найдено."),
             details={"path": request.path},
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def payload_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE; that is a 413, not a bad request.
+        return _render(
+            api,
+            request,
+            status=413,
+            code=ErrorCode.PAYLOAD_TOO_LARGE,
+            message=_("Слишком большой запрос."),
+            details={"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
         )
 
     @api.exception_handler(OverflowError)

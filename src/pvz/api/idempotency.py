@@ -37,6 +37,7 @@ from ninja.utils import contribute_operation_callback
 from pvz.api.errors import audit_denial
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.core.idempotency import KEY_HEADER, idempotency_fingerprint, idempotent_call
+from pvz.partners.models import PartnerApiKey
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
@@ -86,9 +87,15 @@ def idempotent(handler: Handler) -> Handler:
             )
             # 400, not the 422 of VALIDATION_FAILED: the request is unusable as sent, whatever its body.
             return _respond(request, 400, {"error": missing_key.as_dict()})
-        actor = _caller(request)
+        partner_key = _partner_key(request)
+        actor: AbstractBaseUser | None = None
+        if partner_key is not None:
+            scope = f"partner:{partner_key.partner_id}"
+        else:
+            actor = _caller(request)
+            scope = f"user:{actor.pk}"
         outcome = idempotent_call(
-            scope=f"user:{actor.pk}",
+            scope=scope,
             key=key,
             fingerprint=idempotency_fingerprint(
                 method=request.method or "", path=request.get_full_path(), **_request_body(request)
@@ -111,8 +118,15 @@ def idempotent(handler: Handler) -> Handler:
     return view  # type: ignore[return-value]
 
 
+def _partner_key(request: HttpRequest) -> PartnerApiKey | None:
+    """The partner API key a partner API request authenticated with: its keys share the partner's scope,
+    so a retry after a key rotation is still a replay."""
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, PartnerApiKey) else None
+
+
 def _caller(request: HttpRequest) -> AbstractBaseUser:
-    # Partner API keys will add a "partner:<id>" scope here.
+    # A signed-in staff user (partner calls are scoped "partner:<id>" before this is reached).
     user = getattr(request, "auth", None) or getattr(request, "user", None)
     if isinstance(user, AbstractBaseUser) and user.is_authenticated:
         return user

@@ -24,10 +24,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
+from pvz.api.partner_auth import request_partner_key
 from pvz.core import clock
 from pvz.core.errors import DomainError, ErrorCode
 
 API_PREFIX = "/api/v1/"
+PARTNER_PREFIX = "/api/v1/partner/"
 CACHE_ALIAS = "default"
 RETRY_AFTER_HEADER = "Retry-After"
 
@@ -77,6 +79,13 @@ def rate_limit_hit(*, key: str, rate: Rate, now: float) -> int | None:
 
 def _caller(request: HttpRequest) -> tuple[str, Rate | None]:
     """Whose count a request goes to, and that caller's limit."""
+    if request.path_info.startswith(PARTNER_PREFIX):
+        # The partner API counts per valid key (`PVZ_API_RATE_LIMIT_PARTNER`); a request without one is
+        # counted by IP like any anonymous call (and then refused 401).
+        partner_key = request_partner_key(request)
+        if partner_key is not None:
+            return f"partner-key:{partner_key.prefix}", rate_parse(settings.PVZ_API_RATE_LIMIT_PARTNER)
+        return f"ip:{request.META.get('REMOTE_ADDR', '')}", rate_parse(settings.PVZ_API_RATE_LIMIT_ANON)
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}", rate_parse(settings.PVZ_API_RATE_LIMIT_USER)

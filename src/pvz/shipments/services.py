@@ -392,7 +392,9 @@ def _check_extension_days(days: object) -> int:
     return days
 
 
-def shipment_extend_storage(*, actor: User, shipment: Shipment, days: int, key: str | None) -> Extension:
+def shipment_extend_storage(
+    *, actor: User | None, shipment: Shipment, days: int, key: str | None
+) -> Extension:
     """Move the storage deadline of a STORED parcel by `days` (1–7) local days, once per visit, while
     `now <= deadline`; the new deadline is again the end of a local day. Writes one EXTENSION event (from
     = to = STORED, old and new deadline in `details`); a replayed key returns it and writes nothing."""
@@ -454,7 +456,9 @@ def shipment_extend_storage(*, actor: User, shipment: Shipment, days: int, key: 
                 "new_deadline": locked.storage_deadline.astimezone(dt.UTC).isoformat(),
             },
         )
-    log.info("shipment_storage_extended", shipment_id=locked.pk, days=days, actor_id=actor.pk)
+    log.info(
+        "shipment_storage_extended", shipment_id=locked.pk, days=days, actor_id=getattr(actor, "pk", None)
+    )
     return Extension(locked, event, previous)
 
 
