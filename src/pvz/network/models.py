@@ -39,6 +39,8 @@ class Partner(TimeStampedModel):
     storage_days = models.PositiveSmallIntegerField(default=DEFAULT_STORAGE_DAYS)
     return_window_days = models.PositiveSmallIntegerField(default=DEFAULT_RETURN_WINDOW_DAYS)
     id_check_threshold_kop = models.BigIntegerField(null=True, blank=True)
+    # Regexes a label barcode of this partner matches in full (validated by `network.barcodes`).
+    barcode_patterns = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -207,3 +207,39 @@ def delivery_replay(*, actor: User | None, delivery: WebhookDelivery) -> Webhook
             details={"event_id": locked.event.event_id, "endpoint_id": locked.endpoint_id, "was": previous},
         )
     return locked
+
+
+def webhook_endpoint_rotate_secret(*, actor: User | None, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """A fresh secret for the endpoint, effective for the next attempt (no overlap: the partner updates
+    its receiver first); audited without the secret."""
+    with transaction.atomic():
+        locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        locked.secret = secret_generate()
+        locked.save(update_fields=["secret", "updated_at"])
+        audit_record(
+            action="webhook.endpoint_secret_rotated",
+            actor=actor,
+            obj=locked,
+            details={"url": locked.url},
+        )
+    return locked
+
+
+def webhook_endpoint_set_active(
+    *, actor: User | None, endpoint: WebhookEndpoint, is_active: bool
+) -> WebhookEndpoint:
+    """Stop (or resume) fanning new events out to the endpoint; its pending deliveries are still sent.
+    Audited; a no-op when already so."""
+    with transaction.atomic():
+        locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        if locked.is_active == is_active:
+            return locked
+        locked.is_active = is_active
+        locked.save(update_fields=["is_active", "updated_at"])
+        audit_record(
+            action="webhook.endpoint_changed",
+            actor=actor,
+            obj=locked,
+            details={"changed": ["is_active"], "url": locked.url, "is_active": is_active},
+        )
+    return locked
