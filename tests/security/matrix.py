@@ -8,6 +8,8 @@ fails for it, naming the URL and what to declare. Declarations:
   or `public_page` for pages open to anyone;
 - API: `pvz.api.permissions.requires(Perm.X)` (the permission at the point the URL names) or
   `requires_sign_in` (no point: the caller themself, or only ever the caller's own points).
+- partner API: `pvz.api.partner_auth.requires_partner` (a partner API key; users' sessions are 401, another
+  partner's objects 404).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from django.utils import timezone
 from pvz.accounts.models import User
 from pvz.accounts.roles import ROLE_PERMS, Perm, Role
 from pvz.anomalies.models import AnomalyFlag, Rule, Suspension
+from pvz.api.partner_auth import ACCESS_PARTNER as API_PARTNER
 from pvz.api.permissions import ACCESS_SIGN_IN as API_SIGN_IN
 from pvz.counter.models import IssueSession, Verification
 from pvz.counter.services import session_open, session_scan
@@ -60,6 +63,7 @@ from tests.factories import (
     operator_at,
 )
 from tests.onboarding.conftest import form_data as application_form
+from tests.partners.keys import partner_key_for
 
 API_PREFIX = "api/v1/"
 
@@ -88,6 +92,9 @@ HOW_TO_DECLARE = (
 POINT_ROLES: tuple[str, ...] = (Role.OPERATOR, Role.MANAGER, Role.OWNER)
 PLATFORM_ROLES: tuple[str, ...] = (Role.SUPPORT, Role.PLATFORM_ADMIN)
 ANONYMOUS = "anonymous"
+# A partner's system calling the partner API with its key (`Site.partner_key`); "foreign" is that key
+# naming another partner's objects.
+PARTNER = "partner"
 
 
 @dataclass(frozen=True)
@@ -264,6 +271,13 @@ def cases_for(route: Route) -> list[Case]:
     if access == ACCESS_PUBLIC:
         return [Case(route, ANONYMOUS, "-", PUBLIC_WITHOUT_STATE.get(route.name, ALLOWED))]
     cases = [Case(route, ANONYMOUS, "-", SIGN_IN)]
+    if access == API_PARTNER:
+        # The partner API: a key, never a user's session (401); another partner's objects are a 404.
+        cases += [Case(route, role, "-", SIGN_IN) for role in (*POINT_ROLES, *PLATFORM_ROLES)]
+        cases.append(Case(route, PARTNER, "own", ALLOWED))
+        if names_object(route):
+            cases.append(Case(route, PARTNER, "foreign", NOT_FOUND))
+        return cases
     if access in (ACCESS_SIGN_IN, API_SIGN_IN):
         cases += [Case(route, role, "-", ALLOWED) for role in (*POINT_ROLES, *PLATFORM_ROLES)]
         return cases
@@ -331,6 +345,7 @@ class Site:
     suspension_id: int  # an active suspension of another operator of the point
     application_id: int  # a pending application to open a point (platform-wide), with one photo
     application_photo_id: int
+    partner_key: str  # the plaintext API key of `partner`
 
 
 def _stored(point: PickupPoint, partner: Partner, customer: Customer, cell: Cell) -> Shipment:
@@ -428,7 +443,56 @@ def site_build(seed: int) -> Site:
         suspension_id=suspension.pk,
         application_id=application.pk,
         application_photo_id=application_photo.pk,
+        partner_key=partner_key_for(partner),
     )
+
+
+def _partner_endpoint(site: Site) -> Any:
+    """The site partner's webhook endpoint (made on first use)."""
+    from pvz.webhooks.models import WebhookEndpoint
+
+    endpoint, _ = WebhookEndpoint.objects.get_or_create(
+        partner=site.partner, url="https://hooks.example/matrix", defaults={"secret": "whsec_matrix"}
+    )
+    return endpoint
+
+
+def _partner_delivery(site: Site) -> Any:
+    """A dead webhook delivery of the site partner (made on first use)."""
+    from pvz.webhooks.models import DeliveryStatus, OutboxEvent, WebhookDelivery
+
+    endpoint = _partner_endpoint(site)
+    existing = WebhookDelivery.objects.filter(endpoint=endpoint).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    event = OutboxEvent.objects.create(
+        event_id=f"evt_matrix_{site.partner.pk}",
+        partner=site.partner,
+        type="carriage.updated",
+        ordering_key="carriage:0",
+        payload={},
+        created_at=now,
+        fanned_out_at=now,
+    )
+    return WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event=event,
+        ordering_key=event.ordering_key,
+        status=DeliveryStatus.DEAD,
+        next_attempt_at=now,
+        give_up_at=now,
+        created_at=now,
+    )
+
+
+def _partner_reason(route: Route, site: Site) -> Any:
+    """The site partner's own refusal or return reason, by the URL (made on first use)."""
+    from pvz.counter.models import RefusalReason
+
+    model = RefusalReason if "refusal-reasons/" in route.route else ReturnReason
+    reason, _ = model.objects.get_or_create(partner=site.partner, code="matrix", defaults={"title": "M"})
+    return reason
 
 
 def _is_return_carriage(route: str) -> bool:
@@ -461,6 +525,12 @@ def kwarg_value(route: Route, name: str, site: Site) -> Any:
         "suspension_id": lambda: site.suspension_id,
         "application_id": lambda: site.application_id,
         "application_photo_id": lambda: site.application_photo_id,
+        "partner_id": lambda: site.partner.pk,
+        "endpoint_id": lambda: _partner_endpoint(site).pk,
+        "delivery_id": lambda: _partner_delivery(site).pk,
+        "reason_id": lambda: _partner_reason(route, site).pk,
+        "number": lambda: site.carriage.number,
+        "barcode": lambda: site.stored.barcode,
     }
     if name not in values:
         raise LookupError(
@@ -541,6 +611,7 @@ def overrides(name: str, site: Site) -> dict[str, Any]:
         # test transactions do not reset, and a missing row is a domain 404, not the permission's answer.
         "inbound_acceptance_mark_damaged": {"body": {"shipment_id": site.stored.pk}},
         "outbound_return_carriage_create": {"body": {"partner_id": site.partner.pk}},
+        "partner_shipment_cancel": {"body": {"reason": "Клиент отказался"}},
     }
     return table.get(name, {})
 

@@ -79,6 +79,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
 
 
 def _client(world: World, case: Case) -> Client:
+    if case.role == matrix.PARTNER:
+        return Client(headers={"Authorization": f"Bearer {world.own.partner_key}"})
     client = Client()
     if case.role == ANONYMOUS:
         return client

@@ -20,8 +20,11 @@ from pvz.api import (
     inbound,
     inventory,
     me,
+    notifications,
     onboarding,
     outbound,
+    partner,
+    partner_manifests,
     placement,
     returnflow,
     returns,
@@ -60,5 +63,9 @@ api.add_router("", staff.router)
 api.add_router("", factors.router)
 api.add_router("", onboarding.router)
 api.add_router("", anomalies.router)
+api.add_router("", notifications.router)
+# Before the partner router: its `carriages/{number}` would otherwise catch `carriages/csv`.
+api.add_router("/partner", partner_manifests.router)
+api.add_router("/partner", partner.router)
 # Last, so that it only catches what no real endpoint matched.
 api.add_router("", fallback.router)

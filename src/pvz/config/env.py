@@ -68,17 +68,29 @@ SMS_TIMEOUT_SECONDS: float = env.float("PVZ_SMS_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_TIMEOUT_SECONDS: float = env.float("PVZ_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 WEBHOOK_BATCH_SIZE: int = env.int("PVZ_WEBHOOK_BATCH_SIZE", default=100)
 WEBHOOK_CONCURRENCY: int = env.int("PVZ_WEBHOOK_CONCURRENCY", default=8)
+# Webhook endpoints on private, loopback or link-local addresses (SSRF guard off): only for closed networks.
+WEBHOOK_ALLOW_PRIVATE_URLS: bool = env.bool("PVZ_WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
 # The development SMS outbox page open without login: the demo's only way to receive a code. Never in
 # production, whatever the variable says.
 SMS_OUTBOX_PUBLIC: bool = env.bool("PVZ_SMS_OUTBOX_PUBLIC", default=DEBUG) and not PRODUCTION
 # Where customers reach the site (links in messages, e.g. the pickup QR page); empty: paths only.
 PUBLIC_URL: str = env.str("PVZ_PUBLIC_URL", default="")
+# Web Push (VAPID) keys, base64url (`python -m pvz vapid_keys` makes a pair); without them push is off.
+VAPID_PRIVATE_KEY: str = env.str("PVZ_VAPID_PRIVATE_KEY", default="")
+VAPID_PUBLIC_KEY: str = env.str("PVZ_VAPID_PUBLIC_KEY", default="")
+VAPID_SUBJECT: str = env.str("PVZ_VAPID_SUBJECT", default="mailto:admin@localhost")
 CHANNEL_PREFIX: str = env.str("PVZ_CHANNEL_PREFIX", default="pvz")
 TASKS_IMMEDIATE: bool = env.bool("PVZ_TASKS_IMMEDIATE", default=False)
 SESSION_IDLE_SECONDS: int = env.int("PVZ_SESSION_IDLE_SECONDS", default=12 * 3600)
 # API rate limits, "<requests>/<s|min|h>" or "off": per signed-in user, and per client IP for anonymous calls.
 API_RATE_LIMIT_USER: str = env.str("PVZ_API_RATE_LIMIT_USER", default="600/min")
 API_RATE_LIMIT_ANON: str = env.str("PVZ_API_RATE_LIMIT_ANON", default="60/min")
+# Per partner API key (the partner API, /api/v1/partner/).
+API_RATE_LIMIT_PARTNER: str = env.str("PVZ_API_RATE_LIMIT_PARTNER", default="1200/min")
+# Days a rotated partner API key keeps working next to its replacement.
+PARTNER_KEY_OVERLAP_DAYS: int = env.int("PVZ_PARTNER_KEY_OVERLAP_DAYS", default=7)
+# Largest manifest body the partner API reads (POST /api/v1/partner/carriages, JSON or CSV): 10 000 lines.
+PARTNER_MANIFEST_MAX_BYTES: int = env.int("PVZ_PARTNER_MANIFEST_MAX_BYTES", default=20 * 1024 * 1024)
 # Days after a point closes before its customers' personal data is anonymised (docs/domain.md).
 RETENTION_DAYS: int = env.int("PVZ_RETENTION_DAYS", default=365)
 # Opening applications accepted from one IP address per hour.

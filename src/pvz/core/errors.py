@@ -54,6 +54,8 @@ class ErrorCode(StrEnum):
     ACCOUNT_SUSPENDED = "ACCOUNT_SUSPENDED"
     PASSWORD_WEAK = "PASSWORD_WEAK"  # noqa: S105 (an error code)
     PASSWORD_INVALID = "PASSWORD_INVALID"  # noqa: S105 (an error code)
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    MANIFEST_INVALID = "MANIFEST_INVALID"
 
 
 # HTTP status each code maps to in the API; anything unlisted is 400.
@@ -98,6 +100,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.ACCOUNT_SUSPENDED: 403,
     ErrorCode.PASSWORD_WEAK: 422,
     ErrorCode.PASSWORD_INVALID: 400,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.MANIFEST_INVALID: 422,
 }
 
 

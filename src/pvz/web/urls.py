@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("pvz.web.urls_onboarding")),
     path("", include("pvz.web.urls_account")),
     path("", include("pvz.web.urls_factors")),
+    path("", include("pvz.web.urls_partners")),
+    path("", include("pvz.web.urls_notifications")),
     *(
         path(f"{section.slug}/", sections.section_page(section), name=section.slug)
         for section in SECTIONS
