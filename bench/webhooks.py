@@ -182,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         env = server_env(database, timing_dir, redis_answers())
         env["PVZ_WEBHOOK_CONCURRENCY"] = str(args.concurrency)
         env["PVZ_WEBHOOK_BATCH_SIZE"] = str(args.batch)
+        env["PVZ_WEBHOOK_ALLOW_PRIVATE_URLS"] = "true"  # the receiver is http://127.0.0.1 (SSRF guard)
         server = Server(env, tmp, tmp / "server.log")
         server.run_step([sys.executable, "-m", "pvz", "migrate", "--noinput"])
         code = server_code(SET_UP, {"events": args.events, "url": receiver.url})

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,14 @@ def _no_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def receiver(clock: FrozenClock) -> Iterator[FakeWebhookReceiver]:
-    """A local receiver that checks signatures against the frozen clock; give it the endpoint's secret."""
+def allow_private_urls(settings: Any) -> None:
+    """Endpoints on 127.0.0.1 (the fake receiver) pass the SSRF guard, as on a closed network."""
+    settings.PVZ_WEBHOOK_ALLOW_PRIVATE_URLS = True
+
+
+@pytest.fixture
+def receiver(clock: FrozenClock, allow_private_urls: None) -> Iterator[FakeWebhookReceiver]:
+    """A local receiver that checks signatures against the frozen clock; give it the endpoint's secret.
+    Its http://127.0.0.1 URL passes the SSRF guard through `allow_private_urls`."""
     with fake_webhook_receiver(now=lambda: clock.now().timestamp()) as fake:
         yield fake

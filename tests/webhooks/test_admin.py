@@ -54,6 +54,7 @@ def test_an_endpoint_added_in_the_admin_gets_a_fresh_secret_and_is_audited(
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("allow_private_urls")
 def test_the_replay_action_puts_dead_letters_back_in_the_queue(client, platform_admin, clock) -> None:
     partner = PartnerFactory()
     webhook_endpoint_create(actor=None, partner=partner, url="http://127.0.0.1:9/hooks")

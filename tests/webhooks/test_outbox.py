@@ -80,6 +80,7 @@ def test_a_rolled_back_transition_leaves_no_outbox_event(clock) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("allow_private_urls")
 def test_fan_out_creates_one_delivery_per_active_endpoint_of_the_partner_only(clock) -> None:
     partner, other = PartnerFactory(), PartnerFactory()
     first = webhook_endpoint_create(actor=None, partner=partner, url="http://127.0.0.1:9/a")

@@ -68,6 +68,8 @@ SMS_TIMEOUT_SECONDS: float = env.float("PVZ_SMS_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_TIMEOUT_SECONDS: float = env.float("PVZ_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 WEBHOOK_BATCH_SIZE: int = env.int("PVZ_WEBHOOK_BATCH_SIZE", default=100)
 WEBHOOK_CONCURRENCY: int = env.int("PVZ_WEBHOOK_CONCURRENCY", default=8)
+# Delivered webhooks (deliveries, attempts, events) are kept this many days; dead ones three times as long.
+WEBHOOK_RETENTION_DAYS: int = env.int("PVZ_WEBHOOK_RETENTION_DAYS", default=30)
 # Webhook endpoints on private, loopback or link-local addresses (SSRF guard off): only for closed networks.
 WEBHOOK_ALLOW_PRIVATE_URLS: bool = env.bool("PVZ_WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
 # The development SMS outbox page open without login: the demo's only way to receive a code. Never in

@@ -45,6 +45,8 @@ PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
     PeriodicTask(every_seconds=24 * 60 * 60, task_path="pvz.network.tasks.anonymize_retired_customers"),
     # Partner webhooks: the outbox is polled, not signalled, so a scan pays one INSERT and no task row.
     PeriodicTask(every_seconds=10, task_path="pvz.webhooks.tasks.deliver_webhooks"),
+    # Delivered webhook history past PVZ_WEBHOOK_RETENTION_DAYS goes; daily, batched and idempotent.
+    PeriodicTask(every_seconds=24 * 60 * 60, task_path="pvz.webhooks.tasks.purge_webhook_history"),
     # Staff messages held by quiet hours go when they end; a minute late is fine.
     PeriodicTask(every_seconds=60, task_path="pvz.notifications.tasks.send_due_staff_deliveries"),
     # "Expiring tomorrow" (customers) and "expiring today" (staff) once a day from a local hour per point.

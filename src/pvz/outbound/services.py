@@ -50,6 +50,7 @@ from pvz.shipments.errors import InvalidTransition, StorageNotExpired
 from pvz.shipments.models import Shipment
 from pvz.shipments.services import shipment_transition_locked
 from pvz.shipments.statuses import Status
+from pvz.webhooks.services import outbox_carriage_event
 
 log = get_logger(__name__)
 
@@ -161,6 +162,7 @@ def return_carriage_create(
             obj=carriage,
             details={"number": carriage.number, "partner": partner.pk, "code_texted": bool(phone)},
         )
+        outbox_carriage_event(carriage, at=now)  # the partner's webhook: one INSERT, this transaction
         _push(carriage, created=True)
     log.info("return_carriage_created", carriage_id=carriage.pk, partner_id=partner.pk, actor_id=actor.pk)
     return carriage
@@ -625,6 +627,7 @@ def return_carriage_hand_over(
                 "totes": len(totes),
             },
         )
+        outbox_carriage_event(locked, at=now)
         _push(locked, dispatched=len(pairs))
         after_commit(notifications_returned_to_sender, shipment_ids=[shipment.pk for _, shipment in pairs])
     log.info("return_carriage_handed_over", carriage_id=locked.pk, parcels=len(pairs), actor_id=actor.pk)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
@@ -23,10 +24,33 @@ from pvz.webhooks.models import (
     WebhookEndpoint,
 )
 from pvz.webhooks.services import delivery_replay, webhook_endpoint_create, webhook_endpoint_update
+from pvz.webhooks.urlguard import webhook_url_check
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    """Shows the SSRF guard's refusal on the URL field (the services apply the guard again)."""
+
+    url = forms.URLField(
+        label=WebhookEndpoint._meta.get_field("url").verbose_name, max_length=500, assume_scheme="https"
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["partner", "url", "is_active", "event_types", "description"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if "url" not in self.changed_data:
+            return url
+        try:
+            return webhook_url_check(url)
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc.message)) from exc
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointForm
     list_display = ["url", "partner", "is_active", "created_at"]
     list_filter = ["is_active", "partner"]
     fields = ["partner", "url", "is_active", "event_types", "description", "secret"]

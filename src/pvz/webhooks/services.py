@@ -7,14 +7,18 @@ import datetime as dt
 import uuid
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from pvz.audit.services import audit_record
 from pvz.core import clock
+from pvz.core.logging import get_logger
 from pvz.network.models import Partner, PickupPoint
 from pvz.shipments.models import EventKind, Order
 from pvz.webhooks.errors import DeliveryNotReplayable
 from pvz.webhooks.models import (
+    DeliveryAttempt,
     DeliveryStatus,
     EventType,
     OutboxEvent,
@@ -22,11 +26,14 @@ from pvz.webhooks.models import (
     WebhookEndpoint,
 )
 from pvz.webhooks.signing import secret_generate
+from pvz.webhooks.urlguard import webhook_url_check
 
 if TYPE_CHECKING:
     from pvz.accounts.models import User
     from pvz.inbound.models import Carriage
     from pvz.shipments.models import ShipmentEvent
+
+log = get_logger(__name__)
 
 # Deliveries are retried for this long after the event (or after a manual replay), then dead.
 RETRY_WINDOW = dt.timedelta(days=3)
@@ -71,8 +78,9 @@ def outbox_shipment_event(event: ShipmentEvent) -> OutboxEvent:
 
 
 def outbox_carriage_event(carriage: Carriage, *, at: dt.datetime) -> OutboxEvent:
-    """Write the partner's copy of a direct carriage's new state (status, ETA, arrival, close) into the
-    outbox, in the caller's transaction; one INSERT, the point code resolved by the fan-out."""
+    """Write the partner's copy of a carriage's new state into the outbox, in the caller's transaction;
+    one INSERT, the point code resolved by the fan-out. Direct carriages: status, ETA, arrival, close;
+    return carriages (`flow` "return"): created (planned) and handed over (closed, `closed_at`)."""
     data: dict[str, object] = {
         "carriage": {"number": carriage.number, "flow": carriage.flow},
         "status": carriage.status,
@@ -100,7 +108,9 @@ def webhook_endpoint_create(
     event_types: list[str] | None = None,
     description: str = "",
 ) -> WebhookEndpoint:
-    """A new active endpoint with a fresh secret; audited (the secret is not in the audit details)."""
+    """A new active endpoint with a fresh secret; audited (the secret is not in the audit details).
+    The URL must pass the SSRF guard (`webhook_url_check`): VALIDATION_FAILED on field `url` if not."""
+    url = webhook_url_check(url)
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.create(
             partner=partner,
@@ -119,7 +129,11 @@ def webhook_endpoint_create(
 
 
 def webhook_endpoint_update(*, actor: User | None, endpoint: WebhookEndpoint, changed: list[str]) -> None:
-    """Save an endpoint edited in the admin; audited with the names of the changed fields."""
+    """Save an endpoint edited in the admin; audited with the names of the changed fields. A changed URL
+    must pass the SSRF guard (`webhook_url_check`): VALIDATION_FAILED on field `url`, nothing saved."""
+    stored = WebhookEndpoint.objects.filter(pk=endpoint.pk).values_list("url", flat=True).first()
+    if endpoint.url != stored:  # whatever `changed` says: a new URL is never saved unchecked
+        endpoint.url = webhook_url_check(endpoint.url)
     with transaction.atomic():
         endpoint.save()
         audit_record(
@@ -243,3 +257,61 @@ def webhook_endpoint_set_active(
             details={"changed": ["is_active"], "url": locked.url, "is_active": is_active},
         )
     return locked
+
+
+# Dead deliveries wait for a replay this many times the retention of delivered ones.
+DEAD_RETENTION_FACTOR = 3
+PURGE_BATCH_SIZE = 1000
+
+
+def webhook_history_purge(*, batch_size: int = PURGE_BATCH_SIZE) -> dict[str, int]:
+    """Delete old webhook history in batches (each its own transaction); returns the deleted counts.
+
+    With `days` = PVZ_WEBHOOK_RETENTION_DAYS: a delivered delivery and its attempts go once
+    `delivered_at` is strictly more than `days` ago; a dead one once `give_up_at` is strictly more than
+    3 × `days` ago (until then it waits for a replay; a replayed one is pending again and counts anew).
+    A fanned-out outbox event goes when it is older than `days` (`created_at`) and has no delivery left
+    (all delivered and purged, or none was made). Pending deliveries and their events are never touched.
+    Idempotent: it only deletes by age."""
+    now = clock.now()
+    retention = dt.timedelta(days=int(settings.PVZ_WEBHOOK_RETENTION_DAYS))
+    cutoff = now - retention
+    counts = {"deliveries": 0, "attempts": 0, "events": 0}
+    for status, field, older_than in (
+        (DeliveryStatus.DELIVERED, "delivered_at", cutoff),
+        (DeliveryStatus.DEAD, "give_up_at", now - retention * DEAD_RETENTION_FACTOR),
+    ):
+        while True:
+            with transaction.atomic():
+                # Locked: a replay (which locks the delivery too) waits, or wins and it is skipped.
+                ids = list(
+                    WebhookDelivery.objects.select_for_update()
+                    .filter(status=status, **{f"{field}__lt": older_than})
+                    .order_by("id")
+                    .values_list("pk", flat=True)[:batch_size]
+                )
+                if not ids:
+                    break
+                attempts = DeliveryAttempt.objects.filter(delivery_id__in=ids).delete()[0]
+                deliveries = WebhookDelivery.objects.filter(pk__in=ids).delete()[0]
+            counts["attempts"] += attempts
+            counts["deliveries"] += deliveries
+            if len(ids) < batch_size:
+                break
+    has_delivery = WebhookDelivery.objects.filter(event=OuterRef("pk"))
+    while True:
+        with transaction.atomic():
+            event_ids = list(
+                OutboxEvent.objects.filter(fanned_out_at__isnull=False, created_at__lt=cutoff)
+                .filter(~Exists(has_delivery))
+                .order_by("id")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not event_ids:
+                break
+            events = OutboxEvent.objects.filter(pk__in=event_ids).delete()[0]
+        counts["events"] += events
+        if len(event_ids) < batch_size:
+            break
+    log.info("webhook_history_purged", **counts)
+    return counts

@@ -1,9 +1,14 @@
 """Which webhook URLs a platform admin may register (an SSRF guard).
 
-https only; plain http only to localhost while DEBUG. Hosts that are private, loopback, link-local,
-reserved, multicast or unspecified IP literals, and names like localhost / *.local / *.internal, are
-refused unless `PVZ_WEBHOOK_ALLOW_PRIVATE_URLS` is on (or, for localhost, DEBUG). Host names are not
-resolved here: a public name pointing at a private address is the sending worker's concern."""
+https only; plain http only to localhost (loopback) while DEBUG or when private hosts are allowed
+(tests, the bench; other private hosts still need https). Hosts that are private, loopback,
+link-local, reserved, multicast or unspecified IP literals, and names like localhost / *.local /
+*.internal, are refused unless `PVZ_WEBHOOK_ALLOW_PRIVATE_URLS` is on (or, for localhost, DEBUG). Host
+names are not resolved here: a public name pointing at a private address is the sending worker's
+concern.
+
+Applied by every write of an endpoint URL (`webhook_endpoint_create` / `webhook_endpoint_update`), so
+no screen, admin form or API can bypass it."""
 
 from __future__ import annotations
 
@@ -57,9 +62,12 @@ def webhook_url_check(url: str) -> str:
         raise _invalid(_("Нужен адрес вида https://…"))
     if parts.username or parts.password:
         raise _invalid(_("Адрес не должен содержать логин и пароль."))
-    debug_local = settings.DEBUG and _is_loopback(host)
-    if parts.scheme == "http" and not debug_local:
+    allow_private = bool(settings.PVZ_WEBHOOK_ALLOW_PRIVATE_URLS)
+    loopback = _is_loopback(host)
+    debug_local = settings.DEBUG and loopback
+    # Plain http never leaves the machine on loopback: allowed there with private hosts (tests, bench).
+    if parts.scheme == "http" and not debug_local and not (loopback and allow_private):
         raise _invalid(_("Только https (http — лишь для localhost в режиме разработки)."))
-    if _is_private_host(host) and not debug_local and not settings.PVZ_WEBHOOK_ALLOW_PRIVATE_URLS:
+    if _is_private_host(host) and not debug_local and not allow_private:
         raise _invalid(_("Внутренние и локальные адреса запрещены."))
     return url
