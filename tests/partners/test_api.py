@@ -445,3 +445,20 @@ def test_points_of_other_partners_serve_no_partner_endpoint(ours: PartnerWorld) 
     point = PickupPointFactory()
 
     assert _error(ours.client().get(f"/api/v1/points/{point.pk}/totes/balance")) == (401, "NOT_AUTHENTICATED")
+
+
+@pytest.mark.parametrize("offset", ["+23:19", "-20:00"])
+def test_times_with_offsets_postgresql_cannot_store_are_taken_as_the_same_instant(
+    ours: PartnerWorld, offset: str
+) -> None:
+    """Found by schemathesis on PostgreSQL: an offset beyond ±15:59 reached the query (a 500)."""
+    response = ours.client().get(f"{BASE}/carriages", {"updated_since": f"2026-11-01T10:00:00{offset}"})
+
+    assert response.status_code == 200
+    assert [row["number"] for row in response.json()["carriages"]] == [ours.carriage.number]
+
+
+def test_a_time_out_of_range_once_in_utc_is_422(ours: PartnerWorld) -> None:
+    response = ours.client().get(f"{BASE}/carriages", {"updated_since": "0001-01-01T00:10:00+23:00"})
+
+    assert _error(response) == (422, "VALIDATION_FAILED")

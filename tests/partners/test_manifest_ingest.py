@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -354,3 +355,13 @@ def test_a_concurrent_manifest_that_took_a_unique_value_first_is_a_conflict(
     with pytest.raises(Conflict) as caught:
         manifest_ingest(partner=partner, data=manifest("msk-1", 2, number="car-2"))
     assert caught.value.details == {"carriage": "CAR-2"}
+
+
+def test_an_eta_with_an_offset_postgresql_cannot_store_is_kept_as_the_same_instant(
+    partner: Partner, point: PickupPoint
+) -> None:
+    """ISO 8601 allows offsets up to ±23:59, PostgreSQL only ±15:59: the ETA is stored in UTC."""
+    carriage = manifest_ingest(partner=partner, data=manifest("msk-1", 1, eta="2026-11-28T14:30:00+23:19"))
+
+    carriage.refresh_from_db()
+    assert carriage.eta == dt.datetime(2026, 11, 27, 15, 11, tzinfo=dt.UTC)

@@ -20,6 +20,7 @@ from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
 from pvz.api.permissions import point_for, require_perm, requires
+from pvz.api.types import InstantIn
 from pvz.core import clock
 from pvz.inbound import selectors, services
 from pvz.inbound.acts import ActLine, DiscrepancyAct
@@ -71,14 +72,14 @@ class PlannedCarriageOut(Schema):
 
 
 class EtaIn(Schema):
-    eta: dt.datetime = Field(description="New ETA with offset; from now up to 30 days ahead.")
+    eta: InstantIn = Field(description="New ETA with offset; from now up to 30 days ahead.")
 
 
 class ArrivalIn(Schema):
     driver_name: str = Field(default="", max_length=200)
     vehicle_plate: str = Field(default="", max_length=20, description="А123ВС77 or A123BC777.")
     seal_numbers: list[str] = Field(default_factory=list, description="4–20 letters/digits each, no repeats.")
-    arrived_at: dt.datetime | None = Field(default=None, description="Defaults to now; not in the future.")
+    arrived_at: InstantIn | None = Field(default=None, description="Defaults to now; not in the future.")
 
 
 class ToteProgressOut(Schema):

@@ -21,6 +21,7 @@ from pydantic import ConfigDict, Field
 from pvz.api.errors import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from pvz.api.idempotency import idempotent
 from pvz.api.partner_auth import partner_auth, partner_key_of, partner_of, requires_partner
+from pvz.api.types import InstantIn
 from pvz.core.errors import DomainError
 from pvz.core.idempotency import KEY_HEADER
 from pvz.inbound.models import Carriage, CarriageStatus
@@ -60,7 +61,7 @@ class StatusOut(Schema):
 
 
 class TrackingPointSchema(Schema):
-    at: dt.datetime = Field(description="When the carriage was there, with offset (at most 5 min ahead).")
+    at: InstantIn = Field(description="When the carriage was there, with offset (at most 5 min ahead).")
     lat: Decimal | None = Field(default=None, ge=-90, le=90, max_digits=9, decimal_places=6)
     lon: Decimal | None = Field(default=None, ge=-180, le=180, max_digits=9, decimal_places=6)
     text: str = Field(default="", max_length=300, description="Where, in words; needed without lat/lon.")
@@ -81,7 +82,7 @@ class CarriageUpdateIn(Schema):
         }
     )
 
-    eta: dt.datetime | None = Field(
+    eta: InstantIn | None = Field(
         default=None,
         description="New expected arrival, with offset: from now to 30 days ahead; only before arrival "
         "(else 409 CONFLICT). Omitted: unchanged.",
@@ -116,7 +117,7 @@ class CarriagePageOut(Schema):
 
 class CarriagesQuery(Schema):
     status: CarriageStatus | None = Field(default=None, description="Only carriages in this status.")
-    updated_since: dt.datetime | None = Field(
+    updated_since: InstantIn | None = Field(
         default=None, description="Only carriages changed at or after this moment (with offset)."
     )
     after: int | None = Field(default=None, ge=0, description="Page cursor: `next_after` of the last page.")

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pvz.audit.services import audit_record
 from pvz.core.errors import Conflict, DomainError, ErrorCode
+from pvz.core.instants import instant_storable
 from pvz.core.phone import normalize_phone
 from pvz.inbound.models import (
     Carriage,
@@ -287,7 +288,8 @@ def _validate(*, partner: Partner, data: Any, lines: Sequence[int] | None) -> _V
     if raw_eta not in (None, ""):
         try:
             eta = parse_datetime(raw_eta) if isinstance(raw_eta, str) else None
-        except ValueError:
+            eta = instant_storable(eta) if eta is not None else None
+        except (ValueError, OverflowError):
             eta = None
         if eta is None or eta.tzinfo is None:
             errors.add(None, "eta", INVALID)
