@@ -32,6 +32,15 @@ def _accept_then_damage(shipment: Shipment) -> None:
     shipment_transition(actor=None, shipment_id=shipment.pk, to_status=Status.DAMAGED, reason="wet")
 
 
+def _one_shipment_change(receiver: FakeWebhookReceiver) -> None:
+    """A partner with an endpoint at the receiver, and one change of one of its shipments: one event."""
+    partner = PartnerFactory()
+    _endpoint(receiver, partner)
+    shipment_transition(
+        actor=None, shipment_id=ShipmentFactory(partner=partner).pk, to_status=Status.ACCEPTED
+    )
+
+
 def _due_at(delivery: WebhookDelivery) -> dt.datetime:
     delivery.refresh_from_db()
     return delivery.next_attempt_at
@@ -85,12 +94,8 @@ def test_a_receiver_down_for_a_while_gets_every_event_afterwards_in_order_and_si
 
 @pytest.mark.django_db
 def test_failed_attempts_wait_by_the_backoff_schedule(clock, receiver) -> None:
-    partner = PartnerFactory()
-    _endpoint(receiver, partner)
     receiver.mode = "error_500"
-    shipment_transition(
-        actor=None, shipment_id=ShipmentFactory(partner=partner).pk, to_status=Status.ACCEPTED
-    )
+    _one_shipment_change(receiver)
     webhooks_run()
     delivery = WebhookDelivery.objects.get()
 
@@ -117,12 +122,8 @@ def test_jitter_stretches_a_wait_by_at_most_a_fifth(clock, receiver, monkeypatch
     from pvz.webhooks import delivery as worker
 
     monkeypatch.setattr(worker, "random_fraction", lambda: 0.5)
-    partner = PartnerFactory()
-    _endpoint(receiver, partner)
     receiver.mode = "error_500"
-    shipment_transition(
-        actor=None, shipment_id=ShipmentFactory(partner=partner).pk, to_status=Status.ACCEPTED
-    )
+    _one_shipment_change(receiver)
 
     webhooks_run()
 
@@ -131,12 +132,8 @@ def test_jitter_stretches_a_wait_by_at_most_a_fifth(clock, receiver, monkeypatch
 
 @pytest.mark.django_db
 def test_an_answer_500_counts_as_a_failure(clock, receiver) -> None:
-    partner = PartnerFactory()
-    _endpoint(receiver, partner)
     receiver.mode = "error_500"
-    shipment_transition(
-        actor=None, shipment_id=ShipmentFactory(partner=partner).pk, to_status=Status.ACCEPTED
-    )
+    _one_shipment_change(receiver)
 
     assert webhooks_run() == 1
 
@@ -160,12 +157,8 @@ def test_an_answer_500_counts_as_a_failure(clock, receiver) -> None:
 @pytest.mark.django_db
 def test_a_receiver_that_stalls_times_out_and_counts_as_a_failure(clock, receiver, settings) -> None:
     settings.PVZ_WEBHOOK_TIMEOUT_SECONDS = 0.3
-    partner = PartnerFactory()
-    _endpoint(receiver, partner)
     receiver.mode, receiver.stall_seconds = "stall", 1.0
-    shipment_transition(
-        actor=None, shipment_id=ShipmentFactory(partner=partner).pk, to_status=Status.ACCEPTED
-    )
+    _one_shipment_change(receiver)
 
     assert webhooks_run() == 1
 
@@ -181,12 +174,8 @@ def test_a_receiver_that_stalls_times_out_and_counts_as_a_failure(clock, receive
 
 @pytest.mark.django_db
 def test_a_delivery_failing_for_three_days_is_dead_after_a_last_attempt_at_the_limit(clock, receiver) -> None:
-    partner = PartnerFactory()
-    _endpoint(receiver, partner)
     receiver.mode = "error_500"
-    shipment_transition(
-        actor=None, shipment_id=ShipmentFactory(partner=partner).pk, to_status=Status.ACCEPTED
-    )
+    _one_shipment_change(receiver)
     webhooks_run()
     delivery = WebhookDelivery.objects.get()
     limit = OutboxEvent.objects.get().created_at + dt.timedelta(days=3)
@@ -208,12 +197,8 @@ def test_a_delivery_failing_for_three_days_is_dead_after_a_last_attempt_at_the_l
 
 @pytest.mark.django_db
 def test_replay_sends_a_dead_delivery_again_with_the_same_event_id_and_is_audited(clock, receiver) -> None:
-    partner = PartnerFactory()
-    _endpoint(receiver, partner)
     receiver.mode = "error_500"
-    shipment_transition(
-        actor=None, shipment_id=ShipmentFactory(partner=partner).pk, to_status=Status.ACCEPTED
-    )
+    _one_shipment_change(receiver)
     webhooks_run()
     delivery = WebhookDelivery.objects.get()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.DEAD)
@@ -246,11 +231,7 @@ def test_replay_sends_a_dead_delivery_again_with_the_same_event_id_and_is_audite
 
 @pytest.mark.django_db
 def test_a_delivered_delivery_can_be_replayed_and_a_pending_one_cannot(clock, receiver) -> None:
-    partner = PartnerFactory()
-    _endpoint(receiver, partner)
-    shipment_transition(
-        actor=None, shipment_id=ShipmentFactory(partner=partner).pk, to_status=Status.ACCEPTED
-    )
+    _one_shipment_change(receiver)
     webhooks_run()
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.DELIVERED
@@ -332,11 +313,7 @@ def test_the_scheduler_runs_the_delivery_task_every_ten_seconds(clock, receiver,
     from pvz.webhooks.tasks import deliver_webhooks
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    partner = PartnerFactory()
-    _endpoint(receiver, partner)
-    shipment_transition(
-        actor=None, shipment_id=ShipmentFactory(partner=partner).pk, to_status=Status.ACCEPTED
-    )
+    _one_shipment_change(receiver)
 
     result = deliver_webhooks.enqueue()
 
