@@ -139,6 +139,32 @@ def test_value_above_partner_threshold_requires_id_check(partner: Partner, point
     assert flags == {"ii10000000001": False, "ii10000000002": True, "ii10000000003": True}
 
 
+def test_counter_flags_are_stored_with_their_defaults(partner: Partner, point: PickupPoint) -> None:
+    data = manifest(
+        "msk-1",
+        0,
+        shipments=[
+            shipment_line(1),  # none given: no try-on, partial refusal allowed, not fragile
+            shipment_line(2, try_on_allowed=True, partial_refusal_allowed=False, fragile=True),
+            shipment_line(3, try_on_allowed="да", partial_refusal_allowed="0", fragile="yes"),
+        ],
+    )
+
+    manifest_ingest(partner=partner, data=data)
+
+    flags = {
+        barcode: rest
+        for barcode, *rest in Shipment.objects.values_list(
+            "barcode", "try_on_allowed", "partial_refusal_allowed", "fragile"
+        )
+    }
+    assert flags == {
+        "ii10000000001": [False, True, False],
+        "ii10000000002": [True, False, True],
+        "ii10000000003": [True, False, True],
+    }
+
+
 def test_duplicate_barcode_and_posting_number_within_manifest(partner: Partner, point: PickupPoint) -> None:
     data = manifest("msk-1", 3)
     data["shipments"][2]["barcode"] = "II10000000000"  # case does not make it another barcode
@@ -204,7 +230,10 @@ def test_closing_point_takes_no_manifest(partner: Partner, point: PickupPoint) -
         ({"posting_number": None}, ("posting_number", "required")),
         ({"order_number": 123}, ("order_number", "invalid")),
         ({"id_check_required": "maybe"}, ("id_check_required", "invalid")),
-        ({"fragile": True}, ("fragile", "unknown_field")),
+        ({"fragile": "maybe"}, ("fragile", "invalid")),
+        ({"try_on_allowed": 2}, ("try_on_allowed", "invalid")),
+        ({"partial_refusal_allowed": "sometimes"}, ("partial_refusal_allowed", "invalid")),
+        ({"gift_wrap": True}, ("gift_wrap", "unknown_field")),
     ],
 )
 def test_bad_line_reports_its_line_field_and_code(

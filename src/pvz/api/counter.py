@@ -55,6 +55,11 @@ class ParcelOut(Schema):
     storage_deadline: dt.datetime | None = Field(description="Last moment of storage, in the point's time.")
     amount_due_kop: int
     id_check_needed: bool = Field(description="Flagged by the partner or value at/above its threshold.")
+    try_on_allowed: bool = Field(description="The partner lets the customer try it on (inspecting: always).")
+    partial_refusal_allowed: bool = Field(
+        description="false: the order is taken whole or refused whole (PARTIAL_REFUSAL_NOT_ALLOWED)."
+    )
+    fragile: bool = Field(description="Handle with care.")
 
 
 class ElsewhereOut(Schema):
@@ -105,7 +110,7 @@ class ReasonOut(Schema):
 class LineOut(Schema):
     id: int
     shipment: ParcelOut
-    state: str = Field(description="taken, inspecting or refused.")
+    state: str = Field(description="taken, inspecting, trying_on or refused.")
     scanned_at: dt.datetime
     refusal_reason: ReasonOut | None
     refusal_note: str
@@ -227,6 +232,9 @@ def _parcel_out(shipment: Shipment) -> ParcelOut:
         storage_deadline=_local(shipment.storage_deadline, shipment.point),
         amount_due_kop=shipment.amount_due_kop,
         id_check_needed=id_check_needed(shipment),
+        try_on_allowed=shipment.try_on_allowed,
+        partial_refusal_allowed=shipment.partial_refusal_allowed,
+        fragile=shipment.fragile,
     )
 
 
@@ -516,13 +524,27 @@ def session_scan(request: HttpRequest, session_id: int, payload: CodeIn) -> Scan
     "/counter/sessions/{session_id}/lines/{line_id}/inspect",
     response={200: LineOut, **WRITE_ERRORS},
     operation_id="counter_line_inspect",
-    summary="The customer inspects or tries on the parcel",
+    summary="The customer inspects the parcel",
 )
 @idempotent
 @requires(Perm.OPERATE)
 def line_inspect(request: HttpRequest, session_id: int, line_id: int) -> LineOut:
     user, session = _session(request, session_id)
     return _line(services.line_inspect(actor=user, session=session, line_id=line_id))
+
+
+@router.post(
+    "/counter/sessions/{session_id}/lines/{line_id}/try-on",
+    response={200: LineOut, **WRITE_ERRORS},
+    operation_id="counter_line_try_on",
+    summary="The customer tries the parcel on",
+    description="Only where the partner allows it (`try_on_allowed`); else 409 TRY_ON_NOT_ALLOWED.",
+)
+@idempotent
+@requires(Perm.OPERATE)
+def line_try_on(request: HttpRequest, session_id: int, line_id: int) -> LineOut:
+    user, session = _session(request, session_id)
+    return _line(services.line_try_on(actor=user, session=session, line_id=line_id))
 
 
 @router.post(
@@ -545,7 +567,7 @@ def line_refuse(request: HttpRequest, session_id: int, line_id: int, payload: Re
     "/counter/sessions/{session_id}/lines/{line_id}/take",
     response={200: LineOut, **WRITE_ERRORS},
     operation_id="counter_line_take",
-    summary="The customer takes the parcel after all (undo a refusal, end an inspection)",
+    summary="The customer takes the parcel after all (undo a refusal, end an inspection or a try-on)",
 )
 @idempotent
 @requires(Perm.OPERATE)
@@ -610,7 +632,8 @@ def session_bags(request: HttpRequest, session_id: int, payload: BagsIn) -> Sess
     operation_id="counter_session_finish",
     summary="Issue the taken parcels and return the refused ones, in one action",
     description=(
-        "409 VERIFICATION_REQUIRED, ID_CHECK_REQUIRED or PAYMENT_REQUIRED (with `details.lines`) change "
+        "409 VERIFICATION_REQUIRED, ID_CHECK_REQUIRED, PAYMENT_REQUIRED or PARTIAL_REFUSAL_NOT_ALLOWED "
+        "(with `details.lines`) change "
         "nothing. Otherwise each line gets its result: a parcel that stopped being issuable since its scan "
         "fails alone with its own code. A finished session: 409 SESSION_CLOSED."
     ),

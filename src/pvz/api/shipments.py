@@ -97,6 +97,9 @@ class ShipmentOut(Schema):
     declared_value_kop: int = Field(description="Declared value in kopecks.")
     amount_due_kop: int = Field(description="Amount to collect at pickup, in kopecks; 0 when prepaid.")
     id_check_required: bool
+    try_on_allowed: bool = Field(description="The partner lets the customer try it on.")
+    partial_refusal_allowed: bool = Field(description="false: the order is taken whole or refused whole.")
+    fragile: bool
     visit: int
     version: int = Field(description="Bumped by every change; send it back to detect a stale view.")
     history: list[EventOut] = Field(description="Every status change, oldest first.")
@@ -149,6 +152,9 @@ def _shipment_out(shipment: Shipment, history: list[ShipmentEvent]) -> ShipmentO
         declared_value_kop=shipment.declared_value_kop,
         amount_due_kop=shipment.amount_due_kop,
         id_check_required=shipment.id_check_required,
+        try_on_allowed=shipment.try_on_allowed,
+        partial_refusal_allowed=shipment.partial_refusal_allowed,
+        fragile=shipment.fragile,
         visit=shipment.visit,
         version=shipment.version,
         history=[_event_out(event) for event in history],

@@ -56,6 +56,8 @@ class ErrorCode(StrEnum):
     PASSWORD_INVALID = "PASSWORD_INVALID"  # noqa: S105 (an error code)
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     MANIFEST_INVALID = "MANIFEST_INVALID"
+    TRY_ON_NOT_ALLOWED = "TRY_ON_NOT_ALLOWED"
+    PARTIAL_REFUSAL_NOT_ALLOWED = "PARTIAL_REFUSAL_NOT_ALLOWED"
 
 
 # HTTP status each code maps to in the API; anything unlisted is 400.
@@ -102,6 +104,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PASSWORD_INVALID: 400,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.MANIFEST_INVALID: 422,
+    ErrorCode.TRY_ON_NOT_ALLOWED: 409,
+    ErrorCode.PARTIAL_REFUSAL_NOT_ALLOWED: 409,
 }
 
 

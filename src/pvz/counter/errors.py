@@ -58,6 +58,18 @@ class PaymentRequired(DomainError):
     default_message = _("Отправление не оплачено. Примите оплату картой или наличными и отметьте её.")
 
 
+class TryOnNotAllowed(DomainError):
+    code = ErrorCode.TRY_ON_NOT_ALLOWED
+    default_message = _("Партнёр не разрешает примерку этого отправления: клиент может только осмотреть его.")
+
+
+class PartialRefusalNotAllowed(DomainError):
+    code = ErrorCode.PARTIAL_REFUSAL_NOT_ALLOWED
+    default_message = _(
+        "Заказ выдаётся только целиком: клиент берёт все его отправления или отказывается от всех."
+    )
+
+
 class SessionClosed(DomainError):
     code = ErrorCode.SESSION_CLOSED
     default_message = _("Эта выдача уже завершена или отменена. Откройте новую выдачу.")

@@ -93,7 +93,8 @@ class IssueSession(TimeStampedModel):
 
 class LineState(models.TextChoices):
     TAKEN = "taken", _("К выдаче")
-    INSPECTING = "inspecting", _("На примерке")
+    INSPECTING = "inspecting", _("На осмотре")
+    TRYING_ON = "trying_on", _("На примерке")
     REFUSED = "refused", _("Отказ")
 
 

@@ -38,6 +38,22 @@ def id_check_needed(shipment: Shipment) -> bool:
     return shipment.id_check_required or (threshold is not None and shipment.declared_value_kop >= threshold)
 
 
+def split_order_lines(pairs: Iterable[tuple[IssueLine, Shipment]]) -> set[int]:
+    """Ids of the lines of every order sold whole (a parcel of it says `partial_refusal_allowed` false)
+    that the visit would split: some of its parcels taken and some refused. Only the given pairs count:
+    parcels of the order not scanned into the session (or no longer issuable) are left out by the caller."""
+    by_order: dict[int, list[tuple[IssueLine, Shipment]]] = {}
+    for line, shipment in pairs:
+        by_order.setdefault(shipment.order_id, []).append((line, shipment))
+    split: set[int] = set()
+    for order_lines in by_order.values():
+        whole = any(not shipment.partial_refusal_allowed for _, shipment in order_lines)
+        refused = {line.state == LineState.REFUSED for line, _ in order_lines}
+        if whole and refused == {True, False}:
+            split |= {line.pk for line, _ in order_lines}
+    return split
+
+
 def refusal_reasons_for(*, partner: Partner | None) -> list[RefusalReason]:
     """The partner's own active reasons if it has any, else the default list."""
     if partner is not None:

@@ -29,9 +29,11 @@ from pvz.counter.commands import command_classify
 from pvz.counter.errors import (
     AlreadyIssued,
     IdCheckRequired,
+    PartialRefusalNotAllowed,
     PaymentRequired,
     SessionClosed,
     StorageExpired,
+    TryOnNotAllowed,
     VerificationRequired,
     WrongCustomer,
 )
@@ -46,7 +48,7 @@ from pvz.counter.models import (
     SessionStatus,
     Verification,
 )
-from pvz.counter.selectors import id_check_needed, refusal_reasons_for
+from pvz.counter.selectors import id_check_needed, refusal_reasons_for, split_order_lines
 from pvz.network.models import PickupPoint
 from pvz.shipments.errors import InvalidTransition
 from pvz.shipments.models import Customer, Shipment
@@ -281,15 +283,27 @@ def _lock_line(session: IssueSession, line_id: int) -> tuple[IssueSession, Issue
 
 
 def line_inspect(*, actor: User, session: IssueSession, line_id: int) -> IssueLine:
-    """The customer inspects or tries on the parcel (shown in the session). Still taken at the finish
+    """The customer inspects the parcel (shown in the session): always allowed. Still taken at the finish
     unless refused."""
+    return _line_look(session, line_id, LineState.INSPECTING)
+
+
+def line_try_on(*, actor: User, session: IssueSession, line_id: int) -> IssueLine:
+    """The customer tries the parcel on: only where its partner allows it (the manifest's
+    `try_on_allowed`), else TRY_ON_NOT_ALLOWED and the line stays as it was."""
+    return _line_look(session, line_id, LineState.TRYING_ON)
+
+
+def _line_look(session: IssueSession, line_id: int, state: LineState) -> IssueLine:
     with transaction.atomic():
         line = _lock_line(session, line_id)[1]
         if line.state == LineState.REFUSED:
             raise DomainError(
                 _("Отправление в отказе. Сначала отмените отказ."), details={"line_id": line.pk}
             )
-        line.state = LineState.INSPECTING
+        if state == LineState.TRYING_ON and not line.shipment.try_on_allowed:
+            raise TryOnNotAllowed(details={"line_id": line.pk})
+        line.state = state
         line.save(update_fields=["state"])
     return line
 
@@ -435,13 +449,18 @@ def _blocking(line: IssueLine, shipment: Shipment) -> list[DomainError]:
     return problems
 
 
+# A finish refused for several reasons answers with the first of these that applies.
+_BLOCKING_ORDER: tuple[type[DomainError], ...] = (PartialRefusalNotAllowed, IdCheckRequired, PaymentRequired)
+
+
 def session_finish(*, actor: User, session: IssueSession) -> FinishResult:
     """One action for the whole visit: taken parcels → ISSUED (out of their cells), refused → REFUSED into
     the point's return zone, unscanned ones untouched.
 
     Refused as a whole, changing nothing: not verified (VERIFICATION_REQUIRED), nothing scanned, or a
-    taken parcel without its ID check (ID_CHECK_REQUIRED) or payment (PAYMENT_REQUIRED), every such line
-    listed in `details.lines`. A parcel that stopped being issuable since its scan (deadline passed,
+    taken parcel without its ID check (ID_CHECK_REQUIRED) or payment (PAYMENT_REQUIRED), or an order sold
+    whole that this visit splits into taken and refused parcels (PARTIAL_REFUSAL_NOT_ALLOWED), every such
+    line listed in `details.lines`. A parcel that stopped being issuable since its scan (deadline passed,
     issued elsewhere) gets its own error in its line while the others go through (DOMAIN rule 3)."""
     with transaction.atomic():
         locked = lock_open_session(session)
@@ -474,10 +493,21 @@ def session_finish(*, actor: User, session: IssueSession) -> FinishResult:
                     {"line_id": line.pk, "posting_number": shipment.posting_number, "code": str(p.code)}
                     for p in _blocking(line, shipment)
                 ]
+        split = split_order_lines(
+            (line, shipments[line.shipment_id]) for line in lines if line.pk not in invalid
+        )
+        blocking += [
+            {
+                "line_id": line.pk,
+                "posting_number": shipments[line.shipment_id].posting_number,
+                "code": str(PartialRefusalNotAllowed.code),
+            }
+            for line in lines
+            if line.pk in split
+        ]
         if blocking:
-            first = next(
-                (IdCheckRequired for b in blocking if b["code"] == IdCheckRequired.code), PaymentRequired
-            )
+            codes = {b["code"] for b in blocking}
+            first = next(error for error in _BLOCKING_ORDER if str(error.code) in codes)
             raise first(details={"lines": blocking})
 
         outcomes = [

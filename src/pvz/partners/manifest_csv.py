@@ -5,13 +5,15 @@ The file: UTF-8, with or without a BOM; `;` or `,` separates the columns (the se
 is used for the whole file). The header row names the columns, in any order:
 
     posting_number;barcode;order_number;customer_phone;customer_name;size_class;weight_g;
-    declared_value_kop;amount_due_kop;category;tote;id_check_required
+    declared_value_kop;amount_due_kop;category;tote;id_check_required;try_on_allowed;
+    partial_refusal_allowed;fragile
 
 Required: posting_number, barcode, order_number, customer_phone, size_class, weight_g. The others may be
-left out or empty (money 0, no category, loose outside a tote, no ID check). `id_check_required` takes
-true/false, 1/0, yes/no, да/нет. Money in kopecks and weights in grams, as integers. The carriage number,
-the point code and the ETA come with the upload (form fields), not in the file. Errors name the file's row
-(the header is row 1, the first shipment row 2); empty rows are skipped but still counted.
+left out or empty (money 0, no category, loose outside a tote, no ID check, no try-on, partial refusal
+allowed, not fragile). The flags take true/false, 1/0, yes/no, да/нет. Money in kopecks and weights in
+grams, as integers. The carriage number, the point code and the ETA come with the upload (form fields),
+not in the file. Errors name the file's row (the header is row 1, the first shipment row 2); empty rows
+are skipped but still counted.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ CSV_COLUMNS = (
     "category",
     "tote",
     "id_check_required",
+    "try_on_allowed",
+    "partial_refusal_allowed",
+    "fragile",
 )
 REQUIRED_COLUMNS = ("posting_number", "barcode", "order_number", "customer_phone", "size_class", "weight_g")
 # 10 000 rows of ~200 bytes; the upload's own limit (DATA_UPLOAD / FILE_UPLOAD settings) applies first.

@@ -11,7 +11,8 @@ The shape (JSON body of POST /api/v1/partner/carriages; the CSV upload builds th
      "shipments": [{"posting_number", "barcode", "order_number",
                     "customer": {"phone", "name"}, "size_class": "S|M|L|XL", "weight_g",
                     "declared_value_kop", "amount_due_kop", "category", "tote": "<barcode>|null",
-                    "id_check_required": false}, ...]}
+                    "id_check_required": false, "try_on_allowed": false,
+                    "partial_refusal_allowed": true, "fragile": false}, ...]}
 
 Lines are numbered from 1 in the order of `shipments` (the CSV upload passes its own row numbers);
 manifest-level fields (carriage number, point, ETA, the list itself) report `line` null.
@@ -72,6 +73,9 @@ SHIPMENT_FIELDS = frozenset(
         "category",
         "tote",
         "id_check_required",
+        "try_on_allowed",
+        "partial_refusal_allowed",
+        "fragile",
     }
 )
 MANIFEST_FIELDS = frozenset({"carriage_number", "point", "eta", "shipments"})
@@ -146,6 +150,9 @@ class ShipmentIn:
     id_check_required: bool
     category: str
     tote_barcode: str | None  # None: travels loose
+    try_on_allowed: bool = False
+    partial_refusal_allowed: bool = True
+    fragile: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,10 +230,10 @@ def _integer(
     return value
 
 
-def _flag(errors: _Errors, line: int, row: dict[str, Any], field: str) -> bool:
+def _flag(errors: _Errors, line: int, row: dict[str, Any], field: str, *, default: bool = False) -> bool:
     value = row.get(field)
     if value is None or value == "":
-        return False
+        return default
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in {"true", "1", "yes", "да"}:
@@ -335,6 +342,9 @@ def _validate(*, partner: Partner, data: Any, lines: Sequence[int] | None) -> _V
         value = _integer(errors, line, row, "declared_value_kop", positive=False, limit=MONEY_MAX_KOP)
         due = _integer(errors, line, row, "amount_due_kop", positive=False, limit=MONEY_MAX_KOP)
         id_check = _flag(errors, line, row, "id_check_required")
+        try_on = _flag(errors, line, row, "try_on_allowed")
+        partial_refusal = _flag(errors, line, row, "partial_refusal_allowed", default=True)
+        fragile = _flag(errors, line, row, "fragile")
 
         customer = row.get("customer")
         phone: str | None = None
@@ -384,6 +394,9 @@ def _validate(*, partner: Partner, data: Any, lines: Sequence[int] | None) -> _V
                 id_check_required=id_check,
                 category=category,
                 tote_barcode=tote,
+                try_on_allowed=try_on,
+                partial_refusal_allowed=partial_refusal,
+                fragile=fragile,
             )
         )
         line_of.append(line)
@@ -449,6 +462,9 @@ SHIPMENT_COLUMNS = (
     "declared_value_kop",
     "amount_due_kop",
     "id_check_required",
+    "try_on_allowed",
+    "partial_refusal_allowed",
+    "fragile",
     "category",
     "status",
     "carriage",
@@ -603,6 +619,9 @@ def manifest_write(
                     s.declared_value_kop,
                     s.amount_due_kop,
                     s.id_check_required,
+                    s.try_on_allowed,
+                    s.partial_refusal_allowed,
+                    s.fragile,
                     s.category,
                     Status.EXPECTED.value,
                     carriage.pk,

@@ -54,6 +54,11 @@ class Shipment(TimeStampedModel):
     declared_value_kop = models.BigIntegerField(default=0)
     amount_due_kop = models.BigIntegerField(default=0)
     id_check_required = models.BooleanField(default=False)
+    # The partner's manifest flags for the counter: the customer may try it on (not only inspect it);
+    # may refuse part of the order (when False: the order's parcels are taken all or none); handle gently.
+    try_on_allowed = models.BooleanField(default=False, db_default=False)
+    partial_refusal_allowed = models.BooleanField(default=True, db_default=True)
+    fragile = models.BooleanField(default=False, db_default=False)
     category = models.CharField(max_length=60, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.EXPECTED)
     cell = models.ForeignKey(Cell, null=True, blank=True, on_delete=models.PROTECT, related_name="shipments")

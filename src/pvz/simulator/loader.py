@@ -47,6 +47,9 @@ def manifest_load(
                 id_check_required=p.id_check_required,
                 category=p.category,
                 tote_barcode=p.tote_barcode,
+                try_on_allowed=p.try_on_allowed,
+                partial_refusal_allowed=p.partial_refusal_allowed,
+                fragile=p.fragile,
             )
             for p in manifest.parcels
         ],

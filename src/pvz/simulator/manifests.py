@@ -35,19 +35,21 @@ class Category:
     sizes: tuple[str, ...]
     price_rub: tuple[int, int]
     id_check: bool = False
+    try_on: bool = False  # clothes and shoes: the partner lets the customer try them on
+    fragile: bool = False
 
 
 CATEGORIES: tuple[Category, ...] = (
-    Category("Одежда", (SizeClass.S, SizeClass.M), (490, 9_990)),
-    Category("Обувь", (SizeClass.M,), (1_490, 14_990)),
-    Category("Электроника", (SizeClass.S, SizeClass.M, SizeClass.L), (990, 129_990)),
+    Category("Одежда", (SizeClass.S, SizeClass.M), (490, 9_990), try_on=True),
+    Category("Обувь", (SizeClass.M,), (1_490, 14_990), try_on=True),
+    Category("Электроника", (SizeClass.S, SizeClass.M, SizeClass.L), (990, 129_990), fragile=True),
     Category("Косметика", (SizeClass.S,), (190, 6_990)),
     Category("Книги", (SizeClass.S, SizeClass.M), (290, 2_990)),
     Category("Ювелирные изделия", (SizeClass.S,), (2_990, 189_990), id_check=True),
     Category("Детские товары", (SizeClass.S, SizeClass.M, SizeClass.L), (390, 14_990)),
     Category("Товары для дома", (SizeClass.M, SizeClass.L, SizeClass.XL), (290, 39_990)),
     Category("Спорт и отдых", (SizeClass.M, SizeClass.L, SizeClass.XL), (990, 59_990)),
-    Category("Бытовая техника", (SizeClass.L, SizeClass.XL), (2_990, 89_990)),
+    Category("Бытовая техника", (SizeClass.L, SizeClass.XL), (2_990, 89_990), fragile=True),
 )
 
 _MALE_FIRST = ("Александр", "Дмитрий", "Максим", "Сергей", "Андрей", "Алексей", "Иван", "Михаил", "Никита")
@@ -98,6 +100,9 @@ class ManifestParcel:
     amount_due_kop: int
     id_check_required: bool
     tote_barcode: str | None  # None: travels loose, outside any tote
+    try_on_allowed: bool = False
+    partial_refusal_allowed: bool = True
+    fragile: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,9 @@ def manifest_generate(
         order_number = unique.draw(lambda: str(rng.randrange(10**7, 10**8)))
         order_part = rng.randrange(1, 10_000)
         in_order = min(parcels - len(result), rng.choices((1, 2, 3), weights=(80, 15, 5))[0])
+        # A third of the multi-parcel orders are sets the partner sells whole (no partial refusal); decided
+        # from the number, not the generator, so every other value drawn stays as it was for the seed.
+        whole_order = in_order > 1 and int(order_number) % 3 == 0
         for index in range(1, in_order + 1):
             size = rng.choices(sizes, weights=size_weights)[0]
             category = rng.choice([c for c in CATEGORIES if size in c.sizes])
@@ -197,6 +205,9 @@ def manifest_generate(
                     amount_due_kop=value if rng.random() < cash_on_delivery_share else 0,
                     id_check_required=category.id_check or value > id_check_threshold_kop,
                     tote_barcode=tote,
+                    try_on_allowed=category.try_on,
+                    partial_refusal_allowed=not whole_order,
+                    fragile=category.fragile,
                 )
             )
     used = {p.customer_phone for p in result}

@@ -136,6 +136,7 @@ class LineView:
     reasons: list[RefusalReason]
     needs_id: bool
     needs_payment: bool
+    splits_order: bool = False  # its order is sold whole and this visit takes part and refuses part
 
     @property
     def due(self) -> str:
@@ -143,12 +144,16 @@ class LineView:
 
     @property
     def blocked(self) -> bool:
-        return self.line.state != LineState.REFUSED and (self.needs_id or self.needs_payment)
+        return self.splits_order or (
+            self.line.state != LineState.REFUSED and (self.needs_id or self.needs_payment)
+        )
 
 
 def _line_views(session: IssueSession) -> list[LineView]:
+    lines = selectors.session_lines(session=session)
+    split = selectors.split_order_lines((line, line.shipment) for line in lines)
     views = []
-    for line in selectors.session_lines(session=session):
+    for line in lines:
         shipment = line.shipment
         views.append(
             LineView(
@@ -156,6 +161,7 @@ def _line_views(session: IssueSession) -> list[LineView]:
                 reasons=selectors.refusal_reasons_for(partner=shipment.partner),
                 needs_id=selectors.id_check_needed(shipment) and line.id_checked_at is None,
                 needs_payment=shipment.amount_due_kop > 0 and line.paid_at is None,
+                splits_order=line.pk in split,
             )
         )
     return views
@@ -573,6 +579,8 @@ def _line_write(request: PointRequest, session: IssueSession, line_id: int, acti
     actor = request.user
     if action == "inspect":
         services.line_inspect(actor=actor, session=session, line_id=line_id)
+    elif action == "try-on":
+        services.line_try_on(actor=actor, session=session, line_id=line_id)
     elif action == "take":
         services.line_take(actor=actor, session=session, line_id=line_id)
     elif action == "refuse":
@@ -615,13 +623,13 @@ def _line_write(request: PointRequest, session: IssueSession, line_id: int, acti
     return {}
 
 
-LINE_ACTIONS = ("inspect", "take", "refuse", "id-check", "payment")
+LINE_ACTIONS = ("inspect", "try-on", "take", "refuse", "id-check", "payment")
 
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
 def issue_line(request: PointRequest, session_id: int, line_id: int, action: str) -> HttpResponse:
-    """A line's buttons: inspect, take, refuse (reason), ID check (type + 4 digits), payment."""
+    """A line's buttons: inspect, try on, take, refuse (reason), ID check (type + 4 digits), payment."""
     if action not in LINE_ACTIONS:
         raise Http404
     session = _session(request, session_id)
