@@ -36,6 +36,7 @@ import shutil
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -210,7 +211,11 @@ def post_manifest(base_url: str, key: str, body: bytes) -> tuple[int, bytes, flo
             "POST",
             "/api/v1/partner/carriages",
             body=body,
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {key}",
+                "Idempotency-Key": str(uuid.uuid4()),
+            },
         )
         response = conn.getresponse()
         answer = response.read()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -50,14 +51,21 @@ def client(partner: Partner) -> Client:
     return Client(headers={"Authorization": f"Bearer {partner_key_for(partner)}"})
 
 
-def post(client: Client, data: Any) -> Any:
-    return client.post(URL, data=json.dumps(data), content_type="application/json")
+def post(client: Client, data: Any, *, key: str | None = None) -> Any:
+    return client.post(
+        URL,
+        data=json.dumps(data),
+        content_type="application/json",
+        headers={"Idempotency-Key": key or str(uuid.uuid4())},
+    )
 
 
-def upload(client: Client, text: str, *, encoding: str = "utf-8", **fields: str) -> Any:
+def upload(
+    client: Client, text: str, *, encoding: str = "utf-8", key: str | None = None, **fields: str
+) -> Any:
     form = {"carriage_number": "CAR-CSV-1", "point": "msk-1", **fields}
     form["file"] = SimpleUploadedFile("manifest.csv", text.encode(encoding), content_type="text/csv")
-    return client.post(CSV_URL, data=form)
+    return client.post(CSV_URL, data=form, headers={"Idempotency-Key": key or str(uuid.uuid4())})
 
 
 def test_manifest_creates_carriage_and_answers_201_with_counts(client: Client, point: PickupPoint) -> None:
@@ -108,7 +116,9 @@ def test_unknown_point_is_422(client: Client, point: PickupPoint) -> None:
 
 
 def test_body_that_is_not_json_is_422(client: Client, point: PickupPoint) -> None:
-    response = client.post(URL, data="{not json", content_type="application/json")
+    response = client.post(
+        URL, data="{not json", content_type="application/json", headers={"Idempotency-Key": "k"}
+    )
 
     assert response.status_code == 422
     assert response.json()["error"]["details"]["errors"][0]["field"] == "body"
@@ -158,6 +168,75 @@ def test_body_over_the_limit_is_413(client: Client, point: PickupPoint) -> None:
     assert not Carriage.objects.exists()
 
 
+# ---- Idempotency-Key: a partner's retry after a dropped connection -----------------------------------
+
+
+def test_the_same_key_again_answers_the_first_response_and_stores_nothing_more(
+    client: Client, point: PickupPoint
+) -> None:
+    data = manifest("msk-1", 3, number="CAR-RETRY")
+    first = post(client, data, key="retry-1")
+
+    again = post(client, data, key="retry-1")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert (Carriage.objects.count(), Shipment.objects.count()) == (1, 3)
+
+
+def test_a_refused_manifest_is_replayed_as_refused_under_its_key(client: Client, point: PickupPoint) -> None:
+    bad = manifest("nowhere", 1)
+    first = post(client, bad, key="bad-1")
+
+    again = post(client, bad, key="bad-1")
+
+    assert (first.status_code, again.status_code) == (422, 422)
+    assert again.json() == first.json()
+
+
+def test_the_same_key_with_another_manifest_is_422_mismatch(client: Client, point: PickupPoint) -> None:
+    assert post(client, manifest("msk-1", 2, number="CAR-A"), key="k-1").status_code == 201
+
+    response = post(client, manifest("msk-1", 2, number="CAR-B"), key="k-1")
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "IDEMPOTENCY_MISMATCH"
+    assert Carriage.objects.count() == 1
+
+
+def test_a_key_is_the_partners_own(client: Client, point: PickupPoint) -> None:
+    other = PartnerFactory(code="other")
+    PartnerPointFactory(partner=other, point=point)
+    other_client = Client(headers={"Authorization": f"Bearer {partner_key_for(other)}"})
+
+    assert post(client, manifest("msk-1", 1), key="same").status_code == 201
+    response = post(other_client, manifest("msk-1", 1), key="same")
+
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response.headers
+    assert Carriage.objects.count() == 2
+
+
+def test_without_an_idempotency_key_is_400_and_stores_nothing(client: Client, point: PickupPoint) -> None:
+    response = client.post(URL, data=json.dumps(manifest("msk-1", 1)), content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"header": "Idempotency-Key"}
+    assert not Carriage.objects.exists()
+
+
+def test_csv_upload_again_with_its_key_is_a_replay(client: Client, point: PickupPoint) -> None:
+    text = "\n".join([HEADER, "1-0001-1;ii001;1;+79161230001;Анна;S;300;150000;0;%101%1"])
+    first = upload(client, text, key="csv-1")
+
+    again = upload(client, text, key="csv-1")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert Shipment.objects.count() == 1
+
+
 def test_ten_thousand_shipments_in_one_request(client: Client, point: PickupPoint) -> None:
     data = manifest("msk-1", 10_000)
     assert len(json.dumps(data)) > 2_621_440  # over Django's default DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -189,6 +268,42 @@ def test_csv_upload_creates_carriage(client: Client, point: PickupPoint) -> None
     assert (response.json()["shipments"], response.json()["totes"]) == (3, 1)
     loose = Shipment.objects.get(barcode="ii003")
     assert (loose.tote, loose.size_class, loose.order.customer.phone) == (None, "XL", "+79161230002")
+
+
+def test_csv_flag_columns(client: Client, point: PickupPoint) -> None:
+    text = "\n".join(
+        [
+            "posting_number;barcode;order_number;customer_phone;size_class;weight_g;try_on_allowed;"
+            "partial_refusal_allowed;fragile",
+            "1-0001-1;ii001;1;+79161230001;S;300;да;нет;1",
+            "1-0002-1;ii002;1;+79161230001;M;1200;;;",
+        ]
+    )
+
+    response = upload(client, text)
+
+    assert response.status_code == 201, response.json()
+    flags = dict(
+        (barcode, rest)
+        for barcode, *rest in Shipment.objects.values_list(
+            "barcode", "try_on_allowed", "partial_refusal_allowed", "fragile"
+        )
+    )
+    assert flags == {"ii001": [True, False, True], "ii002": [False, True, False]}
+
+
+def test_csv_bad_flag_names_the_row(client: Client, point: PickupPoint) -> None:
+    text = (
+        "posting_number;barcode;order_number;customer_phone;size_class;weight_g;fragile\n"
+        "1-1;ii1;1;+79161230001;S;100;хрупкое"
+    )
+
+    response = upload(client, text)
+
+    assert response.status_code == 422
+    errors = response.json()["error"]["details"]["errors"]
+    assert [(e["line"], e["field"], e["code"]) for e in errors] == [(2, "fragile", "invalid")]
+    assert not Shipment.objects.exists()
 
 
 def test_csv_with_bom_and_commas(client: Client, point: PickupPoint) -> None:

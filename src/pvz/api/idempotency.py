@@ -7,6 +7,9 @@ Put it under the route decorator of every state-changing operation::
     def things_create(request, payload: ThingIn) -> Status:
         return Status(201, thing_create(actor=request.auth, ...))
 
+An operation whose body may be larger than Django's in-memory limit (a 10 000-line manifest) names its
+own limit: `@idempotent(max_body=lambda: settings.SOME_LIMIT)`; a longer body is 413 before anything runs.
+
 The caller sends a unique `Idempotency-Key` header per action. The handler runs inside `idempotent_call`,
 its result is shaped by the operation's response schema right there, and that JSON is what is stored and
 sent, so the first answer and every replay are identical; a replay carries `Idempotent-Replayed: true`.
@@ -17,11 +20,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import io
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
@@ -61,8 +66,15 @@ _KEY_PARAMETER = {
 }
 
 
-def idempotent(handler: Handler) -> Handler:
-    """Make a django-ninja operation run once per `Idempotency-Key` of its caller (see the module doc)."""
+def idempotent(handler: Handler | None = None, *, max_body: Callable[[], int] | None = None) -> Any:
+    """Make a django-ninja operation run once per `Idempotency-Key` of its caller (see the module doc).
+    `max_body`: the operation's own body limit in bytes, read per request, instead of Django's."""
+    if handler is None:
+        return functools.partial(_idempotent, max_body=max_body)
+    return _idempotent(handler, max_body=max_body)
+
+
+def _idempotent(handler: Handler, *, max_body: Callable[[], int] | None) -> Handler:
     if inspect.iscoroutinefunction(handler):
         raise ConfigError(f"@idempotent supports sync handlers only: {handler.__qualname__}")
     bound: list[Operation] = []
@@ -87,6 +99,8 @@ def idempotent(handler: Handler) -> Handler:
             )
             # 400, not the 422 of VALIDATION_FAILED: the request is unusable as sent, whatever its body.
             return _respond(request, 400, {"error": missing_key.as_dict()})
+        if max_body is not None:
+            _read_body(request, max_body())
         partner_key = _partner_key(request)
         actor: AbstractBaseUser | None = None
         if partner_key is not None:
@@ -131,6 +145,21 @@ def _caller(request: HttpRequest) -> AbstractBaseUser:
     if isinstance(user, AbstractBaseUser) and user.is_authenticated:
         return user
     raise DomainError(_("Войдите в систему, чтобы продолжить."), code=ErrorCode.NOT_AUTHENTICATED)
+
+
+def _read_body(request: HttpRequest, limit: int) -> None:
+    """Read the body up to `limit` bytes (RequestDataTooBig, answered 413, past it) and keep it on the
+    request as Django's own `request.body` does, so the fingerprint and the handler both read it there."""
+    length = str(request.META.get("CONTENT_LENGTH") or "0")
+    if length.isdigit() and int(length) > limit:
+        raise RequestDataTooBig
+    if "multipart/form-data" in request.META.get("CONTENT_TYPE", ""):
+        return  # uploads are streamed to files by Django; the handler checks their size
+    raw = request.read(limit + 1)
+    if len(raw) > limit:
+        raise RequestDataTooBig
+    request._body = raw  # what HttpRequest.body caches, as it would
+    request._stream = io.BytesIO(raw)
 
 
 def _request_body(request: HttpRequest) -> dict[str, Any]:

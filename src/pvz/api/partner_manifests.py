@@ -27,6 +27,7 @@ from ninja.files import UploadedFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from pvz.api.errors import WRITE_ERRORS, ErrorOut
+from pvz.api.idempotency import idempotent
 from pvz.api.partner import router as partner_router
 from pvz.api.partner_auth import partner_auth, partner_of, requires_partner
 from pvz.inbound.models import Carriage
@@ -60,6 +61,16 @@ class ManifestShipmentIn(BaseModel):
     id_check_required: bool = Field(
         default=False, description="Recipient shows an ID; forced above the partner's threshold."
     )
+    try_on_allowed: bool = Field(
+        default=False, description="The customer may try it on at the point (inspecting is always allowed)."
+    )
+    partial_refusal_allowed: bool = Field(
+        default=True,
+        description="false: the order is taken whole or refused whole; one visit cannot split it.",
+    )
+    fragile: bool = Field(
+        default=False, description="Handle with care: shown at acceptance and at the counter."
+    )
 
 
 class ManifestIn(BaseModel):
@@ -83,6 +94,9 @@ class ManifestIn(BaseModel):
                             "category": "Одежда",
                             "tote": "%101%12345678901",
                             "id_check_required": False,
+                            "try_on_allowed": True,
+                            "partial_refusal_allowed": True,
+                            "fragile": False,
                         }
                     ],
                 }
@@ -137,16 +151,14 @@ def _out(carriage: Carriage) -> ManifestOut:
     )
 
 
+def _max_bytes() -> int:
+    return int(settings.PVZ_PARTNER_MANIFEST_MAX_BYTES)
+
+
 def _json_body(request: HttpRequest) -> Any:
-    limit = settings.PVZ_PARTNER_MANIFEST_MAX_BYTES
-    length = str(request.META.get("CONTENT_LENGTH") or "0")
-    if length.isdigit() and int(length) > limit:
-        raise RequestDataTooBig
-    raw = request.read(limit + 1)
-    if len(raw) > limit:
-        raise RequestDataTooBig
+    # Read and size-checked by @idempotent(max_body=...) before the handler runs.
     try:
-        return json.loads(raw)
+        return json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         message = str(_("Тело запроса должно быть JSON."))
         raise ManifestInvalid(
@@ -169,11 +181,13 @@ def _json_body(request: HttpRequest) -> Any:
         "unknown_point, point_not_served, bad_size, not_positive, negative, too_large, bad_phone, "
         "order_customer_mismatch, empty, too_many. Up to 10 000 shipments and 20 MB per request (413 "
         "above). A carriage number the partner already has → 409 CONFLICT; a closing or closed point → "
-        "409 POINT_CLOSING / POINT_CLOSED."
+        "409 POINT_CLOSING / POINT_CLOSED. Resending with the same Idempotency-Key (after a dropped "
+        "connection) answers the first response again and stores nothing more."
     ),
     openapi_extra=_body_schema(),
     url_name="partner_carriage_create",
 )
+@idempotent(max_body=_max_bytes)
 @requires_partner
 def partner_carriage_create(request: HttpRequest) -> Status:
     carriage = manifest_ingest(partner=partner_of(request), data=_json_body(request))
@@ -188,10 +202,12 @@ def partner_carriage_create(request: HttpRequest) -> Status:
         "multipart/form-data: `file` (UTF-8 with or without BOM, `;` or `,` separated, a header row "
         f"naming the columns: {', '.join(CSV_COLUMNS)}; one row per shipment), `carriage_number`, "
         "`point` and optional `eta`. Validated like the JSON manifest; `line` in errors is the file's row "
-        "(the header is row 1). File errors (not UTF-8, bad header, wrong column count) have field `file`."
+        "(the header is row 1). File errors (not UTF-8, bad header, wrong column count) have field `file`. "
+        "Resending with the same Idempotency-Key answers the first response again."
     ),
     url_name="partner_carriage_create_csv",
 )
+@idempotent(max_body=_max_bytes)
 @requires_partner
 def partner_carriage_create_csv(
     request: HttpRequest,
@@ -200,7 +216,7 @@ def partner_carriage_create_csv(
     point: Form[str],
     eta: Form[str] = "",
 ) -> Status:
-    if file.size is not None and file.size > settings.PVZ_PARTNER_MANIFEST_MAX_BYTES:
+    if file.size is not None and file.size > _max_bytes():
         raise RequestDataTooBig
     data, lines = manifest_from_csv(file.read(), carriage_number=carriage_number, point=point, eta=eta)
     carriage = manifest_ingest(partner=partner_of(request), data=data, lines=lines)
