@@ -260,6 +260,9 @@ def server() -> Iterator[ServerApp]:
     process: subprocess.Popen[bytes] | None = None
     try:
         database = _server_database(tmp)
+        from pvz.notifications.push import vapid_keys_generate
+
+        vapid = vapid_keys_generate()  # Web Push on, with keys of this run (test_web_push checks the token)
         env = {key: value for key, value in os.environ.items() if key not in _SCRUBBED}
         env = {key: value for key, value in env.items() if not key.startswith("PVZ_")}
         env.update(
@@ -271,6 +274,9 @@ def server() -> Iterator[ServerApp]:
             PVZ_SMS_OUTBOX_PUBLIC="true",
             PVZ_SECRET_KEY=SECRET_KEY,
             PVZ_LOG_JSON="false",
+            PVZ_VAPID_PRIVATE_KEY=vapid.private_key,
+            PVZ_VAPID_PUBLIC_KEY=vapid.public_key,
+            PVZ_VAPID_SUBJECT="mailto:browser-tests@example.org",
             PYTHONUNBUFFERED="1",
             **database.env,
         )

@@ -59,7 +59,8 @@
 
   function registerWorker() {
     if (!script || !("serviceWorker" in navigator)) return Promise.resolve(null);
-    return navigator.serviceWorker.register(script.dataset.sw).catch(function () {
+    // Static files are cached for a minute; the browser checks the worker past any HTTP cache all the same.
+    return navigator.serviceWorker.register(script.dataset.sw, { updateViaCache: "none" }).catch(function () {
       return null;
     });
   }
