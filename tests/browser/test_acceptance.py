@@ -22,6 +22,8 @@ pytestmark = pytest.mark.browser
 
 LIVE_TIMEOUT_MS = 10_000
 CARRIAGE, OTHER_CARRIAGE = "CAR-7710777", "CAR-7710778"
+# Fits the demo's Ozon pattern `ii\d{11}`, yet the generator never draws a leading zero: no such parcel.
+UNKNOWN_LABEL, PRODUCT_EAN = "ii00000000001", "4607001234567"
 # Set to a directory to keep screenshots of the screens at a counter PC's and a phone's size.
 SHOTS = os.environ.get("PVZ_SCREENSHOTS")
 
@@ -147,6 +149,14 @@ def test_carriage_accepted_by_typed_scans_while_a_second_session_watches_live(
         expect(watched_scanned).to_have_text(str(count), timeout=LIVE_TIMEOUT_MS)
         if count < len(scanned):
             shoot(page, "screen-midway")
+    # The demo partners have label patterns: an Ozon label nobody announced is put aside for the act, a
+    # product's own EAN-13 is refused as not a label.
+    scan(page, UNKNOWN_LABEL)
+    expect(answer).to_have_attribute("data-kind", "UNKNOWN_LABEL")
+    expect(answer).to_have_attribute("data-scan-outcome", "warning")
+    scan(page, PRODUCT_EAN)
+    expect(answer).to_have_attribute("data-kind", "NOT_A_LABEL")
+    expect(answer).to_have_attribute("data-scan-outcome", "error")
     scan(page, surplus["barcode"])
     expect(answer).to_have_attribute("data-kind", "SURPLUS")
     expect(watcher.locator("[data-progress-surplus]")).to_have_text("1", timeout=LIVE_TIMEOUT_MS)
@@ -166,6 +176,9 @@ def test_carriage_accepted_by_typed_scans_while_a_second_session_watches_live(
     expect(surplus_rows).to_have_count(1)
     expect(surplus_rows).to_have_attribute("data-act-line", surplus["posting"])
     expect(page.locator('[data-count="accepted"]')).to_have_text("18")
+    without_data = page.locator('[data-act-list="surplus_without_data"] [data-act-line]')
+    expect(without_data).to_have_count(1)
+    expect(without_data).to_have_attribute("data-act-line", UNKNOWN_LABEL)
     shoot(page, "act")
     # The watching session is taken to the act as well once the acceptance is closed.
     expect(watcher).to_have_url(re.compile(r"/acceptance/\d+/act/$"), timeout=LIVE_TIMEOUT_MS)

@@ -460,6 +460,7 @@ def test_act_lists_every_discrepancy_exactly(delivery, acceptance, clock) -> Non
         "surplus": 1,
         "damaged": 1,
         "other_point": 1,
+        "surplus_without_data": 0,
     }
     assert acceptance_act(acceptance=Acceptance.objects.get(pk=acceptance.pk)) == act
 

@@ -109,6 +109,7 @@ def test_happy_path_open_scan_undo_damage_close_act(signed_in, delivery, setting
         "surplus": 0,
         "damaged": 1,
         "other_point": 0,
+        "surplus_without_data": 0,
     }
     assert client.get(f"/api/v1/acceptances/{acceptance_id}/act").json() == act
 
@@ -203,3 +204,18 @@ def test_one_parcel_scan_with_auto_placement_costs_a_fixed_number_of_queries(sig
     # transitions, the cell, the notification, the tote, the scan row and the progress (61 before the
     # performance work of issue 3), the suspension check (issue 6) and two webhook outbox rows (issue 7).
     assert len(captured) == 39, "\n".join(query["sql"][:120] for query in captured)
+
+
+def test_the_scan_answer_says_whether_the_parcel_is_fragile(signed_in, delivery) -> None:
+    client = signed_in(delivery.operator)
+    fragile, plain = delivery.shipments()[:2]
+    Shipment.objects.filter(pk=fragile.pk).update(fragile=True)
+    acceptance_id = post(client, f"/api/v1/carriages/{delivery.carriage.pk}/acceptance").json()["id"]
+    scans = f"/api/v1/acceptances/{acceptance_id}/scans"
+
+    answers = [
+        post(client, scans, {"code": parcel.barcode, "scan_id": str(uuid.uuid4())}).json()
+        for parcel in (fragile, plain)
+    ]
+
+    assert [answer["shipment"]["fragile"] for answer in answers] == [True, False]

@@ -168,6 +168,7 @@ def test_closing_is_one_record_with_the_discrepancy_counts(delivery, acceptance)
         "surplus": 0,
         "damaged": 0,
         "other_point": 0,
+        "surplus_without_data": 0,
     }
 
 

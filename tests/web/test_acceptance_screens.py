@@ -375,3 +375,14 @@ def test_staff_without_the_operate_permission_are_refused(sign_in, point, carria
     assert client.get(f"/acceptance/carriages/{carriage.pk}/").status_code == 403
     assert client.post(f"/acceptance/carriages/{carriage.pk}/start/").status_code == 403
     assert not Acceptance.objects.filter(carriage=carriage).exists()
+
+
+def test_a_fragile_parcel_is_said_fragile_on_the_answer(client_in, carriage, opened) -> None:
+    fragile, plain = manifest(carriage)[:2]
+    Shipment.objects.filter(pk=fragile.pk).update(fragile=True)
+
+    shown = scan(client_in, opened, fragile.barcode).content.decode()
+    quiet = scan(client_in, opened, plain.barcode).content.decode()
+
+    assert 'data-flag="fragile"' in shown
+    assert 'data-flag="fragile"' not in quiet

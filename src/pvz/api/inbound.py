@@ -24,7 +24,7 @@ from pvz.api.types import InstantIn
 from pvz.core import clock
 from pvz.inbound import selectors, services
 from pvz.inbound.acts import ActLine, DiscrepancyAct
-from pvz.inbound.models import Acceptance, AcceptanceDamage, Carriage
+from pvz.inbound.models import Acceptance, AcceptanceDamage, Carriage, ScanOutcomeKind
 from pvz.inbound.selectors import AcceptanceProgress, PlannedCarriage
 from pvz.network.models import PickupPoint
 from pvz.shipments.models import Shipment
@@ -119,6 +119,7 @@ class ParcelOut(Schema):
     barcode: str
     status: str
     cell: str | None
+    fragile: bool = Field(description="The partner's manifest says: handle with care.")
 
 
 class ToteLineOut(Schema):
@@ -128,16 +129,23 @@ class ToteLineOut(Schema):
 
 
 class ScanOutcomeOut(Schema):
-    outcome: str = Field(
+    outcome: ScanOutcomeKind = Field(
         description=(
-            "TOTE_OPENED, ACCEPTED, ALREADY_ACCEPTED, SURPLUS, OTHER_POINT, UNKNOWN "
-            "or TOTE_OF_OTHER_CARRIAGE."
+            "UNKNOWN_LABEL: the code is a partner's label by its barcode patterns but names no shipment "
+            "(put it aside; the act lists it as surplus without data). NOT_A_LABEL: no partner's pattern "
+            "fits although the carriage's partner has patterns (a product barcode?); nothing is recorded "
+            "in the act. UNKNOWN: not found, and no patterns to tell."
         )
     )
     message: str = Field(description="What to do, in the caller's language.")
     code: str = Field(description="The scan after layout normalisation.")
     scan_id: uuid.UUID
-    flagged: bool = Field(description="Put aside and listed in the act (surplus, another point).")
+    flagged: bool = Field(
+        description="Put aside and listed in the act (surplus, another point, a label without data)."
+    )
+    label_partner: str | None = Field(
+        description="UNKNOWN_LABEL: the name of the partner whose label pattern the code matches."
+    )
     cell: str | None = Field(description="Where to put the parcel: suggested, or where auto mode put it.")
     placed: bool = Field(description="True when auto mode has already placed it in `cell`.")
     shipment: ParcelOut | None = Field(description="Null for another point's parcel, a tote or unknown code.")
@@ -176,6 +184,7 @@ class ActLineOut(Schema):
     tote: str | None
     note: str
     has_photo: bool
+    partner: str = Field(description="Surplus without data: whose label the code is, by barcode patterns.")
 
 
 class ActCountsOut(Schema):
@@ -185,6 +194,7 @@ class ActCountsOut(Schema):
     surplus: int
     damaged: int
     other_point: int
+    surplus_without_data: int
 
 
 class ActOut(Schema):
@@ -207,6 +217,9 @@ class ActOut(Schema):
     surplus: list[ActLineOut]
     damaged: list[ActLineOut]
     other_point: list[ActLineOut]
+    surplus_without_data: list[ActLineOut] = Field(
+        description="Parcels whose partner label names no shipment: only the scanned code (`barcode`)."
+    )
 
 
 class ToteBalanceOut(Schema):
@@ -291,6 +304,7 @@ def _parcel_out(shipment: Shipment | None) -> ParcelOut | None:
         barcode=shipment.barcode,
         status=shipment.status,
         cell=shipment.cell.address if shipment.cell else None,
+        fragile=shipment.fragile,
     )
 
 
@@ -301,6 +315,7 @@ def _line_out(line: ActLine) -> ActLineOut:
         tote=line.tote,
         note=line.note,
         has_photo=line.has_photo,
+        partner=line.partner,
     )
 
 
@@ -326,6 +341,7 @@ def _act_out(act: DiscrepancyAct) -> ActOut:
         surplus=[_line_out(line) for line in act.surplus],
         damaged=[_line_out(line) for line in act.damaged],
         other_point=[_line_out(line) for line in act.other_point],
+        surplus_without_data=[_line_out(line) for line in act.surplus_without_data],
     )
 
 
@@ -487,6 +503,7 @@ def acceptance_scan(request: HttpRequest, acceptance_id: int, payload: ScanIn) -
         code=outcome.scan.code,
         scan_id=outcome.scan.scan_id,
         flagged=outcome.flagged,
+        label_partner=outcome.scan.label_partner.name if outcome.scan.label_partner else None,
         cell=outcome.cell.address if outcome.cell else None,
         placed=outcome.placed,
         shipment=_parcel_out(shipment),

@@ -25,6 +25,8 @@ class ActLine:
     tote: str | None = None
     note: str = ""
     has_photo: bool = False
+    # Surplus without data: whose label the scanned code is by the partners' barcode patterns.
+    partner: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class DiscrepancyAct:
     surplus: tuple[ActLine, ...] = field(default=())
     damaged: tuple[ActLine, ...] = field(default=())
     other_point: tuple[ActLine, ...] = field(default=())
+    # Parcels with a partner's label that names no shipment in the system: only the scanned code is known.
+    surplus_without_data: tuple[ActLine, ...] = field(default=())
 
     @property
     def counts(self) -> dict[str, int]:
@@ -60,6 +64,7 @@ class DiscrepancyAct:
             "surplus": len(self.surplus),
             "damaged": len(self.damaged),
             "other_point": len(self.other_point),
+            "surplus_without_data": len(self.surplus_without_data),
         }
 
 
@@ -79,7 +84,7 @@ def discrepancy_act_build(acceptance: Acceptance) -> DiscrepancyAct:
     point, partner = carriage.point, carriage.partner
     scans = list(
         AcceptanceScan.objects.filter(acceptance=acceptance, undone_at__isnull=True)
-        .select_related("operator", "shipment__tote")
+        .select_related("operator", "shipment__tote", "label_partner")
         .order_by("created_at", "id")
     )
     shortage_events = (
@@ -99,6 +104,13 @@ def discrepancy_act_build(acceptance: Acceptance) -> DiscrepancyAct:
     )
     surplus_ids = {s.shipment_id for s in scans if s.outcome == ScanOutcomeKind.SURPLUS}
     other_ids = {s.shipment_id for s in scans if s.outcome == ScanOutcomeKind.OTHER_POINT}
+    # One line per code, and none for a code that named a shipment in a later scan (announced meanwhile).
+    found_codes = {s.code for s in scans if s.shipment_id is not None}
+    without_data = {
+        s.code: ActLine(posting_number="", barcode=s.code, partner=s.label_partner.name)
+        for s in scans
+        if s.outcome == ScanOutcomeKind.UNKNOWN_LABEL and s.label_partner and s.code not in found_codes
+    }
 
     people = [acceptance.opened_by, *(s.operator for s in scans), acceptance.closed_by]
     operators: list[str] = []
@@ -129,4 +141,5 @@ def discrepancy_act_build(acceptance: Acceptance) -> DiscrepancyAct:
         surplus=tuple(_line(s) for s in by_code if s.pk in surplus_ids),
         damaged=tuple(_line(d.shipment, note=d.note, has_photo=bool(d.photo)) for d in damages),
         other_point=tuple(_line(s) for s in by_code if s.pk in other_ids),
+        surplus_without_data=tuple(without_data[code] for code in sorted(without_data)),
     )

@@ -150,6 +150,11 @@ class ScanOutcomeKind(models.TextChoices):
     SURPLUS = "SURPLUS", _("Излишек")
     OTHER_POINT = "OTHER_POINT", _("Чужой ПВЗ: отложить")
     UNKNOWN = "UNKNOWN", _("Неизвестный код")
+    # A partner's label by its barcode patterns, but no such shipment: put aside, surplus without data.
+    UNKNOWN_LABEL = "UNKNOWN_LABEL", _("Этикетка партнёра, отправления нет")
+    # No partner's label pattern fits while the carriage's partner has patterns: a product barcode or the
+    # like, not a parcel.
+    NOT_A_LABEL = "NOT_A_LABEL", _("Не этикетка отправления")
     TOTE_OF_OTHER_CARRIAGE = "TOTE_OF_OTHER_CARRIAGE", _("Тара другой перевозки")
 
 
@@ -167,6 +172,10 @@ class AcceptanceScan(models.Model):
         "shipments.Shipment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     tote = models.ForeignKey(Tote, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # UNKNOWN_LABEL: the partner whose label pattern the code matched (the act and the answer name it).
+    label_partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # The cell suggested (manual mode) or actually used (auto mode) when the scan was answered.
     cell = models.ForeignKey(
         "network.Cell", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -59,7 +59,8 @@ from pvz.inbound.selectors import (
     tote_any_unscanned,
     tote_lines,
 )
-from pvz.network.models import Cell, CellKind, PickupPoint
+from pvz.network.barcodes import label_partners, partner_label_matches
+from pvz.network.models import Cell, CellKind, Partner, PickupPoint
 from pvz.notifications.services import notification_withdraw_ready
 from pvz.shipments.errors import IdempotencyMismatch, InvalidTransition
 from pvz.shipments.models import Shipment
@@ -320,11 +321,20 @@ _MESSAGES: dict[ScanOutcomeKind, str | Promise] = {
     ScanOutcomeKind.SURPLUS: _("Излишек: нет в этой перевозке. Принято, ячейка %(cell)s."),
     ScanOutcomeKind.OTHER_POINT: _("Отправление другого ПВЗ. Отложите его отдельно."),
     ScanOutcomeKind.UNKNOWN: _("Код %(code)s не найден. Проверьте этикетку или введите номер вручную."),
+    ScanOutcomeKind.UNKNOWN_LABEL: _(
+        "Этикетка %(partner)s, но такого отправления нет в системе. Отложите его — оно войдёт в акт как "
+        "излишек без данных."
+    ),
+    ScanOutcomeKind.NOT_A_LABEL: _(
+        "Это не этикетка отправления (штрихкод товара?). Отсканируйте этикетку партнёра."
+    ),
     ScanOutcomeKind.TOTE_OF_OTHER_CARRIAGE: _(
         "Тара %(tote)s не из этой перевозки. Отложите её и сообщите водителю."
     ),
 }
 _NO_CELL = _("нет свободной — разместите вручную")
+# Outcomes the act lists: parcels put aside (or accepted as surplus) rather than simply received.
+FLAGGED = frozenset({ScanOutcomeKind.SURPLUS, ScanOutcomeKind.OTHER_POINT, ScanOutcomeKind.UNKNOWN_LABEL})
 
 
 @dataclass(frozen=True)
@@ -345,7 +355,7 @@ class ScanOutcome:
     @property
     def flagged(self) -> bool:
         """Put aside and listed in the act."""
-        return self.kind in (ScanOutcomeKind.SURPLUS, ScanOutcomeKind.OTHER_POINT)
+        return self.kind in FLAGGED
 
     @property
     def message(self) -> str:
@@ -353,6 +363,7 @@ class ScanOutcome:
         params = {
             "cell": self.cell.address if self.cell else _NO_CELL,
             "code": self.scan.code,
+            "partner": self.scan.label_partner.name if self.scan.label_partner else "",
             "tote": self.tote.barcode if self.tote else "",
             "status": Status(self.shipment.status).label if self.shipment else "",
             "scanned": tote.scanned if tote else 0,
@@ -421,7 +432,11 @@ def acceptance_scan(
         # Locked before looking for the scan_id, so a resent scan that raced its original waits for it
         # and is answered as a replay rather than failing on the unique scan_id.
         locked = _lock_acceptance(acceptance.pk)
-        first = AcceptanceScan.objects.select_related("tote", "cell").filter(scan_id=scan_uuid).first()
+        first = (
+            AcceptanceScan.objects.select_related("tote", "cell", "label_partner")
+            .filter(scan_id=scan_uuid)
+            .first()
+        )
         if first is not None:
             if (first.acceptance_id, first.code, first.auto_place) != (locked.pk, guess.value, auto_place):
                 raise IdempotencyMismatch(details={"scan_id": str(scan_uuid)})
@@ -442,13 +457,18 @@ def acceptance_scan(
         if guess.kind is ScanKind.TOTE:
             _scan_tote(scan, locked)
         else:
-            shipment = _scan_parcel(scan, locked, actor=actor)
+            shipment = _scan_parcel(scan, locked, actor=actor, kind=guess.kind)
         if scan.pk is None:  # a parcel of a tote is saved already, before the tote is settled
             scan.save()
         outcome = _outcome_of(scan, locked, placed=scan.placed, shipment=shipment)
         _push_progress(locked, outcome.progress, last={"outcome": scan.outcome, "operator_id": actor.pk})
     log.info("acceptance_scan", acceptance_id=locked.pk, outcome=scan.outcome, actor_id=actor.pk)
     return outcome
+
+
+def _first(condition: Q) -> Case:
+    """Ordering that puts the rows meeting `condition` first."""
+    return Case(When(condition, then=Value(0)), default=Value(1), output_field=IntegerField())
 
 
 def _scan_tote(scan: AcceptanceScan, acceptance: Acceptance) -> None:
@@ -463,14 +483,7 @@ def _scan_tote(scan: AcceptanceScan, acceptance: Acceptance) -> None:
         return
     other = (
         Tote.objects.filter(barcode=scan.code)
-        .order_by(
-            Case(
-                When(partner_id=acceptance.carriage.partner_id, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-            "-updated_at",
-        )
+        .order_by(_first(Q(partner_id=acceptance.carriage.partner_id)), "-updated_at")
         .first()
     )
     scan.outcome = ScanOutcomeKind.TOTE_OF_OTHER_CARRIAGE if other else ScanOutcomeKind.UNKNOWN
@@ -499,28 +512,54 @@ def _tote_settle(
     return locked
 
 
-def _find_parcel(code: str, point: PickupPoint) -> Shipment | None:
-    """The parcel named by `code`, locked; barcodes are unique per partner only, so a parcel of this point
-    wins over a namesake elsewhere."""
+def _find_parcel(code: str, carriage: Carriage) -> Shipment | None:
+    """The parcel named by `code`, locked. Barcodes are unique per partner only: when the code is the
+    carriage partner's label by its patterns, that partner's parcel wins over a namesake (even one of this
+    point); otherwise a parcel of this point wins over a namesake elsewhere."""
+    preferred: list[str | Case] = [_first(Q(point_id=carriage.point_id)), "-updated_at"]
+    if partner_label_matches(carriage.partner, code):
+        preferred.insert(0, _first(Q(partner_id=carriage.partner_id)))
     return (
         Shipment.objects.select_for_update(of=("self",))
         .select_related("order__customer", "point", "partner", "cell")
         .filter(Q(barcode=code.lower()) | Q(posting_number=code))
-        .order_by(
-            Case(When(point=point, then=Value(0)), default=Value(1), output_field=IntegerField()),
-            "-updated_at",
-        )
+        .order_by(*preferred)
         .first()
     )
 
 
-def _scan_parcel(scan: AcceptanceScan, acceptance: Acceptance, *, actor: User) -> Shipment | None:
+def _label_owner(code: str, carriage_partner: Partner) -> Partner | None:
+    """Whose label `code` is: the carriage's partner is checked first and free (it came with the locked
+    acceptance); only otherwise are all partners' patterns read (one query)."""
+    if partner_label_matches(carriage_partner, code):
+        return carriage_partner
+    owners = label_partners(code)
+    return owners[0] if owners else None
+
+
+def _scan_unknown(scan: AcceptanceScan, carriage: Carriage, kind: ScanKind) -> None:
+    """A code that names no shipment: some partner's label (UNKNOWN_LABEL, put aside, in the act as
+    surplus without data); not a label at all while the carriage's partner has patterns (NOT_A_LABEL,
+    e.g. a product barcode; a typed posting number stays UNKNOWN); otherwise UNKNOWN as before patterns."""
+    owner = _label_owner(scan.code, carriage.partner)
+    if owner is not None:
+        scan.outcome = ScanOutcomeKind.UNKNOWN_LABEL
+        scan.label_partner = owner
+    elif carriage.partner.barcode_patterns and kind is not ScanKind.POSTING_NUMBER:
+        scan.outcome = ScanOutcomeKind.NOT_A_LABEL
+    else:
+        scan.outcome = ScanOutcomeKind.UNKNOWN
+
+
+def _scan_parcel(
+    scan: AcceptanceScan, acceptance: Acceptance, *, actor: User, kind: ScanKind
+) -> Shipment | None:
     """Fill in `scan` for a parcel code and apply it; returns the parcel as it is now. The parcel is read
     and locked once and changed in place (its scan_id, unused until now, guards the event keys)."""
     carriage = acceptance.carriage
-    shipment = _find_parcel(scan.code, carriage.point)
+    shipment = _find_parcel(scan.code, carriage)
     if shipment is None:
-        scan.outcome = ScanOutcomeKind.UNKNOWN
+        _scan_unknown(scan, carriage, kind)
         return None
     scan.shipment = shipment
     if shipment.point_id != carriage.point_id:

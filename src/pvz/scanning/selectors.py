@@ -15,9 +15,10 @@ from pvz.core.errors import DomainError, NotFound
 from pvz.core.scan import ScanGuess, ScanKind, classify_scan, normalize_scan
 from pvz.counter.tokens import qr_token_verify
 from pvz.inbound.models import Carriage, ManifestLine, ManifestTote, Tote
-from pvz.network.models import Cell, PickupPoint
+from pvz.network.barcodes import label_partners
+from pvz.network.models import Cell, Partner, PickupPoint
 from pvz.shipments.models import Customer, Shipment
-from pvz.shipments.selectors import shipment_find
+from pvz.shipments.selectors import shipment_find, shipments_visible_to
 from pvz.shipments.statuses import AT_POINT, Status
 
 
@@ -51,6 +52,9 @@ class ScanResult:
     # Cell contents, a tote's expected parcels, or a customer's parcels ready here.
     shipments: tuple[Shipment, ...] = ()
     manifest: ManifestCounts | None = None
+    # NOT_FOUND of a label barcode: the partners whose label patterns it matches ("looks like an Ozon
+    # label"). Taken from the patterns alone, so it never reveals a shipment of another point.
+    label_partners: tuple[Partner, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -58,6 +62,7 @@ class ScanResult:
 
 
 _LIST_RELATED = ("partner", "order__customer", "cell")
+_SHIPMENT_RELATED = ("point", "partner", "order__customer", "cell", "carriage", "tote")
 
 
 def scan_resolve(*, user: User, point: PickupPoint, raw: str) -> ScanResult:
@@ -81,6 +86,27 @@ def _shipment(user: User, point: PickupPoint, guess: ScanGuess, missing: ScanRes
         shipment = shipment_find(user=user, code=guess.value, point=point)
     except NotFound:
         return missing
+    return replace(missing, target=ScanTarget.SHIPMENT, shipment=shipment)
+
+
+def _label(user: User, point: PickupPoint, guess: ScanGuess, missing: ScanResult) -> ScanResult:
+    """A label barcode. Barcodes are unique per partner only: when namesakes of several partners are here,
+    the one whose partner's patterns the code matches wins. The patterns are read (one query) only then,
+    or to say whose label an unknown code looks like; a code found once costs what it did before."""
+    found = list(
+        shipments_visible_to(user=user)
+        .filter(point=point)
+        .filter(Q(barcode=guess.value) | Q(posting_number=guess.value))
+        .select_related(*_SHIPMENT_RELATED)
+        .order_by("-updated_at")
+    )
+    if len(found) == 1:
+        return replace(missing, target=ScanTarget.SHIPMENT, shipment=found[0])
+    owners = tuple(label_partners(guess.value))
+    if not found:
+        return replace(missing, label_partners=owners)
+    owner_ids = {partner.pk for partner in owners}
+    shipment = next((s for s in found if s.partner_id in owner_ids), found[0])
     return replace(missing, target=ScanTarget.SHIPMENT, shipment=shipment)
 
 
@@ -169,5 +195,5 @@ _LOOKUPS: dict[ScanKind, _Lookup] = {
     ScanKind.CELL: _cell,
     ScanKind.CARRIAGE: _carriage,
     ScanKind.COUNTER_QR: _customer_by_qr,
-    ScanKind.BARCODE: _shipment,
+    ScanKind.BARCODE: _label,
 }

@@ -58,6 +58,10 @@ class CarriageSpec:
 
 
 PARTNERS: tuple[tuple[str, str], ...] = (("ozon", "Ozon"), ("wildberries", "Wildberries"))
+# Label barcode patterns (see `network.barcodes`) matching what `manifest_generate` prints on labels for
+# either partner: `ii` + 11 digits, or 15 digits. So in the demo an unknown `ii…` label is "a label
+# without data" and a product's EAN-13 (e.g. 4607001234567) is "not a label".
+DEMO_BARCODE_PATTERNS: tuple[str, ...] = (r"ii\d{11}", r"\d{15}")
 
 TVERSKAYA, VLADIVOSTOK = "pvz-tverskaya", "pvz-vladivostok"
 POINTS: tuple[PointSpec, ...] = (
@@ -126,8 +130,15 @@ def _cell_plan() -> list[tuple[str, SizeClass, CellKind]]:
 
 def _network() -> tuple[dict[str, Partner], dict[str, PickupPoint]]:
     partners = {
-        code: Partner.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in PARTNERS
+        code: Partner.objects.get_or_create(
+            code=code, defaults={"name": name, "barcode_patterns": list(DEMO_BARCODE_PATTERNS)}
+        )[0]
+        for code, name in PARTNERS
     }
+    for partner in partners.values():
+        if not partner.barcode_patterns:  # a demo loaded before partners had patterns
+            partner.barcode_patterns = list(DEMO_BARCODE_PATTERNS)
+            partner.save(update_fields=["barcode_patterns", "updated_at"])
     points = {}
     for spec in POINTS:
         point, _ = PickupPoint.objects.get_or_create(

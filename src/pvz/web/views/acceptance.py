@@ -51,6 +51,8 @@ _SOUND: dict[str, str] = {
     ScanOutcomeKind.OTHER_POINT: "warning",
     ScanOutcomeKind.TOTE_OF_OTHER_CARRIAGE: "warning",
     ScanOutcomeKind.UNKNOWN: "error",
+    ScanOutcomeKind.UNKNOWN_LABEL: "warning",
+    ScanOutcomeKind.NOT_A_LABEL: "error",
 }
 
 
