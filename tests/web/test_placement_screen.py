@@ -14,7 +14,7 @@ from pvz.network.models import SizeClass
 from pvz.shipments.models import ShipmentEvent
 from pvz.shipments.statuses import Status
 from pvz.web.speech import cell_address_spoken
-from tests.factories import CellFactory, PickupPointFactory, ShipmentFactory, operator_at
+from tests.factories import CellFactory, PartnerFactory, PickupPointFactory, ShipmentFactory, operator_at
 
 pytestmark = pytest.mark.django_db
 
@@ -220,6 +220,19 @@ def test_another_points_parcel_is_not_found(sign_in, point, operator) -> None:
     assert 'data-error-code="NOT_FOUND"' in html
     assert "Не найдено на этой точке." in html
     assert 'data-field="raw">ii11807135999<' in html
+
+
+def test_an_unknown_code_that_is_a_partners_label_says_whose(sign_in, point, operator) -> None:
+    PartnerFactory(name="Озон", barcode_patterns=[r"ii\d{11}"])
+    accepted(PickupPointFactory(), barcode="ii11807135999")  # at another point: never revealed
+    client = sign_in(operator, point)
+
+    response = scan(client, "шш11807135999")  # the Russian layout
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Похоже на этикетку Озон, но на этой точке такого отправления нет." in html
+    assert "Не найдено на этой точке." not in html
 
 
 def test_move_mode_takes_a_stored_parcel_to_the_scanned_cell(sign_in, point, operator) -> None:

@@ -290,9 +290,18 @@ def _cannot_place(shipment: Shipment) -> InvalidTransition:
 
 def _not_parcel_or_cell(result: ScanResult) -> DomainError:
     if result.target is ScanTarget.NOT_FOUND:
+        details = {"code": result.raw, "normalized": result.normalized}
+        if result.label_partners:
+            # The partners' patterns say whose label it is; never from another point's shipments.
+            names = ", ".join(partner.name for partner in result.label_partners)
+            return NotFound(
+                _("Похоже на этикетку %(partner)s, но на этой точке такого отправления нет.")
+                % {"partner": names},
+                details={**details, "label_partners": [partner.code for partner in result.label_partners]},
+            )
         return NotFound(
             _("Не найдено на этой точке. Проверьте этикетку или введите номер под штрихкодом вручную."),
-            details={"code": result.raw, "normalized": result.normalized},
+            details=details,
         )
     return DomainError(
         _("Здесь сканируют отправление или ячейку, а это — другое (тара, перевозка или код клиента)."),
