@@ -339,6 +339,7 @@ def test_a_day_at_the_point(clock: FrozenClock, settings) -> None:
         "surplus": 1,
         "damaged": 0,
         "other_point": 0,
+        "surplus_without_data": 0,
     }
     assert [line.posting_number for line in act.shortage] == [PARCELS["T6"][0]]
     assert [line.posting_number for line in act.surplus] == [PARCELS["W4"][0]]
