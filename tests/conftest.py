@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from pvz.core.clock import FrozenClock, use_clock
+from tests.fakes.dns import FakeResolver
 
 MSK = zoneinfo.ZoneInfo("Europe/Moscow")
 
@@ -50,3 +51,14 @@ def _default_language() -> Iterator[None]:
 
     with translation.override(settings.LANGUAGE_CODE):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> FakeResolver:
+    """No test asks the real DNS: the webhook SSRF guard resolves host names from this table (a name not
+    in it resolves to one public address); a test sets `fake_dns.table[name] = [addresses]`."""
+    from pvz.webhooks import urlguard
+
+    resolver = FakeResolver()
+    monkeypatch.setattr(urlguard, "resolve", resolver)
+    return resolver

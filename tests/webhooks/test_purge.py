@@ -170,9 +170,13 @@ def test_the_scheduler_purges_the_history_daily(endpoint, clock, settings) -> No
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     _delivered(endpoint, clock.now() - DAYS - US)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        previous_secret="old", previous_secret_until=clock.now()
+    )
 
     result = purge_webhook_history.enqueue()
 
-    assert result.return_value == {"deliveries": 1, "attempts": 1, "events": 1}
+    assert result.return_value == {"deliveries": 1, "attempts": 1, "events": 1, "secrets": 1}
+    assert WebhookEndpoint.objects.values_list("previous_secret", "previous_secret_until").get() == ("", None)
     jobs = {job.task_path: job.every_seconds for job in PERIODIC_TASKS}
     assert jobs["pvz.webhooks.tasks.purge_webhook_history"] == 24 * 60 * 60

@@ -53,12 +53,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
     list_display = ["url", "partner", "is_active", "created_at"]
     list_filter = ["is_active", "partner"]
-    fields = ["partner", "url", "is_active", "event_types", "description", "secret"]
-    readonly_fields = ["secret"]
+    fields = ["partner", "url", "is_active", "event_types", "description", "secret", "previous_secret_until"]
+    readonly_fields = ["secret", "previous_secret_until"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["secret", "partner"] if obj is not None else ["secret"]
+        readonly = ["secret", "previous_secret_until"]
+        return [*readonly, "partner"] if obj is not None else readonly
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # deactivate instead: its deliveries are history

@@ -5,7 +5,13 @@ PostgreSQL, so workers share the load); the HTTP requests run outside any transa
 with a timeout; the outcomes are written in one transaction per batch. A worker that dies mid-batch leaves
 its claims to expire with the lease, after which they are sent again (at least once; partners deduplicate
 by the event id). A delivery waits while an older pending delivery of the same shipment to the same
-endpoint exists, so each endpoint receives a shipment's events in order."""
+endpoint exists, so each endpoint receives a shipment's events in order.
+
+That "no older pending one" check decides; `next_attempt_at` of the waiting ones only keeps them out of
+the claim's way: a waiting delivery is scheduled no earlier than the one it waits for (at the fan-out, and
+whenever that one fails), and brought back to now once that one is delivered or dead. So a claim reads
+about a batch of rows from the due index however large the backlog, even behind an endpoint that is down.
+A schedule left behind by a race costs at most a lease of delay, never a lost or reordered delivery."""
 
 from __future__ import annotations
 
@@ -27,6 +33,8 @@ from pvz.core.logging import get_logger
 from pvz.webhooks.models import DeliveryAttempt, DeliveryStatus, WebhookDelivery
 from pvz.webhooks.services import webhooks_fan_out
 from pvz.webhooks.signing import signature_headers
+from pvz.webhooks.transport import GuardedTransport
+from pvz.webhooks.urlguard import AddressRefused
 
 log = get_logger(__name__)
 
@@ -71,6 +79,21 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+# Plan types the claim must not use (PostgreSQL, for its transaction only), leaving only the bounded
+# plan: the due index in claim order, per row the order index, the event and endpoint by primary key.
+_CLAIM_PLANNER_OFF = ("seqscan", "bitmapscan", "sort", "hashjoin", "mergejoin", "material")
+
+
+def _walk_indexes_only() -> None:
+    """Pin the claim's plan. With statistics that lag behind the backlog (a fresh table, or thousands of
+    deliveries fanned out since the last autovacuum analyze) the planner took the due set for a few rows
+    and read and sorted the whole backlog on every claim, or anti-joined it with itself in a nested loop:
+    18 ms at 10,000 pending with fresh statistics, 7.5 s without, 1 ms pinned (docs/performance.md)."""
+    settings_sql = ", ".join(f"set_config('enable_{name}', 'off', true)" for name in _CLAIM_PLANNER_OFF)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {settings_sql}")
+
+
 def _claim(*, batch_size: int) -> list[WebhookDelivery]:
     now = clock.now()
     older_pending = WebhookDelivery.objects.filter(
@@ -80,6 +103,8 @@ def _claim(*, batch_size: int) -> list[WebhookDelivery]:
         event_id__lt=OuterRef("event_id"),
     )
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            _walk_indexes_only()
         due = (
             WebhookDelivery.objects.filter(
                 status=DeliveryStatus.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
@@ -109,7 +134,7 @@ def _send(client: httpx.Client, delivery: WebhookDelivery) -> Outcome:
     at = clock.now()
     body = body_of(delivery)
     headers = signature_headers(
-        secret=delivery.endpoint.secret,
+        secret=delivery.endpoint.secrets_at(at),
         msg_id=delivery.event.event_id,
         timestamp=int(at.timestamp()),
         body=body,
@@ -125,6 +150,8 @@ def _send(client: httpx.Client, delivery: WebhookDelivery) -> Outcome:
             error = f"HTTP {status_code}"
     except httpx.TimeoutException as exc:
         error = f"timeout: {type(exc).__name__}"
+    except AddressRefused as exc:
+        error = f"refused: {exc}"
     except Exception as exc:  # connection refused, DNS, TLS…: all retried the same way
         error = f"{type(exc).__name__}: {exc}"
     duration_ms = int((time.monotonic() - started) * 1000)
@@ -152,6 +179,7 @@ def _record(claimed: list[WebhookDelivery], outcomes: list[Outcome]) -> None:
             claimed,
             ["attempts", "last_status_code", "last_error", "status", "delivered_at", "next_attempt_at"],
         )
+        _reschedule_followers(claimed, now=clock.now())
         DeliveryAttempt.objects.bulk_create(
             DeliveryAttempt(
                 delivery_id=o.delivery_id,
@@ -162,6 +190,36 @@ def _record(claimed: list[WebhookDelivery], outcomes: list[Outcome]) -> None:
             )
             for o in outcomes
         )
+
+
+def _reschedule_followers(claimed: list[WebhookDelivery], *, now: dt.datetime) -> None:
+    """Keep waiting deliveries out of the claim's due range (see the module docstring): behind one that
+    failed, no earlier than its next attempt; behind one that is done (delivered or dead), due now. One
+    query reads the pending deliveries of the batch's shipments (usually none), one writes the changes."""
+    ahead = {(d.endpoint_id, d.ordering_key): d for d in claimed}
+    waiting = (
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING,
+            endpoint_id__in={d.endpoint_id for d in claimed},
+            ordering_key__in={d.ordering_key for d in claimed},
+        )
+        .exclude(pk__in=[d.pk for d in claimed])
+        .only("endpoint_id", "ordering_key", "event_id", "next_attempt_at")
+        .order_by()
+    )
+    changed = []
+    for follower in waiting:
+        before = ahead.get((follower.endpoint_id, follower.ordering_key))
+        if before is None or follower.event_id < before.event_id:
+            continue
+        if before.status == DeliveryStatus.PENDING:
+            due = max(follower.next_attempt_at, before.next_attempt_at)
+        else:
+            due = min(follower.next_attempt_at, now)
+        if due != follower.next_attempt_at:
+            follower.next_attempt_at = due
+            changed.append(follower)
+    WebhookDelivery.objects.bulk_update(changed, ["next_attempt_at"])
 
 
 def webhooks_deliver_batch(*, client: httpx.Client, batch_size: int, concurrency: int) -> int:
@@ -176,11 +234,14 @@ def webhooks_deliver_batch(*, client: httpx.Client, batch_size: int, concurrency
 
 
 def _client() -> httpx.Client:
+    """Connections only to addresses the SSRF guard accepts, checked as they are opened (see
+    `GuardedTransport`); no redirects, no proxies from the environment."""
     timeout = float(settings.PVZ_WEBHOOK_TIMEOUT_SECONDS)
     return httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
         follow_redirects=False,
         headers={"user-agent": USER_AGENT},
+        transport=GuardedTransport(),
     )
 
 

@@ -5,6 +5,8 @@ worker later fans it out into one delivery per active endpoint of the partner an
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,13 +23,17 @@ class EventType(models.TextChoices):
 
 
 class WebhookEndpoint(TimeStampedModel):
-    """Where a partner receives its events. The secret signs every request (Standard Webhooks)."""
+    """Where a partner receives its events. The secret signs every request (Standard Webhooks); after a
+    rotation the previous secret signs too, next to the new one, until `previous_secret_until`."""
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="webhook_endpoints")
     url = models.URLField(max_length=500)
     secret = models.CharField(
         max_length=100, help_text=_("whsec_… — показывается партнёру для проверки подписи")
     )
+    # The secret a rotation replaced, still signing until `previous_secret_until` (then blanked).
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     # Empty: every event type; else only the listed types (EventType values).
     event_types = models.JSONField(default=list, blank=True)
@@ -52,6 +58,14 @@ class WebhookEndpoint(TimeStampedModel):
 
     def wants(self, event_type: str) -> bool:
         return not self.event_types or event_type in self.event_types
+
+    def secrets_at(self, at: dt.datetime) -> list[str]:
+        """The secrets a request sent at `at` is signed with: the current one, then the previous one
+        while its overlap lasts (strictly before `previous_secret_until`)."""
+        secrets = [self.secret]
+        if self.previous_secret and self.previous_secret_until and at < self.previous_secret_until:
+            secrets.append(self.previous_secret)
+        return secrets
 
 
 class OutboxEvent(models.Model):
@@ -112,9 +126,10 @@ class WebhookDelivery(models.Model):
         verbose_name_plural = _("доставки вебхуков")
         constraints = [models.UniqueConstraint(fields=["endpoint", "event"], name="webhooks_one_delivery")]
         indexes = [
-            # The worker's pick: due pending deliveries.
+            # The worker's pick: due pending deliveries in the claim's order, so a claim reads about a
+            # batch of rows from the index instead of sorting the whole backlog.
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 condition=models.Q(status="pending"),
                 name="webhooks_delivery_due",
             ),

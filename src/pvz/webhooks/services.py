@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef
+from django.utils.translation import gettext as _
 
 from pvz.audit.services import audit_record
 from pvz.core import clock
+from pvz.core.errors import DomainError, ErrorCode
 from pvz.core.logging import get_logger
 from pvz.network.models import Partner, PickupPoint
 from pvz.shipments.models import EventKind, Order
@@ -178,11 +180,35 @@ def webhooks_fan_out(*, batch_size: int = 500) -> int:
             for endpoint in endpoints.get(event.partner_id, [])
             if endpoint.wants(event.type)
         ]
+        _wait_behind_pending(deliveries, now=now)
         WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
         for event in events:
             event.fanned_out_at = now
         OutboxEvent.objects.bulk_update(events, ["payload", "lookups", "fanned_out_at"])
     return len(events)
+
+
+def _wait_behind_pending(deliveries: list[WebhookDelivery], *, now: dt.datetime) -> None:
+    """Schedule a new delivery no earlier than the pending one of its shipment and endpoint it will wait
+    for (one query for the batch), so the worker's claim does not keep reading it while it waits; the
+    worker's order check still decides (`pvz.webhooks.delivery`)."""
+    if not deliveries:
+        return
+    waits: dict[tuple[int, str], dt.datetime] = {
+        (row["endpoint_id"], row["ordering_key"]): row["latest"]
+        for row in WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING,
+            endpoint_id__in={d.endpoint_id for d in deliveries},
+            ordering_key__in={d.ordering_key for d in deliveries},
+        )
+        .values("endpoint_id", "ordering_key")
+        .annotate(latest=Max("next_attempt_at"))
+        .order_by()
+    }
+    for delivery in deliveries:
+        latest = waits.get((delivery.endpoint_id, delivery.ordering_key))
+        if latest is not None and latest > now:
+            delivery.next_attempt_at = latest
 
 
 def _resolve_lookups(events: list[OutboxEvent]) -> None:
@@ -223,27 +249,65 @@ def delivery_replay(*, actor: User | None, delivery: WebhookDelivery) -> Webhook
     return locked
 
 
-def webhook_endpoint_rotate_secret(*, actor: User | None, endpoint: WebhookEndpoint) -> WebhookEndpoint:
-    """A fresh secret for the endpoint, effective for the next attempt (no overlap: the partner updates
-    its receiver first); audited without the secret."""
+# How long a replaced secret keeps signing next to the new one, in hours (the screen's choices); 0 drops
+# it at once (a leaked secret).
+SECRET_OVERLAP_HOURS = (0, 1, 24, 72, 168)
+SECRET_OVERLAP_DEFAULT_HOURS = 24
+
+
+def webhook_endpoint_rotate_secret(
+    *, actor: User | None, endpoint: WebhookEndpoint, overlap_hours: int = SECRET_OVERLAP_DEFAULT_HOURS
+) -> WebhookEndpoint:
+    """A fresh secret, signing from the next attempt; the replaced one signs next to it (two signatures
+    per request) for `overlap_hours`, one of SECRET_OVERLAP_HOURS, so the partner can switch its receiver
+    without losing a request. Rotating again during an overlap drops the oldest secret at once. Audited
+    without any secret; a bad overlap is VALIDATION_FAILED on `overlap_hours` and changes nothing."""
+    if overlap_hours not in SECRET_OVERLAP_HOURS:
+        raise DomainError(
+            _("Период перекрытия: один из %(choices)s ч.")
+            % {"choices": ", ".join(str(h) for h in SECRET_OVERLAP_HOURS)},
+            code=ErrorCode.VALIDATION_FAILED,
+            details={"field": "overlap_hours"},
+        )
+    now = clock.now()
     with transaction.atomic():
         locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        dropped = len(locked.secrets_at(now)) > 1
+        if overlap_hours:
+            locked.previous_secret = locked.secret
+            locked.previous_secret_until = now + dt.timedelta(hours=overlap_hours)
+        else:
+            locked.previous_secret, locked.previous_secret_until = "", None
         locked.secret = secret_generate()
-        locked.save(update_fields=["secret", "updated_at"])
+        locked.save(update_fields=["secret", "previous_secret", "previous_secret_until", "updated_at"])
+        until = locked.previous_secret_until
         audit_record(
             action="webhook.endpoint_secret_rotated",
             actor=actor,
             obj=locked,
-            details={"url": locked.url},
+            details={
+                "url": locked.url,
+                "overlap_hours": overlap_hours,
+                "previous_secret_until": _iso(until) if until else None,
+                "older_secret_dropped": dropped,
+            },
         )
     return locked
+
+
+def webhook_previous_secrets_drop() -> int:
+    """Blank the replaced secrets whose overlap is over (they no longer sign anything: `secrets_at`);
+    returns how many. Run daily with the history purge."""
+    return WebhookEndpoint.objects.filter(
+        previous_secret_until__lte=clock.now(), previous_secret__gt=""
+    ).update(previous_secret="", previous_secret_until=None)
 
 
 def webhook_endpoint_set_active(
     *, actor: User | None, endpoint: WebhookEndpoint, is_active: bool
 ) -> WebhookEndpoint:
-    """Stop (or resume) fanning new events out to the endpoint; its pending deliveries are still sent.
-    Audited; a no-op when already so."""
+    """Stop (or resume) fanning new events out to the endpoint; while it is inactive its pending
+    deliveries wait (the worker does not claim them). Audited; a no-op when already so."""
     with transaction.atomic():
         locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
         if locked.is_active == is_active:

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 TOLERANCE_SECONDS = 5 * 60
@@ -38,12 +38,16 @@ def signature_compute(*, secret: str, msg_id: str, timestamp: int, body: bytes) 
     return "v1," + base64.b64encode(digest).decode()
 
 
-def signature_headers(*, secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    return {
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature_compute(secret=secret, msg_id=msg_id, timestamp=timestamp, body=body),
-    }
+def signature_headers(
+    *, secret: str | Sequence[str], msg_id: str, timestamp: int, body: bytes
+) -> dict[str, str]:
+    """The three headers of one request; with several secrets (a rotation's overlap) one signature per
+    secret, in the given order, separated by spaces."""
+    secrets_ = [secret] if isinstance(secret, str) else list(secret)
+    signatures = " ".join(
+        signature_compute(secret=each, msg_id=msg_id, timestamp=timestamp, body=body) for each in secrets_
+    )
+    return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp), "webhook-signature": signatures}
 
 
 def signature_verify(

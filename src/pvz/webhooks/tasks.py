@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from pvz.webhooks.delivery import webhooks_run
-from pvz.webhooks.services import webhook_history_purge
+from pvz.webhooks.services import webhook_history_purge, webhook_previous_secrets_drop
 
 
 @task()
@@ -18,5 +18,6 @@ def deliver_webhooks() -> int:
 @task()
 def purge_webhook_history() -> dict[str, int]:
     """Delete delivered webhook history older than PVZ_WEBHOOK_RETENTION_DAYS (dead deliveries after
-    three times that); returns the deleted counts. Enqueued daily; safe to run any time."""
-    return webhook_history_purge()
+    three times that) and the replaced endpoint secrets whose overlap is over; returns the counts.
+    Enqueued daily; safe to run any time."""
+    return {**webhook_history_purge(), "secrets": webhook_previous_secrets_drop()}

@@ -6,6 +6,7 @@ Platform-wide: ADMIN_PLATFORM without a chosen point (as the review of opening a
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from pvz.core import clock
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.counter.models import RefusalReason
 from pvz.network import services as network_services
@@ -69,6 +71,14 @@ def _bind_error(form: Any, error: DomainError) -> DomainError | None:
     return error
 
 
+def _shown_once(request: PointRequest) -> dict[str, Any] | None:
+    """The secret to show once, with the end of the replaced secret's overlap as a datetime."""
+    shown = request.session.pop(SHOWN_ONCE_KEY, None)
+    if shown and shown.get("previous_until"):
+        shown["previous_until"] = dt.datetime.fromisoformat(shown["previous_until"])
+    return shown
+
+
 @require_platform_admin
 @require_GET
 def partners_list(request: PointRequest) -> HttpResponse:
@@ -105,7 +115,10 @@ def _detail(
         "return": reasons["return"],
         "endpoints": list(webhook_selectors.partner_endpoints(partner=partner)),
         "endpoint_form": endpoint_form or EndpointForm(),
-        "new_secret": request.session.pop(SHOWN_ONCE_KEY, None),
+        "new_secret": _shown_once(request),
+        "overlap_choices": webhook_services.SECRET_OVERLAP_HOURS,
+        "overlap_default": webhook_services.SECRET_OVERLAP_DEFAULT_HOURS,
+        "now": clock.now(),
         "error": error,
     }
     return render(request, DETAIL, context, status=status)
@@ -196,11 +209,23 @@ def endpoint_add(request: PointRequest, partner_id: int) -> HttpResponse:
 @require_platform_admin
 @require_POST
 def endpoint_rotate(request: PointRequest, partner_id: int, endpoint_id: int) -> HttpResponse:
+    """A new secret, shown once; the old one keeps signing for the chosen overlap (`overlap_hours`,
+    24 h when not sent)."""
     partner = _partner(partner_id)
-    endpoint = webhook_services.webhook_endpoint_rotate_secret(
-        actor=request.user, endpoint=_endpoint(partner, endpoint_id)
-    )
-    request.session[SHOWN_ONCE_KEY] = {"endpoint": endpoint.pk, "secret": endpoint.secret}
+    endpoint = _endpoint(partner, endpoint_id)
+    raw = request.POST.get("overlap_hours", str(webhook_services.SECRET_OVERLAP_DEFAULT_HOURS))
+    try:
+        endpoint = webhook_services.webhook_endpoint_rotate_secret(
+            actor=request.user, endpoint=endpoint, overlap_hours=int(raw) if raw.isdigit() else -1
+        )
+    except DomainError as exc:
+        return _detail(request, partner, error=exc, status=exc.http_status)
+    until = endpoint.previous_secret_until
+    request.session[SHOWN_ONCE_KEY] = {
+        "endpoint": endpoint.pk,
+        "secret": endpoint.secret,
+        "previous_until": until.isoformat() if until else None,
+    }
     return redirect("web:partner_detail", partner_id=partner.pk)
 
 
