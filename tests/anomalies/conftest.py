@@ -7,6 +7,7 @@ import pytest
 
 from tests.api.conftest import signed_in  # noqa: F401 -- the API tests' sign-in fixture
 from tests.counter.conftest import counter, sms_outbox  # noqa: F401 -- a point, customer and operator
+from tests.shipments.test_concurrency import needs_file_database  # noqa: F401 -- shared skip rule
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ from pvz.anomalies.models import AuthFailure, AuthLockout, Scope, SmsSend
 from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.errors import DomainError, ErrorCode, RateLimited
+from pvz.core.locks import lock_for_transaction
 from pvz.core.logging import get_logger
 
 log = get_logger(__name__)
@@ -115,6 +116,9 @@ def attempt_failed(*, kind: str, phone: str | None, ip: str | None) -> None:
     }
     with transaction.atomic():
         for scope, key in _keys(phone=phone, ip=ip):
+            # Concurrent failures of one phone (or IP) count one after another, so none is lost between
+            # another's insert and count and the Nth always locks (always phone before IP: no deadlock).
+            lock_for_transaction("auth_failure", kind, scope, key)
             AuthFailure.objects.create(kind=kind, scope=scope, key=key, at=now)
             failures = AuthFailure.objects.filter(
                 kind=kind, scope=scope, key=key, at__gt=now - window
@@ -144,9 +148,15 @@ def sms_send_check(*, phone: str, ip: str | None) -> None:
     """Raise RateLimited (details: retry_after, limit) when one more SMS code to `phone` from `ip` would
     exceed a limit: per phone a day, per IP an hour and a day, the platform a day (rolling windows).
     When allowed, the send is counted at once, inside the caller's transaction: call it right before
-    sending, after the caller's own checks."""
+    sending, after the caller's own checks. Concurrent checks queue (the platform limit is shared), so
+    two requests cannot both pass the last free place."""
+    with transaction.atomic():
+        lock_for_transaction("sms_send")
+        _sms_send_count(phone=phone, ip=_ip(ip))
+
+
+def _sms_send_count(*, phone: str, ip: str | None) -> None:
     now = clock.now()
-    ip = _ip(ip)
     counts = SmsSend.objects.filter(at__gt=now - DAY).aggregate(
         platform_day=Count("id"),
         phone_day=Count("id", filter=Q(phone=phone)),

@@ -22,6 +22,7 @@ from pvz.audit.context import audit_context
 from pvz.audit.hooks import audit_customer_code_sent
 from pvz.core.codes import code_hash, code_matches, code_new, code_retry_after
 from pvz.core.errors import DomainError, RateLimited
+from pvz.core.locks import lock_for_transaction
 from pvz.counter.errors import CodeExhausted, CodeExpired, CodeInvalid
 from pvz.counter.models import IssueSession
 from pvz.shipments.models import Customer
@@ -36,7 +37,10 @@ CODE_MODELS = ("counter.CustomerCode", "returns.ReturnCode")
 
 
 def customer_code_wait(*, customer: Customer, now: dt.datetime) -> None:
-    """RATE_LIMITED with `retry_after` seconds when the customer had a code too recently."""
+    """RATE_LIMITED with `retry_after` seconds when the customer had a code too recently. Inside the
+    caller's transaction, which then creates the code: the customer's code requests from a counter and a
+    return desk at once queue here, so both cannot pass one free place."""
+    lock_for_transaction("customer_code", str(customer.pk))
     since = now - RATE_WINDOW
     recent = sorted(
         sent_at
