@@ -66,3 +66,15 @@ def test_get_user_returns_only_active_users() -> None:
     assert backend.get_user(active.pk) == active
     assert backend.get_user(blocked.pk) is None
     assert backend.get_user(999_999) is None
+
+
+@pytest.mark.django_db
+def test_username_and_the_right_password_sign_nobody_in(clock: FrozenClock) -> None:
+    """Django's username + password path would check the password with no lockout and no second factor;
+    the one password sign-in is `phone=` + `password=` (pvz.accounts.passwords)."""
+    user = UserFactory(phone=PHONE)
+    user.set_password("ровно-десять-знаков-и-ещё")
+    user.save()
+
+    assert authenticate(None, username=PHONE, password="ровно-десять-знаков-и-ещё") is None
+    assert authenticate(None, phone=PHONE, password="ровно-десять-знаков-и-ещё") == user

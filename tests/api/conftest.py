@@ -6,7 +6,7 @@ from django.test import Client
 from pvz.accounts.models import User
 
 # The phone-code backend has no password step; tests sign in through the model backend.
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "pvz.accounts.backends.PhoneCodeBackend"
 
 
 @pytest.fixture

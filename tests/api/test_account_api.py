@@ -141,7 +141,7 @@ def test_change_to_a_weak_password_is_422_with_the_reasons(signed_in, clock: Fro
 def test_password_posts_need_the_csrf_token(clock: FrozenClock) -> None:
     user = with_password()
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(user, backend="pvz.accounts.backends.PhoneCodeBackend")
 
     change = browser.post(
         "/api/v1/me/password",

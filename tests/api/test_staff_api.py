@@ -17,7 +17,7 @@ from tests.factories import PickupPointFactory, UserFactory, operator_at
 
 pytestmark = pytest.mark.django_db
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "pvz.accounts.backends.PhoneCodeBackend"
 
 
 @pytest.fixture(autouse=True)

@@ -163,7 +163,7 @@ def test_api_denials_are_recorded_for_plain_and_idempotent_endpoints(
     browser: Client, clock: FrozenClock, point: PickupPoint
 ) -> None:
     operator = operator_at(point)
-    browser.force_login(operator, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(operator, backend="pvz.accounts.backends.PhoneCodeBackend")
     AuditRecord.objects.all()._raw_delete(AuditRecord.objects.db)  # type: ignore[attr-defined]
 
     assert browser.get(f"/api/v1/audit?point={point.pk}").status_code == 403
@@ -178,7 +178,7 @@ def test_api_denials_are_recorded_for_plain_and_idempotent_endpoints(
 
     support = UserFactory()
     Membership.objects.create(user=support, point=None, role=Role.SUPPORT)
-    browser.force_login(support, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(support, backend="pvz.accounts.backends.PhoneCodeBackend")
     shipment = ShipmentFactory(point=point, status=Status.STORED, cell=CellFactory(point=point))
     url = f"/api/v1/shipments/{shipment.pk}/extend-storage"
     response = browser.post(

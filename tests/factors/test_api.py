@@ -16,7 +16,7 @@ from tests.factories import PickupPointFactory, operator_at
 
 pytestmark = pytest.mark.django_db
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "pvz.accounts.backends.PhoneCodeBackend"
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pvz.accounts.roles import Role
 from pvz.network.models import Cell, CellKind
 from tests.factories import CellFactory, PickupPointFactory, operator_at
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "pvz.accounts.backends.PhoneCodeBackend"
 BULK = {
     "zones": ["A", "ф"],
     "racks": {"first": 1, "last": 2},

@@ -97,7 +97,7 @@ def test_a_rotated_key_works_until_the_overlap_ends_to_the_second(
 
 def test_a_users_session_counts_for_nothing(ours: PartnerWorld) -> None:
     client = Client()
-    client.force_login(operator_at(ours.point), backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(operator_at(ours.point), backend="pvz.accounts.backends.PhoneCodeBackend")
 
     assert _error(client.get(f"{BASE}/shipments/{ours.stored.barcode}")) == (401, "NOT_AUTHENTICATED")
 

@@ -121,9 +121,9 @@ def test_admin_refuses_a_signed_in_operator_and_admits_a_platform_admin(client) 
     Membership.objects.create(user=operator, point=PickupPointFactory(), role=Role.OPERATOR)
     Membership.objects.create(user=admin, point=None, role=Role.PLATFORM_ADMIN)
 
-    client.force_login(operator, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(operator, backend="pvz.accounts.backends.PhoneCodeBackend")
     assert client.get("/admin/login/?next=/admin/").status_code == 403
-    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(admin, backend="pvz.accounts.backends.PhoneCodeBackend")
     assert client.get("/admin/login/?next=/admin/")["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
 

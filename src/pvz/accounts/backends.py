@@ -1,4 +1,8 @@
-"""Django authentication by phone and one-time SMS code, or by phone and password."""
+"""Django authentication by phone and one-time SMS code, or by phone and password.
+
+These are the only backends: Django's ModelBackend is not listed, because its username + password sign-in
+would check a password with no lockout, no second factor and no single-session rule. (Permissions come
+from `User.has_perm`, not from a backend.)"""
 
 from __future__ import annotations
 
@@ -35,9 +39,7 @@ class PhoneCodeBackend(BaseBackend):
 
 class PhonePasswordBackend(BaseBackend):
     """`authenticate(request, phone=..., password=...)` for a user who has set a password. A refusal raises
-    PasswordInvalid (or LockedOut) instead of returning None, so Django's ModelBackend (listed after it for
-    the tests' `force_login`), which would read `phone` as its username, never checks the password itself
-    without the lockout."""
+    PasswordInvalid (or LockedOut) instead of returning None."""
 
     def authenticate(
         self,

@@ -118,7 +118,6 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "pvz.accounts.backends.PhoneCodeBackend",
     "pvz.accounts.backends.PhonePasswordBackend",
-    "django.contrib.auth.backends.ModelBackend",
 ]
 # Strength of the optional staff password (pvz.accounts.passwords); hashed with Django's default hasher.
 AUTH_PASSWORD_VALIDATORS = [
