@@ -28,6 +28,40 @@ def test_schema_names_operations_and_documents_errors():
     assert schema["paths"]["/api/v1/me"]["get"]["operationId"] == "me_get"
 
 
+def test_no_two_api_schemas_share_a_name():
+    """The document keeps one component per class name: a second class of the same name in another module
+    silently replaced the first (the acceptance progress was documented as the inventory's)."""
+    import importlib
+    import pkgutil
+
+    from pydantic import BaseModel
+
+    import pvz.api
+
+    seen: dict[str, str] = {}
+    clashes = []
+    for info in pkgutil.iter_modules(pvz.api.__path__):
+        module = importlib.import_module(f"pvz.api.{info.name}")
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, BaseModel)
+                and value.__module__ == module.__name__
+            ):
+                other = seen.setdefault(value.__name__, module.__name__)
+                if other != module.__name__:
+                    clashes.append(f"{value.__name__}: {other} and {module.__name__}")
+
+    assert clashes == []
+
+
+def test_the_acceptance_progress_is_documented_as_itself():
+    components = json.loads(openapi_document())["components"]["schemas"]
+
+    assert "put_aside" in components["AcceptanceProgressOut"]["properties"]
+    assert "cells_in_scope" in components["InventoryProgressOut"]["properties"]
+
+
 def test_export_check_fails_with_a_clear_message_when_the_file_drifted(tmp_path, monkeypatch):
     stale = tmp_path / "openapi.json"
     stale.write_text("{}\n", encoding="utf-8")

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from pvz.core.errors import ErrorCode
 from pvz.inbound.models import AcceptanceScan, ScanOutcomeKind
+from pvz.inbound.selectors import acceptance_progress
 from pvz.inbound.services import acceptance_close, acceptance_scan, acceptance_undo_last
 from pvz.shipments.errors import IdempotencyMismatch
 from pvz.shipments.models import Shipment, ShipmentEvent
@@ -198,6 +199,17 @@ def test_undo_strikes_out_a_label_scan(labelled, acceptance) -> None:
 
     assert result.scan.outcome == K.UNKNOWN_LABEL and result.scan.undone_at is not None
     assert result.shipment is None
+
+
+def test_the_progress_counts_each_code_put_aside_once_until_undone(labelled, acceptance) -> None:
+    assert scan(labelled, acceptance, "ii99999999999").progress.put_aside == 1
+    assert scan(labelled, acceptance, "ii99999999999").progress.put_aside == 1  # the same label again
+    assert scan(labelled, acceptance, EAN13).progress.put_aside == 1  # not a label: nothing put aside
+    assert scan(labelled, acceptance, "ii88888888888").progress.put_aside == 2
+
+    acceptance_undo_last(actor=labelled.operator, acceptance=acceptance)
+
+    assert acceptance_progress(acceptance=acceptance).put_aside == 1
 
 
 # ---- the act ----

@@ -44,7 +44,7 @@ class CustomerOut(Schema):
     phone_masked: str = Field(description="Masked, e.g. +7 916 ***-**-67.")
 
 
-class ParcelOut(Schema):
+class CounterParcelOut(Schema):
     id: int
     posting_number: str
     barcode: str
@@ -63,18 +63,18 @@ class ParcelOut(Schema):
 
 
 class ElsewhereOut(Schema):
-    parcel: ParcelOut
+    parcel: CounterParcelOut
     point_name: str | None = Field(description="STORED at another point: its name; else on its way (null).")
 
 
 class CardOut(Schema):
     customer: CustomerOut
-    ready: list[ParcelOut] = Field(description="«Готово к выдаче»: STORED here, by cell address.")
+    ready: list[CounterParcelOut] = Field(description="«Готово к выдаче»: STORED here, by cell address.")
     in_transit: list[ElsewhereOut] = Field(description="«В пути»: EXPECTED/ACCEPTED, or STORED elsewhere.")
-    done: list[ParcelOut] = Field(description="«Завершено»: finished here in the last 30 days.")
+    done: list[CounterParcelOut] = Field(description="«Завершено»: finished here in the last 30 days.")
 
 
-class CodeIn(Schema):
+class CounterCodeIn(Schema):
     code: str = Field(min_length=1, max_length=200, description="Pickup code or QR token, any layout.")
 
 
@@ -83,13 +83,13 @@ class IdentifyOut(Schema):
     card: CardOut
 
 
-class SearchQuery(Schema):
+class CounterSearchQuery(Schema):
     q: str = Field(min_length=1, max_length=100, description="Order, posting number, barcode or phone.")
 
 
-class SearchHitOut(Schema):
+class CounterSearchHitOut(Schema):
     customer: CustomerOut
-    shipments: list[ParcelOut] = Field(description="The customer's parcels at this point, any status.")
+    shipments: list[CounterParcelOut] = Field(description="The customer's parcels at this point, any status.")
 
 
 class OpenIn(Schema):
@@ -101,7 +101,7 @@ class OpenIn(Schema):
     )
 
 
-class ReasonOut(Schema):
+class RefusalReasonOut(Schema):
     id: int
     code: str
     title: str
@@ -109,10 +109,10 @@ class ReasonOut(Schema):
 
 class LineOut(Schema):
     id: int
-    shipment: ParcelOut
+    shipment: CounterParcelOut
     state: str = Field(description="taken, inspecting, trying_on or refused.")
     scanned_at: dt.datetime
-    refusal_reason: ReasonOut | None
+    refusal_reason: RefusalReasonOut | None
     refusal_note: str
     id_check_needed: bool
     id_document: str = Field(description="Type of the document seen; empty until checked.")
@@ -126,7 +126,7 @@ class LineOut(Schema):
 
 class FetchCellOut(Schema):
     cell: str
-    shipments: list[ParcelOut]
+    shipments: list[CounterParcelOut]
 
 
 class SessionOut(Schema):
@@ -157,7 +157,7 @@ class SessionBriefOut(Schema):
     lines: int
 
 
-class ScanOut(Schema):
+class CounterScanOut(Schema):
     created: bool = Field(description="False: the parcel was already in this session; nothing changed.")
     message: str
     line: LineOut
@@ -220,8 +220,8 @@ def _customer_out(customer: Customer) -> CustomerOut:
     return CustomerOut(id=customer.pk, name=customer.name, phone_masked=phone_masked(customer.phone))
 
 
-def _parcel_out(shipment: Shipment) -> ParcelOut:
-    return ParcelOut(
+def _parcel_out(shipment: Shipment) -> CounterParcelOut:
+    return CounterParcelOut(
         id=shipment.pk,
         posting_number=shipment.posting_number,
         barcode=shipment.barcode,
@@ -257,7 +257,9 @@ def _line_out(line: IssueLine) -> LineOut:
         shipment=_parcel_out(shipment),
         state=line.state,
         scanned_at=line.scanned_at.astimezone(shipment.point.tz),
-        refusal_reason=ReasonOut(id=reason.pk, code=reason.code, title=reason.title) if reason else None,
+        refusal_reason=RefusalReasonOut(id=reason.pk, code=reason.code, title=reason.title)
+        if reason
+        else None,
         refusal_note=line.refusal_note,
         id_check_needed=id_check_needed(shipment),
         id_document=line.id_document,
@@ -347,16 +349,19 @@ def _line(line: IssueLine) -> LineOut:
 
 @router.get(
     "/counter/points/{point_id}/refusal-reasons",
-    response={200: list[ReasonOut], **READ_ERRORS},
+    response={200: list[RefusalReasonOut], **READ_ERRORS},
     operation_id="counter_refusal_reasons",
     summary="Refusal reasons (a partner's own list, else the default one)",
 )
 @requires(Perm.OPERATE)
-def refusal_reasons(request: HttpRequest, point_id: int, partner_id: int | None = None) -> list[ReasonOut]:
+def refusal_reasons(
+    request: HttpRequest, point_id: int, partner_id: int | None = None
+) -> list[RefusalReasonOut]:
     point = _point(request, point_id)[1]
     partner = point.partners.filter(pk=partner_id).first() if partner_id is not None else None
     return [
-        ReasonOut(id=r.pk, code=r.code, title=r.title) for r in selectors.refusal_reasons_for(partner=partner)
+        RefusalReasonOut(id=r.pk, code=r.code, title=r.title)
+        for r in selectors.refusal_reasons_for(partner=partner)
     ]
 
 
@@ -371,7 +376,7 @@ def refusal_reasons(request: HttpRequest, point_id: int, partner_id: int | None 
     ),
 )
 @requires(Perm.OPERATE)
-def identify(request: HttpRequest, point_id: int, payload: CodeIn) -> IdentifyOut:
+def identify(request: HttpRequest, point_id: int, payload: CounterCodeIn) -> IdentifyOut:
     point = _point(request, point_id)[1]
     now = clock.now()
     found = customer_identify(code=payload.code, now=now)
@@ -383,16 +388,20 @@ def identify(request: HttpRequest, point_id: int, payload: CodeIn) -> IdentifyOu
 
 @router.get(
     "/counter/points/{point_id}/customers/search",
-    response={200: list[SearchHitOut], **READ_ERRORS},
+    response={200: list[CounterSearchHitOut], **READ_ERRORS},
     operation_id="counter_customer_search",
     summary="Find customers with parcels here by order, posting number, barcode or phone",
     description="Not a verification: a session opened from a hit needs an SMS code before issuing.",
 )
 @requires(Perm.OPERATE)
-def customers_search(request: HttpRequest, point_id: int, query: Query[SearchQuery]) -> list[SearchHitOut]:
+def customers_search(
+    request: HttpRequest, point_id: int, query: Query[CounterSearchQuery]
+) -> list[CounterSearchHitOut]:
     point = _point(request, point_id)[1]
     return [
-        SearchHitOut(customer=_customer_out(hit.customer), shipments=[_parcel_out(s) for s in hit.shipments])
+        CounterSearchHitOut(
+            customer=_customer_out(hit.customer), shipments=[_parcel_out(s) for s in hit.shipments]
+        )
         for hit in customer_search(point=point, query=query.q)
     ]
 
@@ -492,7 +501,7 @@ def sms_code_send(request: HttpRequest, session_id: int) -> SmsSentOut:
 )
 @idempotent
 @requires(Perm.OPERATE)
-def sms_code_verify(request: HttpRequest, session_id: int, payload: CodeIn) -> SessionOut | Status:
+def sms_code_verify(request: HttpRequest, session_id: int, payload: CounterCodeIn) -> SessionOut | Status:
     user, session = _session(request, session_id)
     refusal = verification.session_sms_code_try(actor=user, session=session, code=payload.code)
     if refusal is not None:
@@ -503,7 +512,7 @@ def sms_code_verify(request: HttpRequest, session_id: int, payload: CodeIn) -> S
 
 @router.post(
     "/counter/sessions/{session_id}/scans",
-    response={200: ScanOut, **WRITE_ERRORS},
+    response={200: CounterScanOut, **WRITE_ERRORS},
     operation_id="counter_session_scan",
     summary="Scan a parcel into the session",
     description=(
@@ -513,11 +522,11 @@ def sms_code_verify(request: HttpRequest, session_id: int, payload: CodeIn) -> S
 )
 @idempotent
 @requires(Perm.OPERATE)
-def session_scan(request: HttpRequest, session_id: int, payload: CodeIn) -> ScanOut:
+def session_scan(request: HttpRequest, session_id: int, payload: CounterCodeIn) -> CounterScanOut:
     user, session = _session(request, session_id)
     outcome = services.session_scan(actor=user, session=session, code=payload.code)
     message = _("Отправление добавлено в выдачу.") if outcome.created else _("Это отправление уже в выдаче.")
-    return ScanOut(created=outcome.created, message=str(message), line=_line(outcome.line))
+    return CounterScanOut(created=outcome.created, message=str(message), line=_line(outcome.line))
 
 
 @router.post(

@@ -40,7 +40,7 @@ class EmailIn(Schema):
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class CodeIn(Schema):
+class FactorCodeIn(Schema):
     code: str = Field(max_length=20, description="6 digits (app or e-mail code) or a backup code.")
 
 
@@ -177,7 +177,7 @@ _DELETE_DESCRIPTION = (
 )
 
 
-def _delete(request: HttpRequest, method: FactorMethod, payload: CodeIn) -> FactorsOut:
+def _delete(request: HttpRequest, method: FactorMethod, payload: FactorCodeIn) -> FactorsOut:
     services.factor_remove(user=caller(request), method=method, code=payload.code, ip=client_ip(request))
     return _factors(request)
 
@@ -190,7 +190,7 @@ def _delete(request: HttpRequest, method: FactorMethod, payload: CodeIn) -> Fact
     description=_DELETE_DESCRIPTION,
 )
 @requires_sign_in
-def me_factors_totp_delete(request: HttpRequest, payload: CodeIn) -> FactorsOut:
+def me_factors_totp_delete(request: HttpRequest, payload: FactorCodeIn) -> FactorsOut:
     return _delete(request, FactorMethod.TOTP, payload)
 
 
@@ -202,7 +202,7 @@ def me_factors_totp_delete(request: HttpRequest, payload: CodeIn) -> FactorsOut:
     description=_DELETE_DESCRIPTION,
 )
 @requires_sign_in
-def me_factors_email_delete(request: HttpRequest, payload: CodeIn) -> FactorsOut:
+def me_factors_email_delete(request: HttpRequest, payload: FactorCodeIn) -> FactorsOut:
     return _delete(request, FactorMethod.EMAIL, payload)
 
 

@@ -46,7 +46,7 @@ WRITE_ERRORS: dict[int, type[ErrorOut]] = {
 # ---- schemas --------------------------------------------------------------------------------------------
 
 
-class CarriageOut(Schema):
+class InboundCarriageOut(Schema):
     id: int
     number: str = Field(description="Carriage code, e.g. CAR-20261127001.")
     partner: str
@@ -62,7 +62,7 @@ class CarriageOut(Schema):
 
 
 class PlannedCarriageOut(Schema):
-    carriage: CarriageOut
+    carriage: InboundCarriageOut
     expected_totes: int
     expected_shipments: int
     still_expected: int = Field(description="Manifest parcels still EXPECTED.")
@@ -89,23 +89,26 @@ class ToteProgressOut(Schema):
     expected: int
 
 
-class ProgressOut(Schema):
+class AcceptanceProgressOut(Schema):
     scanned: int = Field(description="Manifest parcels accepted in this acceptance.")
     expected: int = Field(description="Parcels in the carriage's manifest.")
     surplus: int
+    put_aside: int = Field(
+        description="Distinct codes put aside: another point's parcels and partner labels without data."
+    )
     totes: list[ToteProgressOut]
 
 
 class AcceptanceOut(Schema):
     id: int
-    carriage: CarriageOut
+    carriage: InboundCarriageOut
     status: str = Field(description="open or closed.")
     opened_at: dt.datetime
     closed_at: dt.datetime | None
-    progress: ProgressOut
+    progress: AcceptanceProgressOut
 
 
-class ScanIn(Schema):
+class AcceptanceScanIn(Schema):
     code: str = Field(min_length=1, max_length=200, description="What was scanned, any keyboard layout.")
     scan_id: uuid.UUID = Field(
         description="Client-generated UUID of this scan; a resend returns the first answer."
@@ -113,7 +116,7 @@ class ScanIn(Schema):
     auto_place: bool = Field(default=False, description="Also place the parcel in the suggested cell.")
 
 
-class ParcelOut(Schema):
+class AcceptanceParcelOut(Schema):
     id: int
     posting_number: str
     barcode: str
@@ -148,27 +151,29 @@ class ScanOutcomeOut(Schema):
     )
     cell: str | None = Field(description="Where to put the parcel: suggested, or where auto mode put it.")
     placed: bool = Field(description="True when auto mode has already placed it in `cell`.")
-    shipment: ParcelOut | None = Field(description="Null for another point's parcel, a tote or unknown code.")
+    shipment: AcceptanceParcelOut | None = Field(
+        description="Null for another point's parcel, a tote or unknown code."
+    )
     tote: str | None
     tote_progress: ToteProgressOut | None
     tote_content: list[ToteLineOut] = Field(description="TOTE_OPENED: the tote's expected parcels.")
-    progress: ProgressOut
+    progress: AcceptanceProgressOut
     replayed: bool = Field(description="This scan_id was answered before; nothing was written now.")
 
 
 class UndoOut(Schema):
     undone_outcome: str
     code: str
-    shipment: ParcelOut | None
+    shipment: AcceptanceParcelOut | None
     notification_already_sent: bool = Field(
         description="The customer already got the 'ready' SMS for this parcel; it cannot be called back."
     )
-    progress: ProgressOut
+    progress: AcceptanceProgressOut
 
 
 class DamageOut(Schema):
     id: int
-    shipment: ParcelOut
+    shipment: AcceptanceParcelOut
     note: str
     has_photo: bool
 
@@ -241,9 +246,9 @@ def _local(moment: dt.datetime | None, point: PickupPoint) -> dt.datetime | None
     return moment.astimezone(point.tz) if moment else None
 
 
-def _carriage_out(carriage: Carriage) -> CarriageOut:
+def _carriage_out(carriage: Carriage) -> InboundCarriageOut:
     point = carriage.point
-    return CarriageOut(
+    return InboundCarriageOut(
         id=carriage.pk,
         number=carriage.number,
         partner=carriage.partner.name,
@@ -271,11 +276,12 @@ def _planned_out(row: PlannedCarriage) -> PlannedCarriageOut:
     )
 
 
-def _progress_out(progress: AcceptanceProgress) -> ProgressOut:
-    return ProgressOut(
+def _progress_out(progress: AcceptanceProgress) -> AcceptanceProgressOut:
+    return AcceptanceProgressOut(
         scanned=progress.scanned,
         expected=progress.expected,
         surplus=progress.surplus,
+        put_aside=progress.put_aside,
         totes=[
             ToteProgressOut(barcode=t.barcode, status=t.status, scanned=t.scanned, expected=t.expected)
             for t in progress.totes
@@ -295,10 +301,10 @@ def _acceptance_out(acceptance: Acceptance) -> AcceptanceOut:
     )
 
 
-def _parcel_out(shipment: Shipment | None) -> ParcelOut | None:
+def _parcel_out(shipment: Shipment | None) -> AcceptanceParcelOut | None:
     if shipment is None:
         return None
-    return ParcelOut(
+    return AcceptanceParcelOut(
         id=shipment.pk,
         posting_number=shipment.posting_number,
         barcode=shipment.barcode,
@@ -383,12 +389,14 @@ def carriages_planned(request: HttpRequest, point_id: int) -> list[PlannedCarria
 
 @router.get(
     "/points/{point_id}/carriages/lookup",
-    response={200: CarriageOut, **READ_ERRORS, 422: ErrorOut},
+    response={200: InboundCarriageOut, **READ_ERRORS, 422: ErrorOut},
     operation_id="inbound_carriage_lookup",
     summary="Find a carriage by its scanned code",
 )
 @requires(Perm.VIEW_POINT)
-def carriage_lookup(request: HttpRequest, point_id: int, query: Query[CarriageLookupQuery]) -> CarriageOut:
+def carriage_lookup(
+    request: HttpRequest, point_id: int, query: Query[CarriageLookupQuery]
+) -> InboundCarriageOut:
     user = caller(request)
     point = point_for(user=user, point_id=point_id)
     return _carriage_out(selectors.carriage_find(user=user, point=point, code=query.code))
@@ -408,21 +416,21 @@ def tote_balance(request: HttpRequest, point_id: int) -> ToteBalanceOut:
 
 @router.patch(
     "/carriages/{carriage_id}/eta",
-    response={200: CarriageOut, **WRITE_ERRORS},
+    response={200: InboundCarriageOut, **WRITE_ERRORS},
     operation_id="inbound_carriage_eta_update",
     summary="Change a carriage's ETA",
     description="Only before arrival. Every device of the point gets the new ETA and the approaching list.",
 )
 @idempotent
 @requires(Perm.OPERATE)
-def carriage_eta_update(request: HttpRequest, carriage_id: int, payload: EtaIn) -> CarriageOut:
+def carriage_eta_update(request: HttpRequest, carriage_id: int, payload: EtaIn) -> InboundCarriageOut:
     user, carriage = _carriage_for_write(request, carriage_id)
     return _carriage_out(services.carriage_eta_update(actor=user, carriage=carriage, eta=payload.eta))
 
 
 @router.post(
     "/carriages/{carriage_id}/arrival",
-    response={200: CarriageOut, **WRITE_ERRORS},
+    response={200: InboundCarriageOut, **WRITE_ERRORS},
     operation_id="inbound_carriage_arrival",
     summary="Register a carriage's arrival (arrival act data)",
     description=(
@@ -432,7 +440,7 @@ def carriage_eta_update(request: HttpRequest, carriage_id: int, payload: EtaIn) 
 )
 @idempotent
 @requires(Perm.OPERATE)
-def carriage_arrival(request: HttpRequest, carriage_id: int, payload: ArrivalIn) -> CarriageOut:
+def carriage_arrival(request: HttpRequest, carriage_id: int, payload: ArrivalIn) -> InboundCarriageOut:
     user, carriage = _carriage_for_write(request, carriage_id)
     arrived = services.carriage_register_arrival(
         actor=user,
@@ -485,7 +493,7 @@ def acceptance_get(request: HttpRequest, acceptance_id: int) -> AcceptanceOut:
 )
 @idempotent
 @requires(Perm.OPERATE)
-def acceptance_scan(request: HttpRequest, acceptance_id: int, payload: ScanIn) -> ScanOutcomeOut:
+def acceptance_scan(request: HttpRequest, acceptance_id: int, payload: AcceptanceScanIn) -> ScanOutcomeOut:
     user, acceptance = _acceptance_for_write(request, acceptance_id)
     outcome = services.acceptance_scan(
         actor=user,

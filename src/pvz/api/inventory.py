@@ -42,7 +42,7 @@ WRITE_ERRORS: dict[int, type[ErrorOut]] = {
 # ---- schemas --------------------------------------------------------------------------------------------
 
 
-class ProgressOut(Schema):
+class InventoryProgressOut(Schema):
     cells_scanned: int = Field(description="Cells of the scope scanned at least once.")
     cells_in_scope: int
     parcels_found: int = Field(description="Parcels of this point seen in the count (found or misplaced).")
@@ -60,7 +60,7 @@ class InventoryOut(Schema):
     started_by: str
     finished_at: dt.datetime | None = Field(description="When it was finished or cancelled.")
     finished_by: str | None
-    progress: ProgressOut
+    progress: InventoryProgressOut
 
 
 class StartIn(Schema):
@@ -69,14 +69,14 @@ class StartIn(Schema):
     )
 
 
-class ScanIn(Schema):
+class InventoryScanIn(Schema):
     code: str = Field(min_length=1, max_length=200, description="What was scanned, any keyboard layout.")
     scan_id: uuid.UUID = Field(
         description="Client-generated UUID of this scan; a resend returns the first answer."
     )
 
 
-class ScanOut(Schema):
+class InventoryScanOut(Schema):
     outcome: str = Field(description="CELL, FOUND, MISPLACED, UNKNOWN or REPEAT.")
     code: str = Field(description="The scan after fixing the keyboard layout.")
     cell: str = Field(description="The operator's current cell (the one scanned, for a cell scan).")
@@ -90,7 +90,7 @@ class ScanOut(Schema):
     problem: str | None
     scan_id: uuid.UUID
     replayed: bool
-    progress: ProgressOut
+    progress: InventoryProgressOut
 
 
 class MissingOut(Schema):
@@ -166,8 +166,8 @@ def _name(user: User | None) -> str:
     return (user.full_name or user.phone) if user is not None else ""
 
 
-def _progress_out(progress: CountProgress) -> ProgressOut:
-    return ProgressOut(**progress.as_dict())
+def _progress_out(progress: CountProgress) -> InventoryProgressOut:
+    return InventoryProgressOut(**progress.as_dict())
 
 
 def _count_out(count: InventoryCount) -> InventoryOut:
@@ -185,10 +185,10 @@ def _count_out(count: InventoryCount) -> InventoryOut:
     )
 
 
-def _scan_out(answer: ScanAnswer) -> ScanOut:
+def _scan_out(answer: ScanAnswer) -> InventoryScanOut:
     scan = answer.scan
     shipment = scan.shipment
-    return ScanOut(
+    return InventoryScanOut(
         outcome=scan.outcome,
         code=scan.code,
         cell=answer.cell.address,
@@ -310,7 +310,7 @@ def inventory_get(request: HttpRequest, inventory_id: int) -> InventoryOut:
 
 @router.post(
     "/inventories/{inventory_id}/cell-scans",
-    response={200: ScanOut, **WRITE_ERRORS},
+    response={200: InventoryScanOut, **WRITE_ERRORS},
     operation_id="inventory_scan_cell",
     summary="Scan a cell label: it becomes the caller's current cell in the count",
     description=(
@@ -320,7 +320,9 @@ def inventory_get(request: HttpRequest, inventory_id: int) -> InventoryOut:
 )
 @idempotent
 @requires(Perm.OPERATE)
-def inventory_scan_cell(request: HttpRequest, inventory_id: int, payload: ScanIn) -> ScanOut:
+def inventory_scan_cell(
+    request: HttpRequest, inventory_id: int, payload: InventoryScanIn
+) -> InventoryScanOut:
     user, count = _count(request, inventory_id, Perm.OPERATE)
     return _scan_out(
         services.inventory_scan_cell(actor=user, count=count, code=payload.code, scan_id=payload.scan_id)
@@ -329,7 +331,7 @@ def inventory_scan_cell(request: HttpRequest, inventory_id: int, payload: ScanIn
 
 @router.post(
     "/inventories/{inventory_id}/parcel-scans",
-    response={200: ScanOut, **WRITE_ERRORS},
+    response={200: InventoryScanOut, **WRITE_ERRORS},
     operation_id="inventory_scan_parcel",
     summary="Scan a parcel in the caller's current cell",
     description=(
@@ -340,7 +342,9 @@ def inventory_scan_cell(request: HttpRequest, inventory_id: int, payload: ScanIn
 )
 @idempotent
 @requires(Perm.OPERATE)
-def inventory_scan_parcel(request: HttpRequest, inventory_id: int, payload: ScanIn) -> ScanOut:
+def inventory_scan_parcel(
+    request: HttpRequest, inventory_id: int, payload: InventoryScanIn
+) -> InventoryScanOut:
     user, count = _count(request, inventory_id, Perm.OPERATE)
     return _scan_out(
         services.inventory_scan_parcel(actor=user, count=count, code=payload.code, scan_id=payload.scan_id)

@@ -51,7 +51,7 @@ class ReturnCarriageIn(Schema):
     courier_phone: str = Field(default="", max_length=20, description="The courier's phone for the code SMS.")
 
 
-class ParcelOut(Schema):
+class OutboundParcelOut(Schema):
     id: int
     posting_number: str
     barcode: str
@@ -63,7 +63,7 @@ class ReturnToteOut(Schema):
     barcode: str
     sealed: bool
     seal_number: str
-    parcels: list[ParcelOut]
+    parcels: list[OutboundParcelOut]
 
 
 class EmptyToteOut(Schema):
@@ -86,7 +86,7 @@ class ReturnCarriageOut(Schema):
     empty_totes: list[EmptyToteOut]
 
 
-class CodeIn(Schema):
+class OutboundCodeIn(Schema):
     code: str = Field(min_length=1, max_length=200, description="What was scanned, any keyboard layout.")
 
 
@@ -99,7 +99,7 @@ class ToteScanOut(Schema):
 class ParcelScanOut(Schema):
     created: bool = Field(description="False: the parcel was already in this carriage (harmless).")
     tote: str = Field(description="Barcode of the tote the parcel is in.")
-    shipment: ParcelOut
+    shipment: OutboundParcelOut
     eligible: int
     in_totes: int
 
@@ -140,8 +140,8 @@ class HandoverActOut(Schema):
 # ---- rendering ------------------------------------------------------------------------------------------
 
 
-def _parcel_out(shipment: Shipment) -> ParcelOut:
-    return ParcelOut(
+def _parcel_out(shipment: Shipment) -> OutboundParcelOut:
+    return OutboundParcelOut(
         id=shipment.pk,
         posting_number=shipment.posting_number,
         barcode=shipment.barcode,
@@ -252,7 +252,7 @@ def return_carriage_get(request: HttpRequest, carriage_id: int) -> ReturnCarriag
 )
 @idempotent
 @requires(Perm.OPERATE)
-def return_tote_scan(request: HttpRequest, carriage_id: int, payload: CodeIn) -> ToteScanOut:
+def return_tote_scan(request: HttpRequest, carriage_id: int, payload: OutboundCodeIn) -> ToteScanOut:
     user, carriage = _for_read(request, carriage_id)
     scan = services.return_tote_scan(actor=user, carriage=carriage, code=payload.code)
     row = scan.dispatch_tote
@@ -274,7 +274,7 @@ def return_tote_scan(request: HttpRequest, carriage_id: int, payload: CodeIn) ->
 @idempotent
 @requires(Perm.OPERATE)
 def return_parcel_scan(
-    request: HttpRequest, carriage_id: int, tote_id: int, payload: CodeIn
+    request: HttpRequest, carriage_id: int, tote_id: int, payload: OutboundCodeIn
 ) -> ParcelScanOut:
     user, carriage = _for_read(request, carriage_id)
     scan = services.return_parcel_scan(actor=user, carriage=carriage, tote_id=tote_id, code=payload.code)
@@ -329,7 +329,7 @@ def return_tote_seal(request: HttpRequest, carriage_id: int, tote_id: int, paylo
 )
 @idempotent
 @requires(Perm.OPERATE)
-def return_empty_tote_add(request: HttpRequest, carriage_id: int, payload: CodeIn) -> ToteScanOut:
+def return_empty_tote_add(request: HttpRequest, carriage_id: int, payload: OutboundCodeIn) -> ToteScanOut:
     user, carriage = _for_read(request, carriage_id)
     scan = services.return_empty_tote_add(actor=user, carriage=carriage, code=payload.code)
     return ToteScanOut(created=scan.created, registered=False, tote=_tote_out(scan.dispatch_tote, []))

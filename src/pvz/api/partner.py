@@ -55,7 +55,7 @@ def _event_key(request: HttpRequest, action: str) -> str:
 # ---- schemas -----------------------------------------------------------------------------------------
 
 
-class StatusOut(Schema):
+class PartnerStatusOut(Schema):
     code: str = Field(description="Stable status code, e.g. STORED.")
     label: str = Field(description="Translated status name.")
 
@@ -95,10 +95,10 @@ class CarriageUpdateIn(Schema):
     )
 
 
-class CarriageOut(Schema):
+class PartnerCarriageOut(Schema):
     number: str = Field(examples=["CAR-20261127001"])
     flow: str = Field(description="direct or return.")
-    status: StatusOut
+    status: PartnerStatusOut
     point_code: str
     eta: dt.datetime | None = Field(description="In the point's timezone.")
     arrived_at: dt.datetime | None
@@ -106,12 +106,12 @@ class CarriageOut(Schema):
     updated_at: dt.datetime
 
 
-class CarriageDetailOut(CarriageOut):
+class CarriageDetailOut(PartnerCarriageOut):
     tracking_points: list[TrackingPointSchema] = Field(description="Oldest first.")
 
 
 class CarriagePageOut(Schema):
-    carriages: list[CarriageOut]
+    carriages: list[PartnerCarriageOut]
     next_after: int | None = Field(description="Pass as `after` for the next page; null on the last one.")
 
 
@@ -135,7 +135,7 @@ class ShipmentEventOut(Schema):
 class PartnerShipmentOut(Schema):
     barcode: str
     posting_number: str
-    status: StatusOut
+    status: PartnerStatusOut
     point_code: str
     storage_deadline: dt.datetime | None = Field(description="Last moment to pick up, point's timezone.")
     events: list[ShipmentEventOut] = Field(description="Every change, oldest first; no personal data.")
@@ -149,7 +149,7 @@ class CancelIn(Schema):
 
 class CancelOut(Schema):
     barcode: str
-    status: StatusOut
+    status: PartnerStatusOut
     cancelled_at: dt.datetime = Field(description="When it was cancelled (the first time, on a repeat).")
     already: bool = Field(description="True when it had already been cancelled: nothing changed.")
 
@@ -170,17 +170,17 @@ class ExtendOut(Schema):
 # ---- rendering ---------------------------------------------------------------------------------------
 
 
-def _status(value: str) -> StatusOut:
-    return StatusOut(code=value, label=str(Status(value).label))
+def _status(value: str) -> PartnerStatusOut:
+    return PartnerStatusOut(code=value, label=str(Status(value).label))
 
 
-def _carriage_status(value: str) -> StatusOut:
-    return StatusOut(code=value, label=str(CarriageStatus(value).label))
+def _carriage_status(value: str) -> PartnerStatusOut:
+    return PartnerStatusOut(code=value, label=str(CarriageStatus(value).label))
 
 
-def _carriage_out(carriage: Carriage) -> CarriageOut:
+def _carriage_out(carriage: Carriage) -> PartnerCarriageOut:
     tz = carriage.point.tz
-    return CarriageOut(
+    return PartnerCarriageOut(
         number=carriage.number,
         flow=carriage.flow,
         status=_carriage_status(carriage.status),

@@ -33,7 +33,7 @@ from pvz.returns.selectors import Returnable
 router = Router(tags=["returns"])
 
 
-class ReasonOut(Schema):
+class ReturnReasonOut(Schema):
     id: int
     code: str
     title: str
@@ -48,7 +48,7 @@ class VisitIn(Schema):
     )
 
 
-class CodeIn(Schema):
+class ReturnCodeIn(Schema):
     code: str = Field(min_length=1, max_length=20, description="The 6-digit SMS code.")
 
 
@@ -97,7 +97,7 @@ class ReturnOut(Schema):
     posting_number: str
     status: str = Field(description="The parcel's status now (AWAITING_DISPATCH after the return).")
     cell: str | None = Field(description="Where the parcel is now: the return zone.")
-    reason: ReasonOut
+    reason: ReturnReasonOut
     condition: str
     note: str
     issued_at: dt.datetime
@@ -153,7 +153,7 @@ def _return_out(found: CustomerReturn) -> ReturnOut:
         posting_number=shipment.posting_number,
         status=shipment.status,
         cell=shipment.cell.address if shipment.cell else None,
-        reason=ReasonOut(id=found.reason.pk, code=found.reason.code, title=found.reason.title),
+        reason=ReturnReasonOut(id=found.reason.pk, code=found.reason.code, title=found.reason.title),
         condition=found.condition,
         note=found.note,
         issued_at=found.issued_at.astimezone(point.tz),
@@ -189,16 +189,17 @@ def _return(request: HttpRequest, return_id: int) -> CustomerReturn:
 
 @router.get(
     "/returns/points/{point_id}/reasons",
-    response={200: list[ReasonOut], **READ_ERRORS},
+    response={200: list[ReturnReasonOut], **READ_ERRORS},
     operation_id="returns_reasons",
     summary="Return reasons (a partner's own list, else the default one)",
 )
 @requires(Perm.OPERATE)
-def reasons(request: HttpRequest, point_id: int, partner_id: int | None = None) -> list[ReasonOut]:
+def reasons(request: HttpRequest, point_id: int, partner_id: int | None = None) -> list[ReturnReasonOut]:
     point = _point(request, point_id)[1]
     partner = point.partners.filter(pk=partner_id).first() if partner_id is not None else None
     return [
-        ReasonOut(id=r.pk, code=r.code, title=r.title) for r in selectors.return_reasons_for(partner=partner)
+        ReturnReasonOut(id=r.pk, code=r.code, title=r.title)
+        for r in selectors.return_reasons_for(partner=partner)
     ]
 
 
@@ -261,7 +262,7 @@ def sms_code_send(request: HttpRequest, visit_id: int) -> SmsSentOut:
 )
 @idempotent
 @requires(Perm.OPERATE)
-def sms_code_verify(request: HttpRequest, visit_id: int, payload: CodeIn) -> VisitOut | Status:
+def sms_code_verify(request: HttpRequest, visit_id: int, payload: ReturnCodeIn) -> VisitOut | Status:
     user, visit = _visit(request, visit_id)
     refusal = verification.return_sms_code_try(actor=user, visit=visit, code=payload.code)
     if refusal is not None:

@@ -45,12 +45,12 @@ from pvz.shipments.statuses import Status, allowed_next
 router = Router(tags=["shipments"])
 
 
-class StatusOut(Schema):
+class ShipmentStatusOut(Schema):
     code: str = Field(description="Stable status code from the lifecycle table, e.g. STORED.")
     label: str = Field(description="Translated status name.")
 
     @classmethod
-    def of(cls, value: str) -> StatusOut:
+    def of(cls, value: str) -> ShipmentStatusOut:
         return cls(code=value, label=str(Status(value).label))
 
 
@@ -68,8 +68,8 @@ class PartnerRefOut(Schema):
 
 class EventOut(Schema):
     kind: str = Field(description="transition (status changed) or move (same status, another place).")
-    from_status: StatusOut
-    to_status: StatusOut
+    from_status: ShipmentStatusOut
+    to_status: ShipmentStatusOut
     at: dt.datetime = Field(description="When it happened, in the point's timezone.")
     actor: str | None = Field(description="Name of the staff member; null for the system (e.g. expiry).")
     reason: str
@@ -84,7 +84,7 @@ class ShipmentOut(Schema):
     order_number: str
     partner: PartnerRefOut
     point: PointRefOut
-    status: StatusOut
+    status: ShipmentStatusOut
     next_statuses: list[str] = Field(description="Statuses the lifecycle table allows from here.")
     cell: str | None = Field(description="Cell address, when the shipment is on a shelf.")
     stored_at: dt.datetime | None = Field(description="When it was put on a shelf; point-local time.")
@@ -122,8 +122,8 @@ def _local(moment: dt.datetime | None, point: PickupPoint) -> dt.datetime | None
 def _event_out(event: ShipmentEvent) -> EventOut:
     return EventOut(
         kind=event.kind,
-        from_status=StatusOut.of(event.from_status),
-        to_status=StatusOut.of(event.to_status),
+        from_status=ShipmentStatusOut.of(event.from_status),
+        to_status=ShipmentStatusOut.of(event.to_status),
         at=event.at.astimezone(event.point.tz),
         actor=(event.actor.full_name or event.actor.phone) if event.actor else None,
         reason=event.reason,
@@ -141,7 +141,7 @@ def _shipment_out(shipment: Shipment, history: list[ShipmentEvent]) -> ShipmentO
         order_number=shipment.order.number,
         partner=PartnerRefOut(code=shipment.partner.code, name=shipment.partner.name),
         point=PointRefOut(id=point.pk, code=point.code, name=point.name, timezone=point.timezone),
-        status=StatusOut.of(shipment.status),
+        status=ShipmentStatusOut.of(shipment.status),
         next_statuses=sorted(allowed_next(shipment.status)),
         cell=shipment.cell.address if shipment.cell else None,
         stored_at=_local(shipment.stored_at, point),
@@ -187,7 +187,7 @@ def shipments_lookup(request: HttpRequest, query: Query[LookupQuery]) -> Shipmen
 # --- Search
 
 
-class SearchQuery(Schema):
+class ShipmentSearchQuery(Schema):
     q: str = Field(
         max_length=QUERY_MAX_LENGTH,
         description=(
@@ -202,14 +202,14 @@ class SearchQuery(Schema):
     limit: int = Field(default=50, ge=1, le=SEARCH_LIMIT_MAX, description="At most this many results.")
 
 
-class SearchHitOut(Schema):
+class ShipmentSearchHitOut(Schema):
     id: int
     posting_number: str
     barcode: str
     order_number: str
     partner: PartnerRefOut
     point: PointRefOut
-    status: StatusOut
+    status: ShipmentStatusOut
     cell: str | None = Field(description="Where it lies now: cell or special place address; null if nowhere.")
     storage_deadline: dt.datetime | None = Field(description="In the point's timezone.")
     customer_name: str
@@ -233,21 +233,21 @@ class SearchOut(Schema):
         description="Addresses of the cells the query names; their contents are results."
     )
     truncated: bool = Field(description="More matched than `limit`: narrow the query.")
-    results: list[SearchHitOut]
+    results: list[ShipmentSearchHitOut]
 
 
-def _hit_out(hit: SearchHit) -> SearchHitOut:
+def _hit_out(hit: SearchHit) -> ShipmentSearchHitOut:
     shipment = hit.shipment
     point = shipment.point
     customer = shipment.order.customer
-    return SearchHitOut(
+    return ShipmentSearchHitOut(
         id=shipment.pk,
         posting_number=shipment.posting_number,
         barcode=shipment.barcode,
         order_number=shipment.order.number,
         partner=PartnerRefOut(code=shipment.partner.code, name=shipment.partner.name),
         point=PointRefOut(id=point.pk, code=point.code, name=point.name, timezone=point.timezone),
-        status=StatusOut.of(shipment.status),
+        status=ShipmentStatusOut.of(shipment.status),
         cell=shipment.cell.address if shipment.cell else None,
         storage_deadline=_local(shipment.storage_deadline, point),
         customer_name=customer.name,
@@ -270,7 +270,7 @@ def _hit_out(hit: SearchHit) -> SearchHitOut:
     ),
 )
 @requires_sign_in
-def shipments_search_get(request: HttpRequest, query: Query[SearchQuery]) -> SearchOut:
+def shipments_search_get(request: HttpRequest, query: Query[ShipmentSearchQuery]) -> SearchOut:
     user = caller(request)
     point = point_for(user=user, point_id=query.point) if query.point is not None else None
     result = shipments_search(user=user, point=point, query=query.q, limit=query.limit)
@@ -357,7 +357,7 @@ class ShelfItemOut(Schema):
     posting_number: str
     barcode: str
     partner: PartnerRefOut
-    status: StatusOut
+    status: ShipmentStatusOut
     cell: str | None
     storage_deadline: dt.datetime | None = Field(description="In the point's timezone.")
     customer_name: str
@@ -371,7 +371,7 @@ def _shelf_item(shipment: Shipment) -> ShelfItemOut:
         posting_number=shipment.posting_number,
         barcode=shipment.barcode,
         partner=PartnerRefOut(code=shipment.partner.code, name=shipment.partner.name),
-        status=StatusOut.of(shipment.status),
+        status=ShipmentStatusOut.of(shipment.status),
         cell=shipment.cell.address if shipment.cell else None,
         storage_deadline=_local(shipment.storage_deadline, shipment.point),
         customer_name=customer.name,
@@ -431,7 +431,7 @@ class ReturnZoneScanOut(Schema):
     )
     shipment_id: int
     posting_number: str
-    status: StatusOut
+    status: ShipmentStatusOut
     cell: str | None = Field(description="Where it lies now (the return zone after a move).")
     from_cell: str | None = Field(description="The cell it was taken from (moved only).")
 
@@ -474,7 +474,7 @@ def return_zone_scan_post(
         outcome=str(scan.outcome),
         shipment_id=shipment.pk,
         posting_number=shipment.posting_number,
-        status=StatusOut.of(shipment.status),
+        status=ShipmentStatusOut.of(shipment.status),
         cell=cell.address if cell else None,
         from_cell=scan.from_cell,
     )

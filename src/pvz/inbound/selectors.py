@@ -63,6 +63,8 @@ class AcceptanceProgress:
     expected: int
     surplus: int
     totes: tuple[ToteProgress, ...]
+    # Distinct codes put aside so far: another point's parcels and partner labels without data.
+    put_aside: int = 0
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,7 @@ def acceptance_progress_data(
         "scanned": progress.scanned,
         "expected": progress.expected,
         "surplus": progress.surplus,
+        "put_aside": progress.put_aside,
         "totes": [
             {"barcode": t.barcode, "status": t.status, "scanned": t.scanned, "expected": t.expected}
             for t in progress.totes
@@ -245,14 +248,20 @@ def acceptance_progress(*, acceptance: Acceptance) -> AcceptanceProgress:
                 expected=counts["expected"],
             )
         )
-    surplus = AcceptanceScan.objects.filter(
-        acceptance=acceptance, outcome=ScanOutcomeKind.SURPLUS, undone_at__isnull=True
-    ).count()
+    flagged = AcceptanceScan.objects.filter(acceptance=acceptance, undone_at__isnull=True).aggregate(
+        surplus=Count("pk", filter=Q(outcome=ScanOutcomeKind.SURPLUS)),
+        put_aside=Count(
+            "code",
+            distinct=True,
+            filter=Q(outcome__in=(ScanOutcomeKind.OTHER_POINT, ScanOutcomeKind.UNKNOWN_LABEL)),
+        ),
+    )
     return AcceptanceProgress(
         scanned=sum(row["scanned"] for row in per_tote.values()),
         expected=sum(row["expected"] for row in per_tote.values()),
-        surplus=surplus,
+        surplus=flagged["surplus"],
         totes=tuple(totes),
+        put_aside=flagged["put_aside"],
     )
 
 

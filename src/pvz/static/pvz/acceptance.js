@@ -29,6 +29,7 @@
     setText(panel, "[data-progress-scanned]", progress.scanned);
     setText(panel, "[data-progress-expected]", progress.expected);
     setText(panel, "[data-progress-surplus]", progress.surplus);
+    setText(panel, "[data-progress-put-aside]", progress.put_aside);
     const bar = panel.querySelector("[data-progress-bar]");
     if (bar) bar.style.width = percent(progress.scanned, progress.expected) + "%";
     (progress.totes || []).forEach(function (tote) {
