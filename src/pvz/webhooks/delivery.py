@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 
 from pvz.core import clock
+from pvz.core.bulk import bulk_update_rows
 from pvz.core.logging import get_logger
 from pvz.webhooks.models import DeliveryAttempt, DeliveryStatus, WebhookDelivery
 from pvz.webhooks.services import webhooks_fan_out
@@ -175,7 +176,8 @@ def _record(claimed: list[WebhookDelivery], outcomes: list[Outcome]) -> None:
             else:
                 wait = retry_delay(delivery.attempts, fraction=random_fraction())
                 delivery.next_attempt_at = min(outcome.at + wait, delivery.give_up_at)
-        WebhookDelivery.objects.bulk_update(
+        bulk_update_rows(
+            WebhookDelivery,
             claimed,
             ["attempts", "last_status_code", "last_error", "status", "delivered_at", "next_attempt_at"],
         )
@@ -219,7 +221,7 @@ def _reschedule_followers(claimed: list[WebhookDelivery], *, now: dt.datetime) -
         if due != follower.next_attempt_at:
             follower.next_attempt_at = due
             changed.append(follower)
-    WebhookDelivery.objects.bulk_update(changed, ["next_attempt_at"])
+    bulk_update_rows(WebhookDelivery, changed, ["next_attempt_at"])
 
 
 def webhooks_deliver_batch(*, client: httpx.Client, batch_size: int, concurrency: int) -> int:
