@@ -31,8 +31,8 @@ from django.db.models import Exists, OuterRef
 from pvz.core import clock
 from pvz.core.bulk import bulk_update_rows
 from pvz.core.logging import get_logger
-from pvz.webhooks.models import DeliveryAttempt, DeliveryStatus, WebhookDelivery
-from pvz.webhooks.services import webhooks_fan_out
+from pvz.webhooks.models import DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from pvz.webhooks.services import PARKED_UNTIL, webhooks_fan_out
 from pvz.webhooks.signing import signature_headers
 from pvz.webhooks.transport import GuardedTransport
 from pvz.webhooks.urlguard import AddressRefused
@@ -176,12 +176,21 @@ def _record(claimed: list[WebhookDelivery], outcomes: list[Outcome]) -> None:
             else:
                 wait = retry_delay(delivery.attempts, fraction=random_fraction())
                 delivery.next_attempt_at = min(outcome.at + wait, delivery.give_up_at)
+        # An endpoint switched off while its batch was on the wire: what is still pending stays parked.
+        inactive = set(
+            WebhookEndpoint.objects.filter(
+                pk__in={d.endpoint_id for d in claimed}, is_active=False
+            ).values_list("pk", flat=True)
+        )
+        for delivery in claimed:
+            if delivery.endpoint_id in inactive and delivery.status == DeliveryStatus.PENDING:
+                delivery.next_attempt_at = PARKED_UNTIL
         bulk_update_rows(
             WebhookDelivery,
             claimed,
             ["attempts", "last_status_code", "last_error", "status", "delivered_at", "next_attempt_at"],
         )
-        _reschedule_followers(claimed, now=clock.now())
+        _reschedule_followers([d for d in claimed if d.endpoint_id not in inactive], now=clock.now())
         DeliveryAttempt.objects.bulk_create(
             DeliveryAttempt(
                 delivery_id=o.delivery_id,

@@ -237,7 +237,7 @@ def delivery_replay(*, actor: User | None, delivery: WebhookDelivery) -> Webhook
             raise DeliveryNotReplayable(details={"delivery_id": locked.pk})
         previous = locked.status
         locked.status = DeliveryStatus.PENDING
-        locked.next_attempt_at = now
+        locked.next_attempt_at = now if locked.endpoint.is_active else PARKED_UNTIL
         locked.give_up_at = now + RETRY_WINDOW
         locked.save(update_fields=["status", "next_attempt_at", "give_up_at"])
         audit_record(
@@ -303,17 +303,28 @@ def webhook_previous_secrets_drop() -> int:
     ).update(previous_secret="", previous_secret_until=None)
 
 
+# Where the pending deliveries of an inactive endpoint wait: past any real schedule.
+PARKED_UNTIL = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
 def webhook_endpoint_set_active(
     *, actor: User | None, endpoint: WebhookEndpoint, is_active: bool
 ) -> WebhookEndpoint:
     """Stop (or resume) fanning new events out to the endpoint; while it is inactive its pending
-    deliveries wait (the worker does not claim them). Audited; a no-op when already so."""
+    deliveries wait, parked at `PARKED_UNTIL` so that the worker's claim, which walks the due ones in
+    time order, never steps over them; resuming makes them due at once (in order per shipment, as
+    always). Audited; a no-op when already so."""
     with transaction.atomic():
         locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
         if locked.is_active == is_active:
             return locked
         locked.is_active = is_active
         locked.save(update_fields=["is_active", "updated_at"])
+        pending = WebhookDelivery.objects.filter(endpoint=locked, status=DeliveryStatus.PENDING)
+        if is_active:
+            pending.filter(next_attempt_at=PARKED_UNTIL).update(next_attempt_at=clock.now())
+        else:
+            pending.update(next_attempt_at=PARKED_UNTIL)
         audit_record(
             action="webhook.endpoint_changed",
             actor=actor,
