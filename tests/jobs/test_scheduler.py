@@ -70,3 +70,22 @@ def test_run_scheduler_once_enqueues_every_periodic_task_and_exits():
     queued = list(DBTaskResult.objects.values_list("task_path", flat=True))
     assert sorted(queued) == sorted(job.task_path for job in PERIODIC_TASKS)
     assert EXPIRE in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_running_scheduler_keeps_the_console_quiet_unless_asked(monkeypatch):
+    """Each enqueue is in the log already; the console lists them only with -v 2 (or --once)."""
+    from pvz.core.management.commands import run_scheduler
+
+    outputs = {}
+    for verbosity in (1, 2):
+        stops = iter([False, True])
+        monkeypatch.setattr(run_scheduler.threading.Event, "is_set", lambda self, stops=stops: next(stops))
+        monkeypatch.setattr(run_scheduler.threading.Event, "wait", lambda self, timeout=None: True)
+        monkeypatch.setattr(run_scheduler.signal, "signal", lambda *args: None)
+        out = io.StringIO()
+        call_command("run_scheduler", verbosity=verbosity, stdout=out)
+        outputs[verbosity] = out.getvalue()
+
+    assert EXPIRE not in outputs[1]
+    assert EXPIRE in outputs[2]

@@ -31,8 +31,13 @@ class Command(BaseCommand):
             # A service manager stops us with SIGTERM, a person with Ctrl+C: finish the tick, then exit.
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, lambda *_args: stop.set())
+        # Each enqueue is logged (`periodic_enqueued`); the console repeats it only for --once or -v 2, so
+        # that `make run` is not a line every few seconds.
+        echo = once or int(options.get("verbosity", 1)) >= 2
         while not stop.is_set():
             for job, result in scheduler.tick(time.monotonic()):
+                if not echo:
+                    continue
                 self.stdout.write(
                     _("В очереди: %(task)s (%(id)s)")
                     % {"task": job.task_path, "id": getattr(result, "id", "")}
