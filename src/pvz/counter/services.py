@@ -440,12 +440,16 @@ class FinishResult:
     lines: tuple[LineOutcome, ...]
 
 
-def _blocking(line: IssueLine, shipment: Shipment) -> list[DomainError]:
-    problems: list[DomainError] = []
+def _blocking(line: IssueLine, shipment: Shipment, *, splits_order: bool) -> list[type[DomainError]]:
+    """What stops the finish at this still-issuable line: its order sold whole split by this visit, and,
+    for a parcel being taken, a missing ID check or payment."""
+    problems: list[type[DomainError]] = [PartialRefusalNotAllowed] if splits_order else []
+    if line.state == LineState.REFUSED:
+        return problems
     if id_check_needed(shipment) and line.id_checked_at is None:
-        problems.append(IdCheckRequired())
+        problems.append(IdCheckRequired)
     if shipment.amount_due_kop > 0 and line.paid_at is None:
-        problems.append(PaymentRequired())
+        problems.append(PaymentRequired)
     return problems
 
 
@@ -482,28 +486,16 @@ def session_finish(*, actor: User, session: IssueSession) -> FinishResult:
         }
         now = clock.now()
         invalid: dict[int, DomainError] = {}
-        blocking: list[dict[str, object]] = []
         for line in lines:
-            shipment = shipments[line.shipment_id]
-            error = shipment_issue_error(shipment=shipment, session=locked, now=now)
+            error = shipment_issue_error(shipment=shipments[line.shipment_id], session=locked, now=now)
             if error is not None:
                 invalid[line.pk] = error
-            elif line.state != LineState.REFUSED:
-                blocking += [
-                    {"line_id": line.pk, "posting_number": shipment.posting_number, "code": str(p.code)}
-                    for p in _blocking(line, shipment)
-                ]
-        split = split_order_lines(
-            (line, shipments[line.shipment_id]) for line in lines if line.pk not in invalid
-        )
-        blocking += [
-            {
-                "line_id": line.pk,
-                "posting_number": shipments[line.shipment_id].posting_number,
-                "code": str(PartialRefusalNotAllowed.code),
-            }
-            for line in lines
-            if line.pk in split
+        issuable = [(line, shipments[line.shipment_id]) for line in lines if line.pk not in invalid]
+        split = split_order_lines(issuable)
+        blocking = [
+            {"line_id": line.pk, "posting_number": shipment.posting_number, "code": str(problem.code)}
+            for line, shipment in issuable
+            for problem in _blocking(line, shipment, splits_order=line.pk in split)
         ]
         if blocking:
             codes = {b["code"] for b in blocking}

@@ -18,7 +18,7 @@ from pvz.inbound.models import Carriage, ManifestLine, ManifestTote, Tote
 from pvz.network.barcodes import label_partners
 from pvz.network.models import Cell, Partner, PickupPoint
 from pvz.shipments.models import Customer, Shipment
-from pvz.shipments.selectors import shipment_find, shipments_visible_to
+from pvz.shipments.selectors import shipment_find, shipments_named
 from pvz.shipments.statuses import AT_POINT, Status
 
 
@@ -62,7 +62,6 @@ class ScanResult:
 
 
 _LIST_RELATED = ("partner", "order__customer", "cell")
-_SHIPMENT_RELATED = ("point", "partner", "order__customer", "cell", "carriage", "tote")
 
 
 def scan_resolve(*, user: User, point: PickupPoint, raw: str) -> ScanResult:
@@ -93,13 +92,7 @@ def _label(user: User, point: PickupPoint, guess: ScanGuess, missing: ScanResult
     """A label barcode. Barcodes are unique per partner only: when namesakes of several partners are here,
     the one whose partner's patterns the code matches wins. The patterns are read (one query) only then,
     or to say whose label an unknown code looks like; a code found once costs what it did before."""
-    found = list(
-        shipments_visible_to(user=user)
-        .filter(point=point)
-        .filter(Q(barcode=guess.value) | Q(posting_number=guess.value))
-        .select_related(*_SHIPMENT_RELATED)
-        .order_by("-updated_at")
-    )
+    found = list(shipments_named(user=user, value=guess.value, point=point))
     if len(found) == 1:
         return replace(missing, target=ScanTarget.SHIPMENT, shipment=found[0])
     owners = tuple(label_partners(guess.value))

@@ -22,6 +22,19 @@ def shipments_visible_to(*, user: User) -> QuerySet[Shipment]:
     return Shipment.objects.filter(point__in=points_for_user(user=user))
 
 
+def shipments_named(*, user: User, value: str, point: PickupPoint | None = None) -> QuerySet[Shipment]:
+    """The caller's shipments (at `point` if given) whose barcode or posting number is the normalised scan
+    `value`, newest first. Barcodes are unique per partner only, so there may be several."""
+    qs = shipments_visible_to(user=user)
+    if point is not None:
+        qs = qs.filter(point=point)
+    return (
+        qs.filter(Q(barcode=value.lower()) | Q(posting_number=value))
+        .select_related("point", "partner", "order__customer", "cell", "carriage", "tote")
+        .order_by("-updated_at")
+    )
+
+
 def shipment_find(*, user: User, code: str, point: PickupPoint | None = None) -> Shipment:
     """The shipment with this barcode or posting number among the caller's points (at `point` if given).
 
@@ -30,15 +43,7 @@ def shipment_find(*, user: User, code: str, point: PickupPoint | None = None) ->
     value = normalize_scan(code)
     if not value:
         raise NotFound(details={"code": code})
-    qs = shipments_visible_to(user=user)
-    if point is not None:
-        qs = qs.filter(point=point)
-    shipment = (
-        qs.filter(Q(barcode=value.lower()) | Q(posting_number=value))
-        .select_related("point", "partner", "order__customer", "cell", "carriage", "tote")
-        .order_by("-updated_at")
-        .first()
-    )
+    shipment = shipments_named(user=user, value=value, point=point).first()
     if shipment is None:
         raise NotFound(details={"code": code, "normalized": value})
     return shipment

@@ -143,6 +143,12 @@ class LineView:
         return rub(self.line.shipment.amount_due_kop)
 
     @property
+    def offers_try_on(self) -> bool:
+        """«Примерка» is offered where the partner allows it, to a parcel taken or being inspected."""
+        state = self.line.state
+        return self.line.shipment.try_on_allowed and state in (LineState.TAKEN, LineState.INSPECTING)
+
+    @property
     def blocked(self) -> bool:
         return self.splits_order or (
             self.line.state != LineState.REFUSED and (self.needs_id or self.needs_payment)
