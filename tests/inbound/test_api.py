@@ -203,7 +203,7 @@ def test_one_parcel_scan_with_auto_placement_costs_a_fixed_number_of_queries(sig
     # Session and user, idempotency record, the caller's access, acceptance, parcel, manifest line, two
     # transitions, the cell, the notification, the tote, the scan row and the progress (61 before the
     # performance work of issue 3), the suspension check (issue 6) and two webhook outbox rows (issue 7).
-    assert len(captured) == 39, "\n".join(query["sql"][:120] for query in captured)
+    assert len(captured) == 33, "\n".join(query["sql"][:120] for query in captured)
 
 
 def test_the_scan_answer_says_whether_the_parcel_is_fragile(signed_in, delivery) -> None:

@@ -1,6 +1,7 @@
 """Refusing every request of a suspended account: pages get the «Учётная запись приостановлена» page,
-the API a 403 ACCOUNT_SUSPENDED. One indexed query per signed-in request; goes after
-AuthenticationMiddleware."""
+the API a 403 ACCOUNT_SUSPENDED. Goes after AuthenticationMiddleware. The session middleware usually
+knows already (`pvz_suspended`, read with the session and the user in one query); otherwise one indexed
+query."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class SuspendedAccountMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and user_is_suspended(user_id=user.pk)
+            and self._suspended(request, user.pk)
             and request.path_info != reverse("web:logout")  # signing out stays possible
         ):
             error = AccountSuspended()
@@ -39,3 +40,8 @@ class SuspendedAccountMiddleware:
                 return JsonResponse({"error": error.as_dict()}, status=error.http_status)
             return render(request, "web/anomalies/suspended.html", {"error": error}, status=error.http_status)
         return self.get_response(request)
+
+    @staticmethod
+    def _suspended(request: HttpRequest, user_id: int) -> bool:
+        known = getattr(request, "pvz_suspended", None)
+        return known if known is not None else user_is_suspended(user_id=user_id)

@@ -41,7 +41,7 @@ from ninja.utils import contribute_operation_callback
 
 from pvz.api.errors import audit_denial
 from pvz.core.errors import DomainError, ErrorCode
-from pvz.core.idempotency import KEY_HEADER, idempotency_fingerprint, idempotent_call
+from pvz.core.idempotency import KEY_HEADER, JsonText, idempotency_fingerprint, idempotent_call
 from pvz.partners.models import PartnerApiKey
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
@@ -117,7 +117,7 @@ def _idempotent(handler: Handler, *, max_body: Callable[[], int] | None) -> Hand
             run=lambda: _serialise(bound[0], request, handler(request, *args, **kwargs)),
             actor=actor,
         )
-        response = _respond(request, outcome.status_code, outcome.body)
+        response = _respond_text(outcome.status_code, outcome.text)
         if outcome.status_code == 403 and not outcome.replayed:  # a refusal the handler raised
             audit_denial(request, status=403, details=outcome.body["error"]["details"])
         if outcome.replayed:
@@ -187,7 +187,7 @@ def _sha256(upload: UploadedFile) -> str:
 
 def _serialise(operation: Operation, request: HttpRequest, result: Any) -> tuple[int, Any]:
     """The handler's result as ninja would send it: its status, and the body shaped by the operation's
-    response schema and encoded to JSON-native data, ready to be stored and replayed."""
+    response schema and encoded as JSON text, ready to be stored, sent and replayed."""
     models = operation.response_models
     status = next(iter(models)) if len(models) == 1 else 200
     if isinstance(result, Status):
@@ -214,7 +214,15 @@ def _serialise(operation: Operation, request: HttpRequest, result: Any) -> tuple
             exclude_none=operation.exclude_none,
             context=context,
         )["response"]
-    return status, json.loads(_RENDERER.render(request, data, response_status=status))
+    return status, JsonText(_RENDERER.render(request, data, response_status=status))
+
+
+def _respond_text(status: int, text: str) -> HttpResponse:
+    """The stored answer, byte for byte ("null" stands for an empty response)."""
+    if text == "null":
+        return HttpResponse(status=status)
+    content_type = f"{_RENDERER.media_type}; charset={_RENDERER.charset}"
+    return HttpResponse(text, status=status, content_type=content_type)
 
 
 def _respond(request: HttpRequest, status: int, body: Any) -> HttpResponse:

@@ -22,6 +22,11 @@ class PointRolesOut(Schema):
     roles: list[str] = Field(description="Caller's roles at this point, platform roles included.")
 
 
+class MeSessionOut(Schema):
+    user_id: int
+    signed_in: bool = Field(description="Always true: a request without a live session is answered 401.")
+
+
 class MeOut(Schema):
     phone: str = Field(description="E.164 phone number.")
     name: str
@@ -52,3 +57,19 @@ def me_get(request: HttpRequest) -> MeOut:
             for point, roles in points_with_roles(user=user)
         ],
     )
+
+
+@router.get(
+    "/me/session",
+    response={200: MeSessionOut, 401: ErrorOut},
+    operation_id="me_session_get",
+    summary="Is this session alive",
+    description=(
+        "The cheapest signed-in call: answers 200 while the session is alive (and refreshes its idle "
+        "timeout, as every request does), 401 NOT_AUTHENTICATED or SESSION_ENDED otherwise. Devices use it "
+        "to check their session before sending work queued while they were offline."
+    ),
+)
+@requires_sign_in
+def me_session_get(request: HttpRequest) -> MeSessionOut:
+    return MeSessionOut(user_id=caller(request).pk, signed_in=True)

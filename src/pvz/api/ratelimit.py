@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -66,15 +67,28 @@ def rate_limit_hit(*, key: str, rate: Rate, now: float) -> int | None:
     cache = caches[CACHE_ALIAS]
     cache_key = f"ratelimit:{key}:{rate.seconds}:{window}"
     # The window's number is in the key, so the timeout only clears old keys away.
-    cache.add(cache_key, 0, timeout=rate.seconds + 1)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=rate.seconds + 1)
-        count = 1
+    count = _count(cache, cache_key, timeout=rate.seconds + 1)
     if count <= rate.requests:
         return None
     return max(1, math.ceil((window + 1) * rate.seconds - now))
+
+
+def _count(cache: BaseCache, cache_key: str, *, timeout: int) -> int:
+    """The window's count after adding this request: on Redis one round trip (create the key with its
+    expiry unless it exists, then INCR, pipelined); elsewhere through the cache API."""
+    if isinstance(cache, RedisCache):
+        redis_key = cache.make_and_validate_key(cache_key)
+        client = cache._cache.get_client(redis_key, write=True)  # type: ignore[attr-defined]
+        pipe = client.pipeline(transaction=False)
+        pipe.set(redis_key, 0, ex=timeout, nx=True)
+        pipe.incr(redis_key)
+        return int(pipe.execute()[-1])
+    cache.add(cache_key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(cache_key))
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, timeout=timeout)
+        return 1
 
 
 def _caller(request: HttpRequest) -> tuple[str, Rate | None]:

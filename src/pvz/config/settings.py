@@ -54,7 +54,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "pvz.web.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # SessionMiddleware that reads the session, its user, platform roles and suspension in one query.
+    "pvz.web.principal.PrincipalSessionMiddleware",
     "pvz.web.middleware.SessionIdleRefreshMiddleware",
     "pvz.web.middleware.LanguageMiddleware",
     "pvz.usersessions.middleware.SessionEndedMiddleware",
@@ -199,7 +200,9 @@ else:
 if env.REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Pub/sub: a group message is one PUBLISH, which `pvz.core.broadcast` sends from any process with
+            # a plain Redis client, without building an event loop per push.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             # redis-py 8 times a socket out after 5 s, as long as the layer's blocking read: every idle
             # websocket's receive would fail and reconnect every 5 s, losing pushes sent meanwhile.
             "CONFIG": {

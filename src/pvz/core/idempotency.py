@@ -5,11 +5,13 @@ Rules (DOMAIN rule 9), each pinned by tests/core/test_idempotency.py:
 - A key is 1–100 visible ASCII characters (a client-generated UUID fits); anything else is
   VALIDATION_FAILED with details {"header": "Idempotency-Key"}.
 - Keys are unique per scope ("user:12", later "partner:3"): the same key from another scope is independent.
-- First call: `run()` and the insert of the record happen in one transaction, and its `(status, body)` is
-  stored. A DomainError from `run()` becomes the stored outcome (its HTTP status, body
-  {"error": exc.as_dict()}); whatever `run()` wrote before raising is rolled back to a savepoint while the
-  record is kept, so the replay repeats the same error and nothing is half-saved. Any other exception
-  propagates and stores nothing, so the client may retry with the same key.
+- First call: the record is claimed, `run()` runs and its `(status, body)` is stored, in one transaction
+  (two statements besides `run()`'s). A DomainError from `run()` becomes the stored outcome (its HTTP
+  status, body {"error": exc.as_dict()}): whatever `run()` wrote is rolled back with the transaction and
+  the error is stored right after by a claim of its own, so the replay repeats the same error and nothing
+  is half-saved. (Should an identical request slip in between and claim the key first, its answer is
+  the one kept and this caller gets it as a replay.) Any other exception propagates and stores nothing,
+  so the client may retry with the same key.
 - Replay (same scope, key and fingerprint): the stored status and body, `replayed=True`; nothing runs.
 - Same scope and key with another fingerprint: IDEMPOTENCY_MISMATCH (422); nothing runs, nothing changes.
 - Two concurrent first calls: exactly one runs, the other waits for its commit and replays it.
@@ -24,16 +26,18 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache, cached_property
 from typing import Any
 from urllib.parse import parse_qsl
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from pvz.core import clock
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.core.models import IdempotencyRecord
+from pvz.core.sql import db_datetime, fetch_one
 
 KEY_HEADER = "Idempotency-Key"
 RETENTION = dt.timedelta(hours=48)
@@ -44,11 +48,19 @@ _KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,100}")
 _NOT_PART_OF_THE_REQUEST = frozenset({"csrfmiddlewaretoken"})
 
 
+class JsonText(str):
+    """An answer already encoded as JSON text: stored and sent as it is, not encoded again."""
+
+
 @dataclass(frozen=True)
 class IdempotentOutcome:
     status_code: int
-    body: Any
+    text: str  # the answer as stored: JSON text, "null" for an empty response
     replayed: bool
+
+    @cached_property
+    def body(self) -> Any:
+        return json.loads(self.text)
 
 
 def idempotency_fingerprint(*, method: str, path: str, body: bytes, content_type: str = "") -> str:
@@ -93,41 +105,71 @@ def idempotent_call(
 ) -> IdempotentOutcome:
     """Run `run()` once per (scope, key) and return its `(status, JSON body)`; see the module docstring for
     replay, mismatch, DomainError and concurrency rules. `body` must be JSON-native (dicts, lists, str,
-    numbers, None); None stands for an empty response."""
-    _key_validate(key)
-    stored = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
-    if stored is not None:
-        return _replay(stored, fingerprint=fingerprint)
+    numbers, None; None stands for an empty response) or `JsonText`.
 
+    A new key costs two statements: the record is claimed before `run()` (an INSERT that does nothing when
+    the key exists: on PostgreSQL a concurrent insert of the same key makes it wait until that
+    transaction ends, so only one caller ever runs; on SQLite the IMMEDIATE transaction queues writers)
+    and answered after it (an UPDATE), in one transaction. A DomainError from `run()` rolls the whole
+    transaction back, claim included, and the error is then stored with a claim of its own."""
+    _key_validate(key)
+    actor_id = actor.pk if actor is not None else None
     try:
         with transaction.atomic():
-            # Inserted before `run()`: on PostgreSQL a concurrent insert of the same key waits on the unique
-            # index until this transaction ends, so only one caller ever runs. On SQLite the transaction is
-            # BEGIN IMMEDIATE, so a second writer waits at BEGIN.
-            record = IdempotencyRecord.objects.create(
-                scope=scope,
-                key=key,
-                # By id: core sits below the accounts app and knows the user model only as AUTH_USER_MODEL.
-                actor_id=actor.pk if actor is not None else None,
-                fingerprint=fingerprint,
-                status_code=0,  # replaced below, in the same transaction; nobody else ever sees the 0
-                created_at=clock.now(),
-            )
-            try:
-                with transaction.atomic():
-                    status_code, body = run()
-            except DomainError as exc:
-                status_code, body = exc.http_status, {"error": exc.as_dict()}
-            record.status_code, record.response_json = status_code, json.dumps(body, ensure_ascii=False)
-            record.save(update_fields=["status_code", "response_json"])
-    except IntegrityError:
-        # Lost the race: the winner has committed by now, so its record is visible.
-        winner = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
-        if winner is None:
-            raise  # an integrity failure inside `run()`, not a duplicate key
-        return _replay(winner, fingerprint=fingerprint)
-    # Read back from what was stored, so the first answer and a replay cannot differ in any detail.
-    return IdempotentOutcome(status_code=status_code, body=json.loads(record.response_json), replayed=False)
+            record_id = _claim(scope, key, fingerprint, actor_id)
+            if record_id is None:
+                raise _Taken
+            status_code, body = run()
+            text = _encoded(body)
+            _answer(record_id, status_code, text)
+        return IdempotentOutcome(status_code=status_code, text=text, replayed=False)
+    except _Taken:
+        pass
+    except DomainError as exc:
+        status_code, text = exc.http_status, _encoded({"error": exc.as_dict()})
+        with transaction.atomic():
+            if _claim(scope, key, fingerprint, actor_id, answer=(status_code, text)) is not None:
+                return IdempotentOutcome(status_code=status_code, text=text, replayed=False)
+    # The key was taken: by an earlier request, or by one that ran at the same time and has committed.
+    stored = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+    if stored is None:  # purged in between: extremely unlikely; the caller may simply retry
+        raise DomainError(
+            _("Запрос с этим ключом только что обработан. Повторите его."), code=ErrorCode.CONFLICT
+        )
+    return _replay(stored, fingerprint=fingerprint)
+
+
+class _Taken(Exception):
+    """The (scope, key) is claimed already."""
+
+
+def _encoded(body: Any) -> str:
+    return body if isinstance(body, JsonText) else json.dumps(body, ensure_ascii=False)
+
+
+@cache
+def _claim_sql() -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"INSERT INTO {quote(IdempotencyRecord._meta.db_table)} "  # noqa: S608 (the model's table)
+        "(scope, key, actor_id, fingerprint, status_code, response_json, created_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (scope, key) DO NOTHING RETURNING id"
+    )
+
+
+def _claim(
+    scope: str, key: str, fingerprint: str, actor_id: int | None, *, answer: tuple[int, str] | None = None
+) -> int | None:
+    """Insert the record (its answer still to come, unless given) and return its id; None when the
+    (scope, key) exists. The status 0 of an unanswered record is never seen outside its transaction."""
+    status_code, text = answer or (0, "")
+    params = [scope, key, actor_id, fingerprint, status_code, text, db_datetime(clock.now())]
+    row = fetch_one(_claim_sql(), params)
+    return None if row is None else int(row[0])
+
+
+def _answer(record_id: int, status_code: int, text: str) -> None:
+    IdempotencyRecord.objects.filter(pk=record_id).update(status_code=status_code, response_json=text)
 
 
 def idempotency_records_purge(*, older_than: dt.timedelta = RETENTION) -> int:
@@ -152,6 +194,4 @@ def _replay(record: IdempotencyRecord, *, fingerprint: str) -> IdempotentOutcome
             code=ErrorCode.IDEMPOTENCY_MISMATCH,
             details={"header": KEY_HEADER},
         )
-    return IdempotentOutcome(
-        status_code=record.status_code, body=json.loads(record.response_json), replayed=True
-    )
+    return IdempotentOutcome(status_code=record.status_code, text=record.response_json, replayed=True)

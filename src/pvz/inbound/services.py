@@ -279,6 +279,8 @@ def _push_progress(acceptance: Acceptance, progress: AcceptanceProgress, **extra
             **acceptance_progress_data(acceptance=acceptance, progress=progress),
             **extra,
         },
+        # Twenty operators scanning one carriage would otherwise send every device 20 updates a second.
+        coalesce=f"acceptance:{acceptance.pk}",
     )
 
 

@@ -7,14 +7,13 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import translation
 
 from pvz.accounts.models import User
 from pvz.audit.services import audit_record
 from pvz.core import clock
+from pvz.core.broadcast import group_publish
 from pvz.core.effects import after_commit
 from pvz.core.errors import DomainError
 from pvz.core.logging import get_logger
@@ -43,10 +42,7 @@ def user_group(user_id: int) -> str:
 
 
 def _push_live(user_id: int, payload: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    async_to_sync(layer.group_send)(user_group(user_id), {"type": "staff.message", **payload})
+    group_publish(user_group(user_id), {"type": "staff.message", **payload})
 
 
 def staff_notify(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from pvz.core.broadcast import group_publish
 
 
 def session_group(key_hash: str) -> str:
@@ -13,8 +12,5 @@ def session_group(key_hash: str) -> str:
 
 
 def sessions_ended_push(key_hashes: list[str], *, reason: str) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
     for key_hash in key_hashes:
-        async_to_sync(layer.group_send)(session_group(key_hash), {"type": "session.ended", "reason": reason})
+        group_publish(session_group(key_hash), {"type": "session.ended", "reason": reason})

@@ -1,0 +1,400 @@
+"""The hot paths of a point, measured as CPU per operation (server + database), throughput and latency.
+
+Prints its figures; a benchmark, not a test (STYLE rule 8). Results go to docs/performance.md.
+
+    .venv/bin/python bench/hotpath.py noop                         # authenticated no-op API call
+    .venv/bin/python bench/hotpath.py me                           # GET /api/v1/me
+    .venv/bin/python bench/hotpath.py acceptance                   # acceptance scans with auto placement
+    .venv/bin/python bench/hotpath.py acceptance --clients 1 --requests 300
+    .venv/bin/python bench/hotpath.py acceptance --open 200 --duration 60
+    .venv/bin/python bench/hotpath.py noop --variant old:code=5a8dfcc --variant new --rounds 3
+
+Every run starts from a fresh copy of a template database holding the scenario's data (a point with
+--cells cells, --stock parcels already stored in them, operators signed in, --carriages direct carriages
+to accept; see bench/harness.py), ANALYZEd. A variant is `name[:key=value,…]` with keys `code` (a git
+revision, default the working tree), `server` (uvicorn, gunicorn, gthread, granian), `workers`, `threads`
+and `env.NAME` (an environment variable of the server); several variants run in alternating order,
+--rounds times, and the medians are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import (
+    CACHE,
+    DEFAULT_PG_URL,
+    CpuMeter,
+    HttpConnection,
+    LoadResult,
+    Server,
+    ServerSpec,
+    base_env,
+    closed_loop,
+    code_dir,
+    error_label,
+    machine_line,
+    median,
+    open_loop,
+    redis_answers,
+    result_line,
+    run_async,
+    say,
+    template,
+)
+
+LOAD = """
+import datetime as dt
+import random
+
+from django.db import connection, transaction
+from django.test import Client
+from django.middleware.csrf import _get_new_csrf_string
+
+from pvz.accounts.models import Membership, User
+from pvz.accounts.roles import Role
+from pvz.core import clock
+from pvz.network.models import Cell, CellKind, Partner, PartnerPoint, PickupPoint
+from pvz.simulator.loader import manifest_load
+from pvz.simulator.manifests import manifest_generate
+
+P = json.loads(PARAMS)
+SIZE_SHARE = (("S", 0.40), ("M", 0.35), ("L", 0.17), ("XL", 0.08))
+with transaction.atomic():
+    partner = Partner.objects.create(code="bench", name="Бенч-маркетплейс")
+    point = PickupPoint.objects.create(
+        code="pvz-bench", name="ПВЗ Бенчмарк", address="Москва, ул. Тестовая, 1",
+        capacity=P["cells"] * P["capacity"],
+    )
+    PartnerPoint.objects.create(partner=partner, point=point)
+    cells, index = [], 0
+    for size, share in SIZE_SHARE:
+        for _ in range(round(P["cells"] * share)):
+            zone, rest = divmod(index, 1000)
+            cells.append(Cell(
+                point=point, address=f"{chr(65 + zone)}-{rest // 10 + 1:03d}-{rest % 10 + 1}",
+                kind=CellKind.REGULAR, size_class=size, capacity=P["capacity"],
+            ))
+            index += 1
+    Cell.objects.bulk_create(cells, batch_size=1000)
+    users = []
+    for n in range(P["operators"]):
+        users.append(User.objects.create_user(
+            f"+7990{n:07d}", full_name=f"Оператор {n + 1}", auto_placement=True
+        ))
+        Membership.objects.create(user=users[-1], point=point, role=Role.OPERATOR)
+
+operators = []
+for user in users:
+    client = Client()
+    client.force_login(user, backend="pvz.accounts.backends.PhoneCodeBackend")
+    session = client.cookies["sessionid"].value
+    operators.append({"id": user.pk, "session": session, "csrf": _get_new_csrf_string()})
+
+now = clock.now()
+# The stock: parcels already stored, spread over the first two thirds of each size's cells.
+if P["stock"]:
+    stock = manifest_generate(
+        seed=P["seed"] - 1, parcels=P["stock"], totes=0, carriage_number="CAR-STOCK00001"
+    )
+    carriage = manifest_load(manifest=stock, partner=partner, point=point, eta=now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            '''
+            WITH s AS (
+                SELECT id, size_class, row_number() OVER (PARTITION BY size_class ORDER BY id) - 1 AS rn
+                FROM shipments_shipment WHERE carriage_id = %s
+            ), c AS (
+                SELECT id, size_class, row_number() OVER (PARTITION BY size_class ORDER BY address) - 1 AS rn,
+                       (count(*) OVER (PARTITION BY size_class)) * 2 / 3 AS used
+                FROM network_cell WHERE point_id = %s AND kind = 'regular'
+            )
+            UPDATE shipments_shipment AS sh
+            SET status = 'STORED', cell_id = c.id, stored_at = %s, storage_deadline = %s, version = 2
+            FROM s JOIN c ON c.size_class = s.size_class AND c.rn = s.rn %% c.used
+            WHERE sh.id = s.id
+            ''',
+            [carriage.pk, point.pk, now, now + dt.timedelta(days=30)],
+        )
+        cursor.execute("UPDATE inbound_carriage SET status = 'closed' WHERE id = %s", [carriage.pk])
+
+carriages = []
+for c in range(P["carriages"]):
+    manifest = manifest_generate(
+        seed=P["seed"] + c, parcels=P["parcels"], totes=P["totes"], carriage_number=f"CAR-BENCH{c:05d}"
+    )
+    carriage = manifest_load(manifest=manifest, partner=partner, point=point, eta=now + dt.timedelta(hours=1))
+    carriages.append({"id": carriage.pk, "codes": [p.barcode for p in manifest.parcels]})
+
+# Returning customers: a share of the new orders belongs to customers who already have parcels stored.
+if P["stock"] and P["returning"]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            '''
+            WITH stocked AS (
+                SELECT DISTINCT o.customer_id FROM shipments_order o
+                JOIN shipments_shipment s ON s.order_id = o.id WHERE s.status = 'STORED'
+            ), numbered AS (
+                SELECT customer_id, row_number() OVER (ORDER BY customer_id) AS rn FROM stocked
+            ), fresh AS (
+                SELECT o.id, row_number() OVER (ORDER BY o.id) AS rn FROM shipments_order o
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM shipments_shipment s WHERE s.order_id = o.id AND s.status <> 'EXPECTED'
+                )
+            )
+            UPDATE shipments_order o SET customer_id = n.customer_id
+            FROM fresh f JOIN numbered n ON n.rn = f.rn
+            WHERE o.id = f.id AND f.rn %% %s = 0
+            ''',
+            [max(1, round(1 / P["returning"]))],
+        )
+result({"point": point.pk, "operators": operators, "carriages": carriages})
+"""
+
+
+# Operations: `noop` is the cheapest signed-in call (GET /api/v1/me/session), `me` the caller's points and
+# roles (GET /api/v1/me), `acceptance` an acceptance scan with auto placement.
+OPS = ("noop", "me", "acceptance")
+READS = {"noop": "/api/v1/me/session", "me": "/api/v1/me"}
+
+
+@dataclass
+class Operator:
+    user_id: int
+    session: str
+    csrf: str
+    acceptance_id: int = 0
+    codes: list[str] = field(default_factory=list)
+
+    def headers(self, key: str | None = None) -> dict[str, str]:
+        headers = {
+            "Content-Type": "application/json",
+            "Cookie": f"sessionid={self.session}; csrftoken={self.csrf}",
+            "X-CSRFToken": self.csrf,
+        }
+        if key:
+            headers["Idempotency-Key"] = key
+        return headers
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    code: str = "work"
+    server: ServerSpec = field(default_factory=ServerSpec)
+    env: tuple[tuple[str, str], ...] = ()
+
+
+def variant_parse(text: str, defaults: ServerSpec) -> Variant:
+    name, _, rest = text.partition(":")
+    code, env = "work", []
+    kind, workers, threads = defaults.kind, defaults.workers, defaults.threads
+    for item in filter(None, rest.split(",")):
+        key, _, value = item.partition("=")
+        if key == "code":
+            code = value
+        elif key == "server":
+            kind = value
+        elif key == "workers":
+            workers = int(value)
+        elif key == "threads":
+            threads = int(value)
+        elif key.startswith("env."):
+            env.append((key[4:], value))
+        else:
+            raise SystemExit(f"unknown variant key {key!r} in {text!r}")
+    return Variant(name or "current", code, ServerSpec(kind, workers, threads), tuple(env))
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bench/hotpath.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("op", choices=OPS, help="the operation to measure")
+    parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--clients", type=int, default=20, help="closed loop: concurrent clients")
+    parser.add_argument("--requests", type=int, default=2000, help="closed loop: measured requests")
+    parser.add_argument("--warmup", type=int, default=200, help="closed loop: requests not measured")
+    parser.add_argument("--open", type=float, default=0, metavar="RATE", help="open loop at RATE requests/s")
+    parser.add_argument("--duration", type=float, default=60, help="open loop: measured seconds")
+    parser.add_argument("--open-warmup", type=float, default=5, help="open loop: seconds not measured")
+    parser.add_argument("--server", default="uvicorn", help="uvicorn, gunicorn, gthread or granian")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--variant", action="append", default=[], help="name[:key=value,…] (see above)")
+    parser.add_argument("--rounds", type=int, default=1, help="alternating rounds over the variants")
+    parser.add_argument("--operators", type=int, default=20, help="signed-in operators (clients use them)")
+    parser.add_argument("--cells", type=int, default=3000)
+    parser.add_argument("--capacity", type=int, default=10)
+    parser.add_argument("--stock", type=int, default=10000, help="parcels already stored at the point")
+    parser.add_argument("--carriages", type=int, default=20)
+    parser.add_argument("--parcels", type=int, default=800, help="parcels per carriage")
+    parser.add_argument("--totes", type=int, default=10)
+    parser.add_argument("--returning", type=float, default=0.3, help="share of orders of stocked customers")
+    parser.add_argument("--json", type=Path, help="also write every result to this file")
+    args = parser.parse_args(argv)
+    defaults = ServerSpec(args.server, args.workers, args.threads)
+    args.variants = [variant_parse(v, defaults) for v in args.variant] or [variant_parse("current", defaults)]
+    return args
+
+
+# ---- scenarios -----------------------------------------------------------------------------------------
+
+
+def operators_of(data: dict[str, Any]) -> list[Operator]:
+    return [Operator(o["id"], o["session"], o["csrf"]) for o in data["operators"]]
+
+
+async def acceptances_open(port: int, operators: list[Operator], carriages: list[dict[str, Any]]) -> None:
+    """Operator i works on carriage i mod C and opens (or joins) its acceptance; the carriage's parcels are
+    dealt out among its operators."""
+    team: dict[int, list[Operator]] = {}
+    for index, operator in enumerate(operators):
+        carriage = carriages[index % len(carriages)]
+        connection = HttpConnection(port)
+        status, body = await connection.request(
+            "POST", f"/api/v1/carriages/{carriage['id']}/acceptance", operator.headers(f"open-{uuid.uuid4()}")
+        )
+        await connection.close()
+        if status != 200:
+            raise SystemExit(
+                f"opening the acceptance of carriage {carriage['id']}: HTTP {status} {body[:300]!r}"
+            )
+        operator.acceptance_id = json.loads(body)["id"]
+        team.setdefault(index % len(carriages), []).append(operator)
+    for c_index, members in team.items():
+        codes = carriages[c_index]["codes"]
+        for position, operator in enumerate(members):
+            operator.codes = list(reversed(codes[position :: len(members)]))
+
+
+def scenario(op: str, port: int, data: dict[str, Any]) -> Any:
+    operators = operators_of(data)
+    if op in READS:
+        path = READS[op]
+
+        async def read(connection: HttpConnection, client: int, _seq: int) -> str | None:
+            operator = operators[client % len(operators)]
+            status, body = await connection.request("GET", path, operator.headers())
+            return None if status == 200 else error_label(status, body)
+
+        return read
+
+    run_async(acceptances_open(port, operators, data["carriages"]))
+
+    async def scan(connection: HttpConnection, client: int, _seq: int) -> str | None:
+        operator = operators[client % len(operators)]
+        if not operator.codes:
+            return "out of parcels"
+        code = operator.codes.pop()
+        body = json.dumps({"code": code, "scan_id": str(uuid.uuid4()), "auto_place": True}).encode()
+        status, answer = await connection.request(
+            "POST",
+            f"/api/v1/acceptances/{operator.acceptance_id}/scans",
+            operator.headers(f"scan-{uuid.uuid4()}"),
+            body,
+        )
+        if status != 200:
+            return error_label(status, answer)
+        outcome = json.loads(answer)
+        if outcome["outcome"] != "ACCEPTED" or not outcome["placed"]:
+            return f"outcome {outcome['outcome']} placed={outcome['placed']}"
+        return None
+
+    return scan
+
+
+# ---- runs ----------------------------------------------------------------------------------------------
+
+
+def run_one(args: argparse.Namespace, variant: Variant, label: str) -> LoadResult:
+    code = code_dir(variant.code)
+    env = base_env(code, redis=redis_answers())
+    env.update(dict(variant.env))
+    params = {
+        "operators": args.operators,
+        "cells": args.cells,
+        "capacity": args.capacity,
+        "stock": args.stock,
+        "carriages": args.carriages,
+        "parcels": args.parcels,
+        "totes": args.totes,
+        "returning": args.returning,
+        "seed": 1300,
+    }
+    tpl = template(kind=args.db, pg_server=args.pg_url, code=code, loader=LOAD, params=params, env=env)
+    database = tpl.copy(label)
+    env["DATABASE_URL"] = database.url
+    log = CACHE / f"run_{label}.log"
+    log.unlink(missing_ok=True)
+    server = Server(variant.server, env, code, log)
+    server.start()
+    meter = CpuMeter(
+        server_pid=server.pid,
+        pg_dsn=f"{args.pg_url}/postgres" if args.db == "postgres" else None,
+        dbname=database.name or None,
+    )
+    try:
+        call = scenario(args.op, server.port, tpl.data)
+        if args.open:
+            coro = open_loop(
+                server.port, args.open, args.duration, args.open_warmup, args.operators, call, meter
+            )
+        else:
+            coro = closed_loop(server.port, args.clients, args.requests, args.warmup, call, meter)
+        return run_async(coro)  # type: ignore[no-any-return]
+    finally:
+        meter.close()
+        server.stop()
+        database.drop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    say(f"machine: {machine_line(args.pg_url if args.db == 'postgres' else None)}")
+    if args.open:
+        load = f"open loop {args.open:g}/s for {args.duration:g} s"
+    else:
+        load = f"closed loop, {args.clients} clients, {args.requests} requests after {args.warmup}"
+    say(
+        f"op: {args.op}   db: {args.db}   {load}   data: {args.cells} cells, {args.stock} stored, "
+        f"{args.carriages} carriages x {args.parcels}"
+    )
+    results: dict[str, list[LoadResult]] = {v.name: [] for v in args.variants}
+    records = []
+    for round_no in range(args.rounds):
+        order = args.variants if round_no % 2 == 0 else list(reversed(args.variants))
+        for variant in order:
+            label = f"{variant.name}_{round_no}"
+            result = run_one(args, variant, label)
+            results[variant.name].append(result)
+            spec = variant.server
+            say(result_line(f"{variant.name} r{round_no} {spec.kind}x{spec.workers}", result))
+            records.append({"variant": variant.name, "round": round_no, **result.summary()})
+    if args.rounds > 1 or len(args.variants) > 1:
+        say("\nmedians over rounds:")
+        for name, runs in results.items():
+            cpu = [r.cpu.per_op_ms(r.ops) for r in runs if r.cpu]
+            say(
+                f"{name:<16} ops/s {median([r.throughput for r in runs]):8.1f}  p50 "
+                f"{median([r.summary()['p50_ms'] for r in runs]):7.2f}  p99 "
+                f"{median([r.summary()['p99_ms'] for r in runs]):7.2f} ms  CPU ms/op server "
+                f"{median([c['server'] for c in cpu]):5.2f} + db {median([c['db'] for c in cpu]):5.2f} = "
+                f"{median([c['server+db'] for c in cpu]):5.2f}"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(records, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

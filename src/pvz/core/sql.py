@@ -1,0 +1,60 @@
+"""Hand-written statements of the hot paths, prepared on PostgreSQL.
+
+Planning a statement costs PostgreSQL more than running it when the statement is a few index probes
+(a join of the session, its user and two EXISTS: 0.2 ms to plan, 0.02 ms to run). Django sends every
+query as text with its values inlined, so PostgreSQL plans it on every request. A statement run through
+`hot_cursor` is sent with its parameters bound on the server and prepared on the connection the first
+time (psycopg keeps up to 100 per connection), so later executions skip parsing and planning. The cursor
+is Django's wrapper around it, so query logging, execute wrappers and error translation apply as to
+any other query. On SQLite, where there is no planning round trip to save, it is an ordinary cursor.
+
+Prepared statements live on a server connection: behind a pooler in transaction mode they need
+PgBouncer 1.21+ with `max_prepared_statements` (docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection
+from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
+from django.db.backends.utils import CursorWrapper
+
+
+class _PreparedCursor(ServerBindingCursor):
+    """psycopg's server-side binding cursor, preparing every statement it runs."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        kwargs.setdefault("prepare", True)
+        return super().execute(query, params, **kwargs)
+
+
+@contextmanager
+def hot_cursor() -> Iterator[CursorWrapper]:
+    """A cursor whose statements are prepared on PostgreSQL (see the module docstring)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.ensure_connection()
+    raw = _PreparedCursor(connection.connection)
+    cursor = connection._prepare_cursor(raw)  # type: ignore[attr-defined]  # logged and wrapped like any
+    try:
+        yield cursor
+    finally:
+        raw.close()
+
+
+def db_datetime(value: dt.datetime) -> Any:
+    """A datetime as Django stores it, for a hand-written statement's parameters (SQLite keeps naive UTC
+    text; PostgreSQL takes the aware value)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    with hot_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
