@@ -261,19 +261,25 @@ def test_a_found_parcel_costs_what_it_did_before_patterns(labelled, acceptance) 
     first, second = labelled.in_tote()[:2]
     scan(labelled, acceptance, first.barcode)
 
-    # Measured before patterns existed: 17 for the second parcel of a tote, manual placement.
-    assert _queries_of_a_scan(labelled, acceptance, second.barcode) == 17
+    # Measured before patterns existed: 17 for the second parcel of a tote, manual placement; 16 since
+    # the progress is read from counters (issue 13). On PostgreSQL the whole scan is one function call.
+    assert _queries_of_a_scan(labelled, acceptance, second.barcode) == (
+        1 if connection.vendor == "postgresql" else 16
+    )
 
 
 def test_an_unknown_code_costs_at_most_one_query_more_than_before_patterns(labelled, acceptance) -> None:
     PartnerFactory(name="Wildberries", barcode_patterns=[r"wb\d{10}"])
     scan(labelled, acceptance, "ii00000000001")
 
-    # Measured before patterns existed: 9 for an UNKNOWN code. The carriage's partner came with the
-    # acceptance, so its own label costs nothing; anything else reads the partners' patterns once.
-    assert _queries_of_a_scan(labelled, acceptance, "ii00000000002") == 9
-    assert _queries_of_a_scan(labelled, acceptance, "wb1234567890") == 10
-    assert _queries_of_a_scan(labelled, acceptance, EAN13) == 10
+    # Measured before patterns existed: 9 for an UNKNOWN code, 8 since the progress is read from counters
+    # (issue 13). The carriage's partner came with the acceptance, so its own label costs nothing;
+    # anything else reads the partners' patterns once. On PostgreSQL the function is asked first and
+    # leaves an unknown code to the Python path: one statement more.
+    base = 9 if connection.vendor == "postgresql" else 8
+    assert _queries_of_a_scan(labelled, acceptance, "ii00000000002") == base
+    assert _queries_of_a_scan(labelled, acceptance, "wb1234567890") == base + 1
+    assert _queries_of_a_scan(labelled, acceptance, EAN13) == base + 1
 
 
 # ---- API and screen ----

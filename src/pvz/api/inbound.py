@@ -494,10 +494,11 @@ def acceptance_get(request: HttpRequest, acceptance_id: int) -> AcceptanceOut:
 @idempotent
 @requires(Perm.OPERATE)
 def acceptance_scan(request: HttpRequest, acceptance_id: int, payload: AcceptanceScanIn) -> ScanOutcomeOut:
-    user, acceptance = _acceptance_for_write(request, acceptance_id)
+    # The service checks the caller's access to the acceptance itself (in the same round trip as the scan
+    # on PostgreSQL): 404 for another point's, 403 without "operate".
     outcome = services.acceptance_scan(
-        actor=user,
-        acceptance=acceptance,
+        actor=caller(request),
+        acceptance_id=acceptance_id,
         code=payload.code,
         scan_id=payload.scan_id,
         auto_place=payload.auto_place,

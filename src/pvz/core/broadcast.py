@@ -85,7 +85,7 @@ def _redis_publisher() -> _RedisPublisher | None:
     key = (os.getpid(), id(layer))
     if key not in _publishers:
         _publishers[key] = None
-        config = settings.CHANNEL_LAYERS.get("default", {})
+        config: dict[str, Any] = settings.CHANNEL_LAYERS.get("default", {})
         if layer is not None and config.get("BACKEND", "").endswith("RedisPubSubChannelLayer"):
             host = config["CONFIG"]["hosts"][0]
             address = host["address"] if isinstance(host, dict) else host

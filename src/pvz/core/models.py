@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -12,6 +14,27 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class DatabaseCounted(models.Model):
+    """A model with counters kept by database triggers (`maintained_fields`): Django never writes them.
+
+    A counter is changed by the trigger in the same transaction as the row it counts, so an instance
+    loaded earlier holds a value that may be stale by the time it is saved; `save()` therefore leaves
+    the counters out of every UPDATE (an INSERT writes their defaults, zero)."""
+
+    maintained_fields: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            fields = kwargs.get("update_fields")
+            if fields is None:
+                fields = [f.name for f in self._meta.concrete_fields if not f.primary_key]
+            kwargs["update_fields"] = [name for name in fields if name not in self.maintained_fields]
+        super().save(*args, **kwargs)
 
 
 class IdempotencyRecord(models.Model):

@@ -50,6 +50,7 @@ from pvz.counter.models import (
 )
 from pvz.counter.selectors import id_check_needed, refusal_reasons_for, split_order_lines
 from pvz.network.models import PickupPoint
+from pvz.shipments.counters import cells_lock
 from pvz.shipments.errors import InvalidTransition
 from pvz.shipments.models import Customer, Shipment
 from pvz.shipments.services import return_zone_of, shipment_transition_locked
@@ -502,6 +503,9 @@ def session_finish(*, actor: User, session: IssueSession) -> FinishResult:
             first = next(error for error in _BLOCKING_ORDER if str(error.code) in codes)
             raise first(details={"lines": blocking})
 
+        # The parcels leave their cells one by one, and each decrements its cell's counter under the cell's
+        # row lock (shipments.counters): those locks are taken here first, in id order, for the same reason.
+        cells_lock(shipment.cell_id for shipment in shipments.values())
         outcomes = [
             _finish_line(actor, locked, line, shipments[line.shipment_id], invalid.get(line.pk))
             for line in lines

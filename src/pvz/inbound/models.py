@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pvz.core.models import TimeStampedModel
+from pvz.core.models import DatabaseCounted, TimeStampedModel
 from pvz.network.models import Partner, PickupPoint
 
 
@@ -26,7 +26,7 @@ class CarriageStatus(models.TextChoices):
     CLOSED = "closed", _("Закрыта")
 
 
-class Carriage(TimeStampedModel):
+class Carriage(DatabaseCounted, TimeStampedModel):
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="carriages")
     point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT, related_name="carriages")
     number = models.CharField(max_length=40, help_text=_("Код перевозки, например CAR-20261127001"))
@@ -42,6 +42,10 @@ class Carriage(TimeStampedModel):
     arrival_registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The parcels its manifest lists (ManifestLine rows), kept by a trigger (migration 0005).
+    expected_parcels = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+
+    maintained_fields = ("expected_parcels",)
 
     class Meta:
         ordering = ["eta", "id"]
@@ -80,11 +84,17 @@ class Tote(TimeStampedModel):
         return self.barcode
 
 
-class ManifestTote(models.Model):
+class ManifestTote(DatabaseCounted):
     """A tote a direct carriage is expected to bring."""
 
     carriage = models.ForeignKey(Carriage, on_delete=models.CASCADE, related_name="manifest_totes")
     tote = models.ForeignKey(Tote, on_delete=models.PROTECT, related_name="+")
+    # Kept by triggers (migration 0005): the manifest's parcels in this tote, and how many of them the
+    # carriage's acceptance has accepted (not-undone ACCEPTED scans).
+    expected = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    scanned = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+
+    maintained_fields = ("expected", "scanned")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["carriage", "tote"], name="uniq_manifest_tote")]
@@ -116,7 +126,7 @@ class AcceptanceStatus(models.TextChoices):
     CLOSED = "closed", _("Закрыта")
 
 
-class Acceptance(TimeStampedModel):
+class Acceptance(DatabaseCounted, TimeStampedModel):
     """Receiving one direct carriage by scan; several operators may scan into the same open acceptance."""
 
     carriage = models.ForeignKey(Carriage, on_delete=models.PROTECT, related_name="acceptances")
@@ -129,6 +139,14 @@ class Acceptance(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The progress, kept by a trigger on its scans (migration 0005), counting scans not undone: manifest
+    # parcels accepted, surplus parcels, and distinct codes put aside (another point's parcels, partner
+    # labels without data).
+    scanned = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    surplus = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    put_aside = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+
+    maintained_fields = ("scanned", "surplus", "put_aside")
 
     class Meta:
         constraints = [
@@ -192,6 +210,8 @@ class AcceptanceScan(models.Model):
         indexes = [
             models.Index(fields=["acceptance", "operator", "created_at"]),
             models.Index(fields=["acceptance", "shipment"]),
+            # Whether a code was put aside already (the `put_aside` count is of distinct codes).
+            models.Index(fields=["acceptance", "code"], name="acceptancescan_code_idx"),
         ]
 
     def __str__(self) -> str:

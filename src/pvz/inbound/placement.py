@@ -6,18 +6,16 @@ both call `shipment_place`; they differ only in whether a cell is given.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
 from pvz.core.errors import DomainError, ErrorCode, NotFound
 from pvz.core.logging import get_logger
-from pvz.network.models import Cell, CellKind, SizeClass
+from pvz.core.sql import fetch_one
+from pvz.network.models import Cell, SizeClass
 from pvz.notifications.services import notification_shipment_ready
 from pvz.shipments.errors import CellFull, InvalidTransition
 from pvz.shipments.models import Shipment, ShipmentEvent
@@ -29,6 +27,8 @@ log = get_logger(__name__)
 # A suggestion can go stale between choosing and locking the cell when several operators place at once;
 # the cell lock re-checks capacity, and the next suggestion is tried.
 SUGGESTION_ATTEMPTS = 3
+# Candidates passed over because a concurrent placement holds them, before waiting for one.
+TAKE_ATTEMPTS = 8
 
 
 class NoFreeCell(DomainError):
@@ -45,91 +45,92 @@ class Placement:
     replayed: bool = False
 
 
-def _size_rank() -> Case:
-    return Case(
-        *(When(size_class=value, then=Value(rank)) for rank, value in enumerate(SizeClass.values)),
-        output_field=IntegerField(),
+def _fitting_sizes(shipment: Shipment) -> list[str]:
+    """The size classes that fit the parcel, smallest first (the rule's order)."""
+    return list(SizeClass.values[SizeClass.rank(shipment.size_class) :])
+
+
+def _own_cell(shipment: Shipment) -> int | None:
+    """The cell whose `held` counts the parcel itself (an ACCEPTED parcel taken off the shelf again keeps
+    its cell): the rule counts other parcels only, so that cell is judged without it."""
+    return shipment.cell_id if shipment.cell_id and shipment.status in AT_POINT else None
+
+
+def _tier_branches(shipment: Shipment, exclude: frozenset[int]) -> tuple[list[str], list[object]]:
+    """The suggestion rule as one UNION ALL of index probes (built from constants and placeholders only),
+    each giving at most one cell with its tier
+    and size rank: the customer's cells with room (tier 0), then per fitting size the first empty cell
+    (tier 1) and the first cell with room (tier 2) by address. Each probe walks a partial index of
+    cells that are empty or have room (`cell_empty_idx`, `cell_room_idx`) or the customer's few rows, so
+    its cost does not grow with the parcels or the full cells of the point."""
+    sizes = _fitting_sizes(shipment)
+    own = _own_cell(shipment) or 0
+    not_excluded = f" AND c.id NOT IN ({', '.join(['%s'] * len(exclude))})" if exclude else ""
+    regular = "c.point_id = %s AND c.kind = 'regular' AND c.is_active AND c.capacity > 0"
+    whens = " ".join(f"WHEN '{size}' THEN {n}" for n, size in enumerate(SizeClass.values))
+    rank = f"CASE c.size_class {whens} END"
+    branches: list[str] = []
+    params: list[object] = []
+    # Tier 0: cells holding this customer's STORED parcels (CustomerCell), with room without the parcel.
+    branches.append(
+        f"SELECT * FROM (SELECT c.id, 0 AS tier, {rank} AS size_rank, c.address FROM network_cell c "  # noqa: S608
+        "JOIN shipments_customercell cc ON cc.cell_id = c.id "
+        f"WHERE cc.customer_id = %s AND {regular} AND c.size_class IN ({', '.join(['%s'] * len(sizes))}) "
+        f"AND c.held - CASE WHEN c.id = %s THEN 1 ELSE 0 END < c.capacity{not_excluded} "
+        "ORDER BY size_rank, c.address LIMIT 1) AS t0"
     )
-
-
-def _at_point_elsewhere(shipment: Shipment) -> QuerySet[Shipment]:
-    """The parcels in the point's cells that count towards their capacity, other than `shipment`."""
-    return Shipment.objects.filter(cell__point_id=shipment.point_id, status__in=AT_POINT).exclude(
-        pk=shipment.pk
-    )
-
-
-def _fitting_cells(shipment: Shipment, exclude: frozenset[int]) -> QuerySet[Cell]:
-    """Active customer cells of the point that fit the parcel and can hold anything, by size then
-    address."""
-    fitting = SizeClass.values[SizeClass.rank(shipment.size_class) :]
-    cells = Cell.objects.filter(
-        point_id=shipment.point_id,
-        kind=CellKind.REGULAR,
-        is_active=True,
-        size_class__in=fitting,
-        capacity__gt=0,
-    )
-    if exclude:
-        cells = cells.exclude(pk__in=exclude)
-    return cells.annotate(rank=_size_rank()).order_by("rank", "address")
-
-
-def _with_room(cells: QuerySet[Cell], shipment: Shipment) -> QuerySet[Cell]:
-    held = (
-        Shipment.objects.filter(cell=OuterRef("pk"), status__in=AT_POINT)
-        .exclude(pk=shipment.pk)
-        .order_by()
-        .values("cell")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return cells.annotate(held=Coalesce(Subquery(held), 0)).filter(held__lt=F("capacity"))
-
-
-def _suggestion_tiers(shipment: Shipment, exclude: frozenset[int]) -> Iterator[QuerySet[Cell]]:
-    """The suggestion rule as querysets to try in order, each best first: the cells with room holding
-    this customer's STORED parcels, the empty cells, the cells with room (built only when reached)."""
-    fitting = _fitting_cells(shipment, exclude)
-    holding = list(
-        Shipment.objects.filter(
-            order__customer_id=shipment.order.customer_id,
-            status=Status.STORED,
-            point_id=shipment.point_id,
-            cell__isnull=False,
+    params += [shipment.order.customer_id, shipment.point_id, *sizes, own, *exclude]
+    for n, size in enumerate(sizes, start=1):
+        for tier, has_room in ((1, "c.held = 0"), (2, "c.held < c.capacity")):
+            branches.append(
+                f"SELECT * FROM (SELECT c.id, {tier} AS tier, {SizeClass.rank(size)} AS size_rank, c.address "  # noqa: S608
+                f"FROM network_cell c WHERE {regular} AND c.size_class = %s AND {has_room}{not_excluded} "
+                f"ORDER BY c.address LIMIT 1) AS t{tier}_{n}"
+            )
+            params += [shipment.point_id, size, *exclude]
+    if own:
+        # The parcel's own cell, judged without the parcel: empty when it holds nothing else, and with
+        # room in any case (it held the parcel).
+        branches.append(
+            f"SELECT c.id, CASE WHEN c.held = 1 THEN 1 ELSE 2 END AS tier, {rank} AS size_rank, c.address "  # noqa: S608
+            f"FROM network_cell c WHERE c.id = %s AND {regular} "
+            f"AND c.size_class IN ({', '.join(['%s'] * len(sizes))}){not_excluded}"
         )
-        .values_list("cell_id", flat=True)
-        .distinct()
-    )
-    if holding:
-        yield _with_room(fitting.filter(pk__in=holding), shipment)
-    # Empty: one pass over the point's parcels (a hashed subplan), not a count per cell.
-    yield fitting.exclude(pk__in=_at_point_elsewhere(shipment).values("cell_id"))
-    yield _with_room(fitting, shipment)
+        params += [own, shipment.point_id, *sizes, *exclude]
+    return branches, params
+
+
+def _best_cell_id(shipment: Shipment, exclude: frozenset[int]) -> int | None:
+    branches, params = _tier_branches(shipment, exclude)
+    sql = " UNION ALL ".join(branches) + " ORDER BY tier, size_rank, address LIMIT 1"
+    row = fetch_one(sql, params)
+    return None if row is None else int(row[0])
 
 
 def cell_suggest(*, shipment: Shipment, exclude: frozenset[int] = frozenset()) -> Cell | None:
     """Where to put an accepted parcel: first a cell that already holds this customer's parcels (so the
     customer's order is fetched from one place), else an empty cell of the smallest fitting size, else
     the smallest fitting cell with room. Never a cell at capacity, a retired cell or a special place."""
-    for tier in _suggestion_tiers(shipment, exclude):
-        cell = tier.first()
-        if cell is not None:
-            return cell
-    return None
+    best = _best_cell_id(shipment, exclude)
+    return None if best is None else Cell.objects.get(pk=best)
 
 
 def _cell_take(shipment: Shipment, exclude: frozenset[int]) -> Cell | None:
     """`cell_suggest`, locking the cell it returns. A candidate that a concurrent placement has locked is
-    passed over for the next one of its tier (on PostgreSQL, `SKIP LOCKED`), so the placements of a point
-    spread over cells instead of queueing on one; only when every candidate of the tier is locked does it
-    wait for the first."""
-    for tier in _suggestion_tiers(shipment, exclude):
-        cell = tier.select_for_update(of=("self",), skip_locked=True).first()
-        if cell is None and connection.features.has_select_for_update_skip_locked:
-            cell = tier.select_for_update(of=("self",)).first()
+    passed over for the next best (on PostgreSQL, `SKIP LOCKED`), so the placements of a point spread over
+    cells instead of queueing on one; only when several candidates in a row are taken does it wait for
+    the best one. Under the lock the cell is read afresh; the capacity check that follows decides."""
+    skipped: set[int] = set(exclude)
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    for attempt in range(TAKE_ATTEMPTS):
+        best = _best_cell_id(shipment, frozenset(skipped))
+        if best is None:
+            return None
+        wait = not skip_locked or attempt == TAKE_ATTEMPTS - 1
+        cell = Cell.objects.select_for_update(skip_locked=not wait).filter(pk=best).first()
         if cell is not None:
             return cell
+        skipped.add(best)
     return None
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
@@ -223,71 +223,39 @@ def _accepted_here(acceptance: Acceptance) -> QuerySet[AcceptanceScan, int | Non
 
 def acceptance_progress(*, acceptance: Acceptance) -> AcceptanceProgress:
     """Scanned / expected for the whole carriage and each of its totes: a manifest parcel counts as
-    scanned once a not-undone ACCEPTED scan of this acceptance exists for it."""
-    accepted = _accepted_here(acceptance)
-    per_tote = {
-        row["tote_id"]: row
-        for row in ManifestLine.objects.filter(carriage_id=acceptance.carriage_id)
-        .order_by()
-        .values("tote_id")
-        .annotate(expected=Count("pk"), scanned=Count("pk", filter=Q(shipment_id__in=accepted)))
-    }
-    totes = []
-    for manifest_tote in (
-        ManifestTote.objects.filter(carriage_id=acceptance.carriage_id)
+    scanned once a not-undone ACCEPTED scan of this acceptance exists for it. Read from the counters the
+    database keeps (migration 0005) as they are in this transaction: two queries whatever the size of
+    the carriage."""
+    scanned, surplus, put_aside, expected = (
+        Acceptance.objects.filter(pk=acceptance.pk)
+        .values_list("scanned", "surplus", "put_aside", "carriage__expected_parcels")
+        .get()
+    )
+    totes = tuple(
+        ToteProgress(
+            tote_id=manifest_tote.tote_id,
+            barcode=manifest_tote.tote.barcode,
+            status=manifest_tote.tote.status,
+            scanned=manifest_tote.scanned,
+            expected=manifest_tote.expected,
+        )
+        for manifest_tote in ManifestTote.objects.filter(carriage_id=acceptance.carriage_id)
         .select_related("tote")
         .order_by("tote__barcode")
-    ):
-        counts = per_tote.get(manifest_tote.tote_id, {"expected": 0, "scanned": 0})
-        totes.append(
-            ToteProgress(
-                tote_id=manifest_tote.tote_id,
-                barcode=manifest_tote.tote.barcode,
-                status=manifest_tote.tote.status,
-                scanned=counts["scanned"],
-                expected=counts["expected"],
-            )
-        )
-    flagged = AcceptanceScan.objects.filter(acceptance=acceptance, undone_at__isnull=True).aggregate(
-        surplus=Count("pk", filter=Q(outcome=ScanOutcomeKind.SURPLUS)),
-        put_aside=Count(
-            "code",
-            distinct=True,
-            filter=Q(outcome__in=(ScanOutcomeKind.OTHER_POINT, ScanOutcomeKind.UNKNOWN_LABEL)),
-        ),
     )
     return AcceptanceProgress(
-        scanned=sum(row["scanned"] for row in per_tote.values()),
-        expected=sum(row["expected"] for row in per_tote.values()),
-        surplus=flagged["surplus"],
-        totes=tuple(totes),
-        put_aside=flagged["put_aside"],
+        scanned=scanned, expected=expected, surplus=surplus, totes=totes, put_aside=put_aside
     )
 
 
-def _scanned_line(acceptance: Acceptance) -> Exists:
-    """Whether this acceptance has a not-undone ACCEPTED scan of the line `OuterRef` points at."""
-    return Exists(
-        AcceptanceScan.objects.filter(
-            acceptance=acceptance,
-            outcome=ScanOutcomeKind.ACCEPTED,
-            undone_at__isnull=True,
-            shipment_id=OuterRef("shipment_id"),
-        )
+def tote_counts(*, acceptance: Acceptance, tote: Tote) -> tuple[int, int]:
+    """(scanned, expected) of a tote of the acceptance's carriage; (0, 0) for a tote not in its manifest."""
+    row = (
+        ManifestTote.objects.filter(carriage_id=acceptance.carriage_id, tote=tote)
+        .values_list("scanned", "expected")
+        .first()
     )
-
-
-def tote_any_scanned(*, acceptance: Acceptance, tote: Tote) -> bool:
-    """Whether this acceptance has scanned anything the manifest puts in `tote` (one EXISTS query)."""
-    lines = ManifestLine.objects.filter(carriage_id=acceptance.carriage_id, tote=tote)
-    return lines.filter(_scanned_line(acceptance)).exists()
-
-
-def tote_any_unscanned(*, acceptance: Acceptance, tote: Tote) -> bool:
-    """Whether something the manifest puts in `tote` is still not scanned by this acceptance (one EXISTS
-    query); an empty manifest tote has nothing unscanned."""
-    lines = ManifestLine.objects.filter(carriage_id=acceptance.carriage_id, tote=tote)
-    return lines.filter(~_scanned_line(acceptance)).exists()
+    return row or (0, 0)
 
 
 def tote_lines(*, acceptance: Acceptance, tote: Tote) -> list[ToteLine]:

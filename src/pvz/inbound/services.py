@@ -19,17 +19,19 @@ from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
+from pvz.accounts.roles import Perm
+from pvz.accounts.selectors import user_can
 from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.broadcast import point_changed
 from pvz.core.effects import after_commit
-from pvz.core.errors import Conflict, DomainError, NotFound
+from pvz.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from pvz.core.logging import get_logger
-from pvz.core.scan import ScanKind, classify_scan, normalize_scan
+from pvz.core.scan import ScanGuess, ScanKind, classify_scan, normalize_scan
+from pvz.inbound import scan_database
 from pvz.inbound.acts import DiscrepancyAct, discrepancy_act_build, shortage_key_prefix
 from pvz.inbound.errors import AcceptanceClosed, ArrivalMismatch, NothingToUndo
 from pvz.inbound.models import (
@@ -47,16 +49,16 @@ from pvz.inbound.models import (
     ToteStatus,
 )
 from pvz.inbound.placement import NoFreeCell, cell_suggest, shipment_place_locked
+from pvz.inbound.scan_outcome import ScanOutcome
 from pvz.inbound.selectors import (
     NOT_ARRIVED,
     AcceptanceProgress,
     ToteLine,
-    ToteProgress,
+    acceptance_get,
     acceptance_progress,
     acceptance_progress_data,
     carriages_approaching_data,
-    tote_any_scanned,
-    tote_any_unscanned,
+    tote_counts,
     tote_lines,
 )
 from pvz.network.barcodes import label_partners, partner_label_matches
@@ -316,64 +318,6 @@ def acceptance_open(*, actor: User, carriage: Carriage) -> Acceptance:
     return acceptance
 
 
-_MESSAGES: dict[ScanOutcomeKind, str | Promise] = {
-    ScanOutcomeKind.TOTE_OPENED: _("Тара %(tote)s открыта: принято %(scanned)s из %(expected)s."),
-    ScanOutcomeKind.ACCEPTED: _("Принято. Ячейка %(cell)s."),
-    ScanOutcomeKind.ALREADY_ACCEPTED: _("Уже принято (%(status)s). Место: %(cell)s."),
-    ScanOutcomeKind.SURPLUS: _("Излишек: нет в этой перевозке. Принято, ячейка %(cell)s."),
-    ScanOutcomeKind.OTHER_POINT: _("Отправление другого ПВЗ. Отложите его отдельно."),
-    ScanOutcomeKind.UNKNOWN: _("Код %(code)s не найден. Проверьте этикетку или введите номер вручную."),
-    ScanOutcomeKind.UNKNOWN_LABEL: _(
-        "Этикетка %(partner)s, но такого отправления нет в системе. Отложите его — оно войдёт в акт как "
-        "излишек без данных."
-    ),
-    ScanOutcomeKind.NOT_A_LABEL: _(
-        "Это не этикетка отправления (штрихкод товара?). Отсканируйте этикетку партнёра."
-    ),
-    ScanOutcomeKind.TOTE_OF_OTHER_CARRIAGE: _(
-        "Тара %(tote)s не из этой перевозки. Отложите её и сообщите водителю."
-    ),
-}
-_NO_CELL = _("нет свободной — разместите вручную")
-# Outcomes the act lists: parcels put aside (or accepted as surplus) rather than simply received.
-FLAGGED = frozenset({ScanOutcomeKind.SURPLUS, ScanOutcomeKind.OTHER_POINT, ScanOutcomeKind.UNKNOWN_LABEL})
-
-
-@dataclass(frozen=True)
-class ScanOutcome:
-    """The one answer to an acceptance scan: what it was, where the parcel goes, and the progress."""
-
-    kind: ScanOutcomeKind
-    scan: AcceptanceScan
-    progress: AcceptanceProgress
-    shipment: Shipment | None = None
-    tote: Tote | None = None
-    cell: Cell | None = None
-    placed: bool = False
-    tote_progress: ToteProgress | None = None
-    tote_lines: tuple[ToteLine, ...] = ()
-    replayed: bool = False
-
-    @property
-    def flagged(self) -> bool:
-        """Put aside and listed in the act."""
-        return self.kind in FLAGGED
-
-    @property
-    def message(self) -> str:
-        tote = self.tote_progress
-        params = {
-            "cell": self.cell.address if self.cell else _NO_CELL,
-            "code": self.scan.code,
-            "partner": self.scan.label_partner.name if self.scan.label_partner else "",
-            "tote": self.tote.barcode if self.tote else "",
-            "status": Status(self.shipment.status).label if self.shipment else "",
-            "scanned": tote.scanned if tote else 0,
-            "expected": tote.expected if tote else 0,
-        }
-        return str(_MESSAGES[self.kind]) % params
-
-
 def _as_uuid(scan_id: uuid.UUID | str) -> uuid.UUID:
     try:
         return scan_id if isinstance(scan_id, uuid.UUID) else uuid.UUID(str(scan_id))
@@ -415,56 +359,113 @@ def _outcome_of(
 def acceptance_scan(
     *,
     actor: User,
-    acceptance: Acceptance,
+    acceptance: Acceptance | None = None,
+    acceptance_id: int | None = None,
     code: str,
     scan_id: uuid.UUID | str,
     auto_place: bool = False,
 ) -> ScanOutcome:
     """Answer one scan of a tote or parcel with exactly one outcome, record it, and apply its effect
     (accept, place, open a tote). The same `scan_id` again returns the first answer and writes nothing;
-    with another code or mode it is IDEMPOTENCY_MISMATCH."""
+    with another code or mode it is IDEMPOTENCY_MISMATCH.
+
+    Given `acceptance_id` instead of `acceptance`, the caller's access is checked here, as the API
+    answers it: NOT_FOUND for an acceptance of a point the caller does not work at, PERMISSION_DENIED
+    without "operate" there. On PostgreSQL a parcel scan is one call of `pvz_acceptance_scan`
+    (`inbound.scan_database`), access check included; what it leaves to Python runs here."""
+    target = acceptance.pk if acceptance is not None else acceptance_id
+    assert target is not None, "acceptance or acceptance_id"
     scan_uuid = _as_uuid(scan_id)
     normalized = normalize_scan(code)
     if not normalized or len(code) > MAX_CODE_LENGTH:
+        if acceptance is None:
+            _accessible(actor, target)
         raise DomainError(
             _("Пустой или слишком длинный код. Отсканируйте этикетку ещё раз."), details={"code": code}
         )
     guess = classify_scan(normalized)
+    if guess.kind is not ScanKind.TOTE and scan_database.available():
+        # No savepoint: the function refuses before it writes, and the refusal is raised after the block.
+        with transaction.atomic(savepoint=False):
+            answered = scan_database.scan_in_database(
+                actor=actor,
+                acceptance_id=target,
+                raw_code=code,
+                code=guess.value,
+                scan_id=scan_uuid,
+                auto_place=auto_place,
+                now=clock.now(),
+            )
+            if isinstance(answered, ScanOutcome):
+                last = {"outcome": answered.kind, "operator_id": actor.pk}
+                _push_progress(answered.scan.acceptance, answered.progress, last=last)
+        if isinstance(answered, DomainError):
+            raise answered
+        if isinstance(answered, ScanOutcome):
+            log.info("acceptance_scan", acceptance_id=target, outcome=answered.kind, actor_id=actor.pk)
+            return answered
     with transaction.atomic():
-        # Locked before looking for the scan_id, so a resent scan that raced its original waits for it
-        # and is answered as a replay rather than failing on the unique scan_id.
-        locked = _lock_acceptance(acceptance.pk)
-        first = (
-            AcceptanceScan.objects.select_related("tote", "cell", "label_partner")
-            .filter(scan_id=scan_uuid)
-            .first()
-        )
-        if first is not None:
-            if (first.acceptance_id, first.code, first.auto_place) != (locked.pk, guess.value, auto_place):
-                raise IdempotencyMismatch(details={"scan_id": str(scan_uuid)})
-            return _outcome_of(first, locked, placed=first.placed, replayed=True)
-        if locked.status != AcceptanceStatus.OPEN:
-            raise AcceptanceClosed(details={"acceptance_id": locked.pk})
+        if acceptance is None:
+            acceptance = _accessible(actor, target)
+        outcome = _scan(actor=actor, acceptance=acceptance, code=code, guess=guess, scan_uuid=scan_uuid,
+                        auto_place=auto_place)  # fmt: skip
+    log.info("acceptance_scan", acceptance_id=target, outcome=outcome.kind, actor_id=actor.pk)
+    return outcome
 
-        scan = AcceptanceScan(
-            acceptance=locked,
-            operator=actor,
-            raw_code=code,
-            code=guess.value,
-            auto_place=auto_place,
-            scan_id=scan_uuid,
-            created_at=clock.now(),
-        )
-        shipment = None
-        if guess.kind is ScanKind.TOTE:
-            _scan_tote(scan, locked)
-        else:
-            shipment = _scan_parcel(scan, locked, actor=actor, kind=guess.kind)
-        if scan.pk is None:  # a parcel of a tote is saved already, before the tote is settled
-            scan.save()
-        outcome = _outcome_of(scan, locked, placed=scan.placed, shipment=shipment)
-        _push_progress(locked, outcome.progress, last={"outcome": scan.outcome, "operator_id": actor.pk})
-    log.info("acceptance_scan", acceptance_id=locked.pk, outcome=scan.outcome, actor_id=actor.pk)
+
+def _accessible(actor: User, acceptance_id: int) -> Acceptance:
+    """The acceptance, if the caller works at its point (else NOT_FOUND) with "operate" there (else
+    PERMISSION_DENIED)."""
+    acceptance = acceptance_get(user=actor, acceptance_id=acceptance_id)
+    point = acceptance.carriage.point
+    if not user_can(user=actor, perm=Perm.OPERATE, point=point):
+        raise PermissionDenied(details={"point": point.pk, "permission": str(Perm.OPERATE)})
+    return acceptance
+
+
+def _scan(
+    *,
+    actor: User,
+    acceptance: Acceptance,
+    code: str,
+    guess: ScanGuess,
+    scan_uuid: uuid.UUID,
+    auto_place: bool,
+) -> ScanOutcome:
+    """The Python path of `acceptance_scan`, in the caller's transaction."""
+    # Locked before looking for the scan_id, so a resent scan that raced its original waits for it
+    # and is answered as a replay rather than failing on the unique scan_id.
+    locked = _lock_acceptance(acceptance.pk)
+    first = (
+        AcceptanceScan.objects.select_related("tote", "cell", "label_partner")
+        .filter(scan_id=scan_uuid)
+        .first()
+    )
+    if first is not None:
+        if (first.acceptance_id, first.code, first.auto_place) != (locked.pk, guess.value, auto_place):
+            raise IdempotencyMismatch(details={"scan_id": str(scan_uuid)})
+        return _outcome_of(first, locked, placed=first.placed, replayed=True)
+    if locked.status != AcceptanceStatus.OPEN:
+        raise AcceptanceClosed(details={"acceptance_id": locked.pk})
+
+    scan = AcceptanceScan(
+        acceptance=locked,
+        operator=actor,
+        raw_code=code,
+        code=guess.value,
+        auto_place=auto_place,
+        scan_id=scan_uuid,
+        created_at=clock.now(),
+    )
+    shipment = None
+    if guess.kind is ScanKind.TOTE:
+        _scan_tote(scan, locked)
+    else:
+        shipment = _scan_parcel(scan, locked, actor=actor, kind=guess.kind)
+    if scan.pk is None:  # a parcel of a tote is saved already, before the tote is settled
+        scan.save()
+    outcome = _outcome_of(scan, locked, placed=scan.placed, shipment=shipment)
+    _push_progress(locked, outcome.progress, last={"outcome": scan.outcome, "operator_id": actor.pk})
     return outcome
 
 
@@ -500,13 +501,11 @@ def _tote_settle(
     `scanned_in`: the caller has just accepted a parcel of this tote."""
     locked = Tote.objects.select_for_update().get(pk=tote.pk)
     status = ToteStatus(locked.status)
-    if status == ToteStatus.IN_TRANSIT and (
-        arrived or scanned_in or tote_any_scanned(acceptance=acceptance, tote=locked)
-    ):
+    scanned, expected = tote_counts(acceptance=acceptance, tote=locked)
+    if status == ToteStatus.IN_TRANSIT and (arrived or scanned_in or scanned > 0):
         status = ToteStatus.FULL
     if status in (ToteStatus.FULL, ToteStatus.EMPTY):
-        emptied = not tote_any_unscanned(acceptance=acceptance, tote=locked)
-        status = ToteStatus.EMPTY if emptied else ToteStatus.FULL
+        status = ToteStatus.EMPTY if scanned >= expected else ToteStatus.FULL
     if status != locked.status:
         locked.status = status
         locked.point = acceptance.carriage.point

@@ -41,10 +41,12 @@ from pvz.inventory.selectors import (
     count_progress,
     current_cell,
     missing_parcels,
+    scope_cells,
     zones_of_point,
 )
 from pvz.network.models import Cell, PickupPoint
 from pvz.network.selectors import zone_normalize
+from pvz.shipments.counters import cell_counters_drift, cell_counters_repair, cells_lock
 from pvz.shipments.errors import IdempotencyMismatch, InvalidTransition
 from pvz.shipments.models import Shipment
 from pvz.shipments.services import shipment_move, shipment_transition
@@ -391,6 +393,12 @@ def inventory_finish(
                 % {"list": ", ".join(line.shipment.posting_number for line in blocked)},
                 details={"shipment_ids": [line.shipment.pk for line in blocked]},
             )
+        # The confirmed parcels leave their cells one by one, each decrementing its cell's counter under the
+        # cell's row lock: the parcels, then those cells, are locked first, each in id order, as every
+        # transaction that moves several parcels does (shipments.counters).
+        lost = sorted(line.shipment.pk for line in missing if line.shipment.pk in confirmed)
+        list(Shipment.objects.select_for_update(of=("self",)).filter(pk__in=lost).order_by("pk").values("pk"))
+        cells_lock(line.cell.pk for line in missing if line.shipment.pk in confirmed)
         for line in missing:
             is_confirmed = line.shipment.pk in confirmed
             InventoryMissing.objects.create(
@@ -402,6 +410,7 @@ def inventory_finish(
             )
             if is_confirmed:
                 _write_off(actor=actor, count=locked, line_shipment=line.shipment)
+        _counters_check(locked)
         locked.status = CountStatus.FINISHED
         locked.finished_by = actor
         locked.finished_at = clock.now()
@@ -423,6 +432,24 @@ def inventory_finish(
         actor_id=actor.pk,
     )
     return report
+
+
+def _counters_check(count: InventoryCount) -> None:
+    """The count has just looked at every cell in its scope: their capacity counters must say what the
+    parcels say. A difference (something wrote around the database's triggers) is set right and recorded."""
+    drifts = cell_counters_drift(cell_ids=scope_cells(count=count).values_list("pk", flat=True))
+    if not drifts:
+        return
+    cell_counters_repair(drifts)
+    details = [{"cell": d.address, "held": d.held, "parcels": d.truth} for d in drifts]
+    log.warning("cell_counters_repaired", inventory_id=count.pk, cells=details)
+    audit_record(
+        action="inventory.counters_repaired",
+        actor=None,
+        point_id=count.point_id,
+        obj=count,
+        details={"cells": details},
+    )
 
 
 def _write_off(*, actor: User, count: InventoryCount, line_shipment: Shipment) -> None:

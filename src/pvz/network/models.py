@@ -7,9 +7,10 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from pvz.core.models import TimeStampedModel
+from pvz.core.models import DatabaseCounted, TimeStampedModel
 
 DEFAULT_STORAGE_DAYS = 7
 DEFAULT_RETURN_WINDOW_DAYS = 7
@@ -117,21 +118,41 @@ class CellKind(models.TextChoices):
     CONSUMABLES = "consumables", _("Расходники")
 
 
-class Cell(TimeStampedModel):
+class Cell(DatabaseCounted, TimeStampedModel):
     point = models.ForeignKey(PickupPoint, on_delete=models.CASCADE, related_name="cells")
     address = models.CharField(max_length=32, help_text=_("Например, A-03-2"))
     kind = models.CharField(max_length=16, choices=CellKind.choices, default=CellKind.REGULAR)
     size_class = models.CharField(max_length=2, choices=SizeClass.choices, default=SizeClass.M)
     capacity = models.PositiveSmallIntegerField(default=10)
     is_active = models.BooleanField(default=True)
+    # A customer cell's parcels that count against its capacity (at the point, `AT_POINT`); 0 for special
+    # places, which have no capacity to keep. Kept by a trigger on shipments in the same transaction as
+    # every parcel that enters or leaves (migration shipments 0006), never written by Django.
+    held = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+
+    maintained_fields = ("held",)
 
     class Meta:
         ordering = ["point", "address"]
         constraints = [models.UniqueConstraint(fields=["point", "address"], name="uniq_cell_address")]
+        indexes = [
+            # The placement rule's tiers as index walks: empty cells, then cells with room, of one size
+            # and point in address order (inbound.placement). Each row leaves the index as it fills.
+            models.Index(
+                fields=["point", "size_class", "address"],
+                condition=Q(kind="regular", is_active=True, held=0, capacity__gt=0),
+                name="cell_empty_idx",
+            ),
+            models.Index(
+                fields=["point", "size_class", "address"],
+                condition=Q(kind="regular", is_active=True, held__lt=F("capacity")),
+                name="cell_room_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.address
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.address = self.address.strip().upper()
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)

@@ -90,8 +90,12 @@ def cells_occupancy(
         qs = qs.filter(is_active=True)
     if zone:
         qs = qs.filter(kind=CellKind.REGULAR, address__startswith=f"{zone_normalize(zone)}-")
-    qs = qs.annotate(held=Count("shipments", filter=Q(shipments__status__in=AT_POINT))).order_by("address")
-    return [CellOccupancy(cell=cell, held=cell.held) for cell in qs]
+    # Counted from the parcels rather than read from `Cell.held`: the page also lists the special places,
+    # which keep no counter.
+    qs = qs.annotate(at_point=Count("shipments", filter=Q(shipments__status__in=AT_POINT))).order_by(
+        "address"
+    )
+    return [CellOccupancy(cell=cell, held=cell.at_point) for cell in qs]
 
 
 def occupancy_totals(rows: Iterable[CellOccupancy]) -> list[SizeTotal]:

@@ -56,16 +56,23 @@ def _pickup_context(shipment: Shipment) -> dict[str, Any]:
 
 
 def _customer_notify(
-    *, kind: str, key: str, customer: Customer, shipment: Shipment | None, context: dict[str, Any]
+    *,
+    kind: str,
+    key: str,
+    customer: Customer,
+    shipment: Shipment | None,
+    context: dict[str, Any],
+    known_new: bool = False,
 ) -> Notification:
     """Create the SMS (and an e-mail copy when the customer has an address) once per `key` and enqueue
-    their sending in the caller's transaction, so a rolled-back change sends nothing. Returns the SMS."""
+    their sending in the caller's transaction, so a rolled-back change sends nothing. Returns the SMS.
+    `known_new`: the caller has just checked, under the shipment's lock, that `key` is unused."""
     from pvz.notifications.tasks import notification_send
 
     text = customer_text(kind=kind, language=customer_language(customer), context=context)
     # No savepoint of its own: nothing in here is an error a caller could recover from.
     with transaction.atomic(savepoint=False):
-        existing = Notification.objects.filter(dedup_key=key).first()
+        existing = None if known_new else Notification.objects.filter(dedup_key=key).first()
         if existing is not None:
             return existing
         # Callers hold the shipment's row lock or run a job that is the only writer of its keys; should two
@@ -94,14 +101,16 @@ def _customer_notify(
     return notification
 
 
-def notification_shipment_ready(*, shipment: Shipment) -> Notification:
-    """The "ready for pickup" SMS with the pickup code, QR link and deadline, once per shipment visit."""
+def notification_shipment_ready(*, shipment: Shipment, first_of_visit: bool = False) -> Notification:
+    """The "ready for pickup" SMS with the pickup code, QR link and deadline, once per shipment visit.
+    `first_of_visit`: the caller knows this visit has no such SMS yet (it looked, under the parcel's lock)."""
     return _customer_notify(
         kind=NotificationKind.SHIPMENT_READY,
         key=_ready_key(shipment),
         customer=shipment.order.customer,
         shipment=shipment,
         context=_pickup_context(shipment),
+        known_new=first_of_visit,
     )
 
 

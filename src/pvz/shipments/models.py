@@ -101,6 +101,23 @@ class Shipment(TimeStampedModel):
         super().save(*args, **kwargs)
 
 
+class CustomerCell(models.Model):
+    """The cells holding a customer's STORED parcels, with how many: where placement puts the customer's
+    next parcel first (DOMAIN rule 8), so an order is fetched from one place. Kept by the same trigger on
+    shipments as `Cell.held` (migration 0006), in the transaction that stores or takes out a parcel; a
+    row exists only while `stored` > 0. Never written by Django."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="+")
+    stored = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "cell"], name="uniq_customer_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} @ {self.cell_id}: {self.stored}"
+
+
 class ImmutableQuerySet(models.QuerySet["ShipmentEvent"]):
     def update(self, **kwargs: Any) -> int:
         raise TypeError("shipment events are immutable")

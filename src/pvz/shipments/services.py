@@ -20,6 +20,7 @@ from pvz.core.errors import Conflict, DomainError, ErrorCode, NotFound
 from pvz.core.logging import get_logger
 from pvz.network.models import Cell, CellKind, PickupPoint, SizeClass
 from pvz.network.services import special_places_ensure
+from pvz.shipments.counters import cells_lock
 from pvz.shipments.errors import (
     AlreadyExtended,
     CellFull,
@@ -53,7 +54,8 @@ def _check_cell_fits(*, cell: Cell, shipment: Shipment) -> None:
         raise DomainError(_("В ячейку %(cell)s нельзя положить заказ клиента.") % {"cell": cell.address})
     if SizeClass.rank(shipment.size_class) > SizeClass.rank(cell.size_class):
         raise CellTooSmall(details={"cell": cell.address, "size_class": shipment.size_class})
-    held = Shipment.objects.filter(cell=cell, status__in=AT_POINT).exclude(pk=shipment.pk).count()
+    # `cell` was read under its lock, so its counter is exact; the parcel itself does not count.
+    held = cell.held - (1 if shipment.cell_id == cell.pk and shipment.status in AT_POINT else 0)
     if held >= cell.capacity:
         raise CellFull(details={"cell": cell.address, "capacity": cell.capacity})
 
@@ -210,6 +212,8 @@ def shipment_move(
                 details={"cell": cell.address},
             )
         from_cell = shipment.cell.address if shipment.cell else None
+        # Out of one counted cell into another: both counters' row locks, in id order (shipments.counters).
+        cells_lock([shipment.cell_id, cell.pk])
         shipment.cell = _place_checked(cell=cell, shipment=shipment, status=status)
         event = _record(
             shipment,

@@ -1,0 +1,233 @@
+"""An acceptance scan of a parcel in one round trip: the PostgreSQL function `pvz_acceptance_scan`
+(migration 0006, docs/adr/0006-scan-hot-path.md) does the Python path's work on the server and answers
+with JSON, turned here into the same `ScanOutcome`.
+
+The function changes nothing and says "defer" when the scan needs Python: a replayed scan id, a code
+that names no parcel (its outcome depends on the partners' label patterns, which are Python regular
+expressions), namesakes (asked once more with whether the code is the carriage partner's label); the
+caller then runs the Python path in the same transaction. Refusals come back as error codes and are
+raised as the same DomainErrors the Python path raises.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+from pvz.accounts.models import User
+from pvz.accounts.roles import ROLE_GRANTABLE, ROLE_PERMS, Perm
+from pvz.core.errors import DomainError, NotFound, PermissionDenied
+from pvz.core.sql import fetch_one
+from pvz.inbound.errors import AcceptanceClosed
+from pvz.inbound.models import Acceptance, AcceptanceScan, Carriage, ScanOutcomeKind, Tote
+from pvz.inbound.placement import TAKE_ATTEMPTS
+from pvz.inbound.scan_outcome import ScanOutcome
+from pvz.inbound.selectors import AcceptanceProgress, ToteProgress
+from pvz.network.barcodes import barcode_matches
+from pvz.network.models import Cell, Partner, PickupPoint
+from pvz.notifications.services import notification_shipment_ready
+from pvz.shipments.errors import IdempotencyMismatch
+from pvz.shipments.models import Customer, Order, Shipment
+
+# Roles whose own permissions include "operate", and roles that may be granted it (accounts.roles).
+OPERATE_ROLES = sorted(role for role, perms in ROLE_PERMS.items() if Perm.OPERATE in perms)
+OPERATE_GRANTABLE = sorted(role for role, perms in ROLE_GRANTABLE.items() if Perm.OPERATE in perms)
+
+_CALL = "SELECT pvz_acceptance_scan(%s, %s, %s, %s::text[], %s::text[], %s, %s, %s::uuid, %s, %s, %s, %s, %s)"
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """The scan needs the Python path (why: "replay", "unknown")."""
+
+    why: str
+
+
+def available() -> bool:
+    """Whether this database has the function (PostgreSQL)."""
+    return connection.vendor == "postgresql"
+
+
+def scan_in_database(
+    *,
+    actor: User,
+    acceptance_id: int,
+    raw_code: str,
+    code: str,
+    scan_id: uuid.UUID,
+    auto_place: bool,
+    now: dt.datetime,
+) -> ScanOutcome | Deferred | DomainError:
+    """One parcel scan through `pvz_acceptance_scan`, in the caller's transaction (see the module doc).
+    The caller's access is checked there: NOT_FOUND for an acceptance of a point the caller does not work
+    at, PERMISSION_DENIED without "operate" there, as `acceptance_get` and `require_perm` answer.
+
+    A refusal is returned, not raised: the function refuses before writing anything, so the caller can
+    leave its transaction block cleanly and raise it then (no savepoint needed around the call)."""
+    answer = _call(actor, acceptance_id, raw_code, code, scan_id, auto_place, now, label_pref=None)
+    if answer.get("defer") == "namesakes":
+        patterns = Partner.objects.filter(carriages__acceptances=acceptance_id).values_list(
+            "barcode_patterns", flat=True
+        )
+        label_pref = any(barcode_matches(p, code) for p in patterns if p)
+        answer = _call(actor, acceptance_id, raw_code, code, scan_id, auto_place, now, label_pref=label_pref)
+    error = answer.get("error")
+    if error == "NOT_FOUND":
+        return NotFound(details={"acceptance_id": acceptance_id})
+    if error == "PERMISSION_DENIED":
+        return PermissionDenied(details={"point": answer["point_id"], "permission": str(Perm.OPERATE)})
+    if error == "IDEMPOTENCY_MISMATCH":
+        return IdempotencyMismatch(details={"scan_id": str(scan_id)})
+    if error == "ACCEPTANCE_CLOSED":
+        return AcceptanceClosed(details={"acceptance_id": acceptance_id})
+    if error is not None:
+        raise RuntimeError(f"pvz_acceptance_scan answered an unknown error {error!r}")
+    if "defer" in answer:
+        return Deferred(answer["defer"])
+    return _outcome(answer, actor=actor, acceptance_id=acceptance_id, raw_code=raw_code, code=code,
+                    scan_id=scan_id, auto_place=auto_place, now=now)  # fmt: skip
+
+
+def _call(
+    actor: User,
+    acceptance_id: int,
+    raw_code: str,
+    code: str,
+    scan_id: uuid.UUID,
+    auto_place: bool,
+    now: dt.datetime,
+    *,
+    label_pref: bool | None,
+) -> dict[str, Any]:
+    params = [
+        acceptance_id,
+        actor.pk,
+        bool(actor.platform_roles),
+        OPERATE_ROLES,
+        OPERATE_GRANTABLE,
+        code,
+        raw_code,
+        str(scan_id),
+        auto_place,
+        now,
+        now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        label_pref,
+        TAKE_ATTEMPTS,
+    ]
+    row = fetch_one(_CALL, params)
+    assert row is not None
+    value = row[0]
+    return value if isinstance(value, dict) else json.loads(value)
+
+
+def _instance(model: type[Any], **fields: Any) -> Any:
+    """A model instance from values read in the function, as if loaded (saving it would UPDATE)."""
+    instance = model(**fields)
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+def _outcome(
+    answer: dict[str, Any],
+    *,
+    actor: User,
+    acceptance_id: int,
+    raw_code: str,
+    code: str,
+    scan_id: uuid.UUID,
+    auto_place: bool,
+    now: dt.datetime,
+) -> ScanOutcome:
+    assert answer["acceptance"]["id"] == acceptance_id
+    kind = ScanOutcomeKind(answer["outcome"])
+    cell = _instance(Cell, **answer["cell"]) if answer["cell"] else None
+    tote = _instance(Tote, **answer["tote"]) if answer["tote"] else None
+    data = answer["shipment"]
+    shipment = _instance(
+        Shipment,
+        id=data["id"],
+        status=data["status"],
+        point_id=data["point_id"],
+        partner_id=data["partner_id"],
+        order_id=data["order_id"],
+        visit=data["visit"],
+        size_class=data["size_class"],
+        barcode=data["barcode"],
+        posting_number=data["posting_number"],
+        fragile=data["fragile"],
+        version=data["version"],
+        cell_id=data["cell_id"],
+    )
+    if cell is not None and shipment.cell_id == cell.pk:
+        shipment.cell = cell
+    about = answer["acceptance"]
+    acceptance = _instance(
+        Acceptance, id=about["id"], status=about["status"], carriage_id=about["carriage_id"]
+    )
+    acceptance.carriage = _instance(Carriage, id=about["carriage_id"], point_id=about["point_id"])
+    scan = AcceptanceScan(
+        id=answer["scan_pk"],
+        acceptance=acceptance,
+        operator=actor,
+        raw_code=raw_code,
+        code=code,
+        outcome=kind,
+        auto_place=auto_place,
+        shipment=shipment,
+        tote=tote,
+        cell=cell,
+        placed=answer["placed"],
+        scan_id=scan_id,
+        created_at=now,
+    )
+    scan._state.adding = False
+    progress = _progress(answer["progress"])
+    if answer.get("ready"):
+        _notify_ready(shipment, answer["ready"])
+    return ScanOutcome(
+        kind=kind,
+        scan=scan,
+        progress=progress,
+        shipment=shipment,
+        tote=tote,
+        cell=cell,
+        placed=answer["placed"],
+        tote_progress=next((t for t in progress.totes if tote is not None and t.tote_id == tote.pk), None),
+    )
+
+
+def _progress(data: dict[str, Any]) -> AcceptanceProgress:
+    return AcceptanceProgress(
+        scanned=data["scanned"],
+        expected=data["expected"],
+        surplus=data["surplus"],
+        put_aside=data["put_aside"],
+        totes=tuple(
+            ToteProgress(
+                tote_id=t["tote_id"],
+                barcode=t["barcode"],
+                status=t["status"],
+                scanned=t["scanned"],
+                expected=t["expected"],
+            )
+            for t in data["totes"]
+        ),
+    )
+
+
+def _notify_ready(shipment: Shipment, ready: dict[str, Any]) -> None:
+    """The "ready for pickup" SMS, from what the function read (no query): the same service the Python
+    path calls, told that this visit has none yet (the function looked, under the parcel's lock)."""
+    customer = _instance(Customer, **ready["customer"])
+    shipment.order = _instance(Order, id=shipment.order_id, number=ready["order_number"], customer=customer)
+    shipment.point = _instance(PickupPoint, id=shipment.point_id, **ready["point"])
+    shipment.partner = _instance(Partner, id=shipment.partner_id, **ready["partner"])
+    shipment.stored_at = dt.datetime.fromisoformat(ready["stored_at"])
+    shipment.storage_deadline = dt.datetime.fromisoformat(ready["storage_deadline"])
+    notification_shipment_ready(shipment=shipment, first_of_visit=True)
