@@ -29,6 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import direct_sql
 from bench.harness import (
     CACHE,
     DEFAULT_PG_URL,
@@ -161,8 +162,9 @@ result({"point": point.pk, "operators": operators, "carriages": carriages})
 
 
 # Operations: `noop` is the cheapest signed-in call (GET /api/v1/me/session), `me` the caller's points and
-# roles (GET /api/v1/me), `acceptance` an acceptance scan with auto placement.
-OPS = ("noop", "me", "acceptance")
+# roles (GET /api/v1/me), `acceptance` an acceptance scan with auto placement, `sql` the same scan's
+# statements sent straight to PostgreSQL by psycopg clients (bench/direct_sql.py), without the application.
+OPS = ("noop", "me", "acceptance", "sql")
 READS = {"noop": "/api/v1/me/session", "me": "/api/v1/me"}
 
 
@@ -191,11 +193,12 @@ class Variant:
     code: str = "work"
     server: ServerSpec = field(default_factory=ServerSpec)
     env: tuple[tuple[str, str], ...] = ()
+    op: str = ""  # another operation than the command line's (e.g. `sql` beside `acceptance`)
 
 
 def variant_parse(text: str, defaults: ServerSpec) -> Variant:
     name, _, rest = text.partition(":")
-    code, env = "work", []
+    code, env, op = "work", [], ""
     kind, workers, threads = defaults.kind, defaults.workers, defaults.threads
     for item in filter(None, rest.split(",")):
         key, _, value = item.partition("=")
@@ -209,9 +212,11 @@ def variant_parse(text: str, defaults: ServerSpec) -> Variant:
             threads = int(value)
         elif key.startswith("env."):
             env.append((key[4:], value))
+        elif key == "op":
+            op = value
         else:
             raise SystemExit(f"unknown variant key {key!r} in {text!r}")
-    return Variant(name or "current", code, ServerSpec(kind, workers, threads), tuple(env))
+    return Variant(name or "current", code, ServerSpec(kind, workers, threads), tuple(env), op)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -334,6 +339,20 @@ def run_one(args: argparse.Namespace, variant: Variant, label: str) -> LoadResul
     tpl = template(kind=args.db, pg_server=args.pg_url, code=code, loader=LOAD, params=params, env=env)
     database = tpl.copy(label)
     env["DATABASE_URL"] = database.url
+    if (variant.op or args.op) == "sql":
+        meter = CpuMeter(server_pid=None, pg_dsn=f"{args.pg_url}/postgres", dbname=database.name)
+        try:
+            return direct_sql.run(
+                database.url,
+                tpl.data,
+                clients=args.clients,
+                count=args.requests,
+                warmup=args.warmup,
+                meter=meter,
+            )
+        finally:
+            meter.close()
+            database.drop()
     log = CACHE / f"run_{label}.log"
     log.unlink(missing_ok=True)
     server = Server(variant.server, env, code, log)
@@ -344,7 +363,7 @@ def run_one(args: argparse.Namespace, variant: Variant, label: str) -> LoadResul
         dbname=database.name or None,
     )
     try:
-        call = scenario(args.op, server.port, tpl.data)
+        call = scenario(variant.op or args.op, server.port, tpl.data)
         if args.open:
             coro = open_loop(
                 server.port, args.open, args.duration, args.open_warmup, args.operators, call, meter

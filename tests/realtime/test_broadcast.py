@@ -15,7 +15,9 @@ from channels.layers import get_channel_layer
 
 from pvz.core.broadcast import COALESCE_SECONDS, group_publish, point_changed
 
-pytestmark = pytest.mark.asyncio
+# As the other socket tests: without the database mark, pytest-asyncio's runner refused to start after
+# the browser tests' Playwright session in the same run ("cannot be called from a running event loop").
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
 def _redis_answers() -> bool:

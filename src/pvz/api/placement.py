@@ -26,7 +26,7 @@ from pvz.shipments.errors import InvalidTransition
 from pvz.shipments.models import Shipment
 from pvz.shipments.selectors import shipment_get
 from pvz.shipments.services import shipment_move
-from pvz.shipments.statuses import AT_POINT, Status
+from pvz.shipments.statuses import Status
 
 router = Router(tags=["placement"])
 
@@ -119,14 +119,13 @@ def placement_suggestion_get(request: HttpRequest, shipment_id: int) -> Suggesti
     cell = cell_suggest(shipment=shipment)
     if cell is None:
         raise NoFreeCell(details={"size_class": shipment.size_class})
-    held = Shipment.objects.filter(cell=cell, status__in=AT_POINT).count()
     return SuggestionOut(
         shipment_id=shipment.pk,
         cell=SuggestedCellOut(
             address=cell.address,
             size_class=cell.size_class,
             capacity=cell.capacity,
-            free=max(cell.capacity - held, 0),
+            free=max(cell.capacity - cell.held, 0),
         ),
     )
 

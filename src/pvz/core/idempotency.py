@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from pvz.core import clock
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.core.models import IdempotencyRecord
-from pvz.core.sql import db_datetime, fetch_one
+from pvz.core.sql import db_datetime, execute, fetch_one
 
 KEY_HEADER = "Idempotency-Key"
 RETENTION = dt.timedelta(hours=48)
@@ -168,8 +168,14 @@ def _claim(
     return None if row is None else int(row[0])
 
 
+@cache
+def _answer_sql() -> str:
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    return f"UPDATE {table} SET status_code = %s, response_json = %s WHERE id = %s"  # noqa: S608 (model's table)
+
+
 def _answer(record_id: int, status_code: int, text: str) -> None:
-    IdempotencyRecord.objects.filter(pk=record_id).update(status_code=status_code, response_json=text)
+    execute(_answer_sql(), [status_code, text, record_id])
 
 
 def idempotency_records_purge(*, older_than: dt.timedelta = RETENTION) -> int:

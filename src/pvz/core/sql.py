@@ -58,3 +58,10 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     with hot_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
+
+
+def execute(sql: str, params: Sequence[Any]) -> int:
+    """Run a statement; returns the rows it changed."""
+    with hot_cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)

@@ -13,6 +13,7 @@ from pvz.core import clock
 from pvz.core.logging import get_logger
 from pvz.counter.tokens import customer_page_url
 from pvz.network.models import PickupPoint
+from pvz.notifications import enqueue_sql
 from pvz.notifications.gateway import notification_deliver
 from pvz.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 from pvz.shipments.models import Customer, Shipment
@@ -67,8 +68,6 @@ def _customer_notify(
     """Create the SMS (and an e-mail copy when the customer has an address) once per `key` and enqueue
     their sending in the caller's transaction, so a rolled-back change sends nothing. Returns the SMS.
     `known_new`: the caller has just checked, under the shipment's lock, that `key` is unused."""
-    from pvz.notifications.tasks import notification_send
-
     text = customer_text(kind=kind, language=customer_language(customer), context=context)
     # No savepoint of its own: nothing in here is an error a caller could recover from.
     with transaction.atomic(savepoint=False):
@@ -77,27 +76,51 @@ def _customer_notify(
             return existing
         # Callers hold the shipment's row lock or run a job that is the only writer of its keys; should two
         # race anyway, the unique dedup key fails one of them rather than sending twice.
-        notification = Notification.objects.create(
-            dedup_key=key,
-            customer=customer,
-            shipment=shipment,
-            kind=kind,
-            channel=Channel.SMS,
-            recipient=customer.phone,
-            text=text,
+        notification = _write_and_enqueue(
+            dedup_key=key, customer=customer, shipment=shipment, kind=kind, channel=Channel.SMS, text=text
         )
-        notification_send.enqueue(notification.pk)
         if customer.email:
-            copy = Notification.objects.create(
+            _write_and_enqueue(
                 dedup_key=f"{key}:{Channel.EMAIL}",
                 customer=customer,
                 shipment=shipment,
                 kind=kind,
                 channel=Channel.EMAIL,
-                recipient=customer.email,
                 text=text,
             )
-            notification_send.enqueue(copy.pk)
+    return notification
+
+
+def _write_and_enqueue(
+    *, dedup_key: str, customer: Customer, shipment: Shipment | None, kind: str, channel: str, text: str
+) -> Notification:
+    """The message's row and its sending job, in the caller's transaction. On PostgreSQL with the database
+    task backend (production) one prepared statement writes both (`notifications.enqueue_sql`: every
+    placement writes one, so it is on the scan's path); otherwise the ORM and the task library."""
+    from pvz.notifications.tasks import notification_send
+
+    recipient = customer.phone if channel == Channel.SMS else customer.email
+    if enqueue_sql.available(notification_send):
+        return enqueue_sql.notification_write_and_enqueue(
+            task=notification_send,
+            dedup_key=dedup_key,
+            customer_id=customer.pk,
+            shipment_id=shipment.pk if shipment else None,
+            kind=kind,
+            channel=channel,
+            recipient=recipient,
+            text=text,
+        )
+    notification = Notification.objects.create(
+        dedup_key=dedup_key,
+        customer=customer,
+        shipment=shipment,
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        text=text,
+    )
+    notification_send.enqueue(notification.pk)
     return notification
 
 
