@@ -31,7 +31,7 @@ TASK = (
     "INSERT INTO django_tasks_database_dbtaskresult (id, status, args_kwargs, priority, task_path,"
     " queue_name, backend_name, run_after, enqueued_at, finished_at, started_at, return_value,"
     " exception_class_path, traceback, worker_ids)"
-    " VALUES (%s, 'READY', %s, 0, 'pvz.notifications.tasks.notification_send', 'default', 'default',"
+    " VALUES (%s, 'READY', %s::jsonb, 0, 'pvz.notifications.tasks.notification_send', 'default', 'default',"
     " '9999-01-01 00:00:00+00', %s, NULL, NULL, NULL, '', '', '[]')"
 )
 ANSWER = "UPDATE core_idempotencyrecord SET status_code = %s, response_json = %s WHERE id = %s"
@@ -45,10 +45,19 @@ def statements(dsn: str) -> dict[str, Any]:
     import os
 
     import django
+    from django.apps import apps
 
     os.environ["DATABASE_URL"] = dsn
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pvz.config.settings")
-    django.setup()
+    if apps.ready:  # a later round: the same process, another copy of the template
+        from django.db import connections
+
+        default = connections["default"]
+        default.close()
+        default.close_pool()
+        default.settings_dict["NAME"] = dsn.rsplit("/", 1)[1]
+    else:
+        django.setup()
     from pvz.core.idempotency import _claim_sql
     from pvz.inbound.scan_database import _CALL, OPERATE_GRANTABLE, OPERATE_ROLES
     from pvz.web.principal import _statement
@@ -81,9 +90,9 @@ def run(
 ) -> LoadResult:
     import psycopg
 
+    sql = statements(dsn)  # sets Django up: the imports below need it
     from pvz.usersessions.models import session_key_hash
 
-    sql = statements(dsn)
     acceptances = acceptances_open(dsn, data)
     operators = data["operators"]
     work: list[list[tuple[int, int, str, str]]] = [[] for _ in range(clients)]
@@ -99,13 +108,16 @@ def run(
     warm = threading.Event()
     before: list[Any] = []
     barrier = threading.Barrier(clients)
+    # The connections stay open until the CPU is read: a backend that has exited is no longer counted as
+    # the run database's (its time moves to the postmaster's reaped total).
+    finished, measured = threading.Barrier(clients + 1), threading.Event()
 
     def one(conn: Any, acceptance: int, actor: int, session: str, code: str) -> str | None:
         now = dt.datetime.now(dt.UTC)
         conn.execute(sql["session"], [*sql["roles"], session_key_hash(session), session, now], prepare=True)
         with conn.transaction():
             claim = conn.execute(
-                sql["claim"], [f"user:{actor}", str(uuid.uuid4()), "f" * 64, 0, "", now, actor], prepare=True
+                sql["claim"], [f"user:{actor}", str(uuid.uuid4()), actor, "f" * 64, 0, "", now], prepare=True
             ).fetchone()
             answer = conn.execute(
                 sql["call"],
@@ -132,36 +144,43 @@ def run(
     def client(index: int) -> None:
         with psycopg.connect(dsn, autocommit=True) as conn:
             barrier.wait()
-            for acceptance, actor, session, code in work[index]:
+            serve(conn, index)
+            finished.wait()
+            measured.wait()
+
+    def serve(conn: Any, index: int) -> None:
+        for acceptance, actor, session, code in work[index]:
+            with lock:
+                seq = issued["n"]
+                if seq >= warmup + count:
+                    return
+                issued["n"] += 1
+                if seq == warmup:
+                    before.append(meter.snapshot())
+                    warm.set()
+            if seq >= warmup and not warm.is_set():
+                warm.wait()
+            started = time.perf_counter()
+            try:
+                error = one(conn, acceptance, actor, session, code)
+            except psycopg.Error as exc:
+                error = type(exc).__name__
+            elapsed = (time.perf_counter() - started) * 1000
+            if seq >= warmup:
                 with lock:
-                    seq = issued["n"]
-                    if seq >= warmup + count:
-                        return
-                    issued["n"] += 1
-                    if seq == warmup:
-                        before.append(meter.snapshot())
-                        warm.set()
-                if seq >= warmup and not warm.is_set():
-                    warm.wait()
-                started = time.perf_counter()
-                try:
-                    error = one(conn, acceptance, actor, session, code)
-                except psycopg.Error as exc:
-                    error = type(exc).__name__
-                elapsed = (time.perf_counter() - started) * 1000
-                if seq >= warmup:
-                    with lock:
-                        result.latencies_ms.append(elapsed)
-                        result.ops += 1
-                        if error:
-                            result.errors[error] += 1
+                    result.latencies_ms.append(elapsed)
+                    result.ops += 1
+                    if error:
+                        result.errors[error] += 1
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
+    finished.wait()
+    after = meter.snapshot()
+    measured.set()
     for thread in threads:
         thread.join()
-    after = meter.snapshot()
     result.cpu = CpuMeter.between(before[0], after)
     result.wall = result.cpu.wall
     return result

@@ -566,6 +566,20 @@ class HttpConnection:
     async def request(
         self, method: str, path: str, headers: dict[str, str], body: bytes = b""
     ) -> tuple[int, bytes]:
+        reused = self.writer is not None
+        try:
+            return await self._request(method, path, headers, body)
+        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+            # A kept-alive connection the server closed while it sat idle: no byte of an answer came, so
+            # the request was not taken; sent again once on a new connection, as HTTP clients do.
+            if not reused or (isinstance(exc, asyncio.IncompleteReadError) and exc.partial):
+                raise
+            await self.close()
+            return await self._request(method, path, headers, body)
+
+    async def _request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes = b""
+    ) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         assert self.reader is not None
@@ -708,12 +722,13 @@ async def open_loop(
     (a new connection when every open one is busy); client i = seq mod `clients`. Latency runs from the
     moment a request was due, so waiting for a connection or a stalled server counts."""
     result = LoadResult(mode=f"open loop, {rate:g}/s for {duration:g} s")
-    loop = asyncio.get_running_loop()
+    # Not loop.time(): uvloop's clock ticks in whole milliseconds.
+    clock = time.perf_counter
     idle: list[HttpConnection] = []
     pending: set[asyncio.Task[None]] = set()
     total = int((warmup + duration) * rate)
     first_measured = int(warmup * rate)
-    start = loop.time() + 0.05
+    start = clock() + 0.05
     before: list[CpuSnapshot] = []
 
     async def one(seq: int, due: float) -> None:
@@ -726,7 +741,7 @@ async def open_loop(
         else:
             idle.append(connection)
         if seq >= first_measured:
-            result.latencies_ms.append((loop.time() - due) * 1000)
+            result.latencies_ms.append((clock() - due) * 1000)
             result.ops += 1
             if error:
                 result.errors[error] += 1
@@ -735,7 +750,7 @@ async def open_loop(
         due = start + seq / rate
         if seq == first_measured:
             before.append(meter.snapshot())
-        delay = due - loop.time()
+        delay = due - clock()
         if delay > 0:
             await asyncio.sleep(delay)
         task = asyncio.create_task(one(seq, due))

@@ -64,6 +64,10 @@ from pvz.accounts.models import Membership, User
 from pvz.accounts.roles import Role
 from pvz.core import clock
 from pvz.network.models import Cell, CellKind, Partner, PartnerPoint, PickupPoint
+from pvz.inventory.services import inventory_start
+from pvz.network.services import special_places_ensure
+from pvz.shipments.models import Customer, Shipment
+from pvz.shipments.pickup_codes import pickup_code_for
 from pvz.simulator.loader import manifest_load
 from pvz.simulator.manifests import manifest_generate
 
@@ -126,6 +130,91 @@ if P["stock"]:
             [carriage.pk, point.pk, now, now + dt.timedelta(days=30)],
         )
         cursor.execute("UPDATE inbound_carriage SET status = 'closed' WHERE id = %s", [carriage.pk])
+    if connection.vendor == "postgresql":
+        # The history a point that has run for a while has: the stock's events, webhook rows, scans, "ready"
+        # messages and their jobs, old idempotency records. Without it those tables are empty when the
+        # template is analyzed, and PostgreSQL plans their lookups as scans of empty tables (which then
+        # grow during the run): not what a real point's database plans.
+        with connection.cursor() as cursor:
+            operator_id = users[0].pk
+            cursor.execute(
+                '''
+                INSERT INTO inbound_acceptance (created_at, updated_at, carriage_id, status, opened_by_id,
+                    opened_at, closed_at, closed_by_id)
+                VALUES (%s, %s, %s, 'closed', %s, %s, %s, %s) RETURNING id
+                ''',
+                [now, now, carriage.pk, operator_id, now, now, operator_id],
+            )
+            acceptance_id = cursor.fetchone()[0]
+            cursor.execute(
+                '''
+                INSERT INTO shipments_shipmentevent (kind, shipment_id, visit, actor_id, point_id,
+                    from_status,
+                    to_status, reason, cell_id, idempotency_key, details, at)
+                SELECT 'transition', s.id, 1, %s, s.point_id, step.from_status, step.to_status, step.reason,
+                    CASE WHEN step.to_status = 'STORED' THEN s.cell_id END,
+                    'history:' || s.id || ':' || step.to_status, '{}'::jsonb, %s
+                FROM shipments_shipment s CROSS JOIN (VALUES ('EXPECTED', 'ACCEPTED', 'acceptance_scan'),
+                    ('ACCEPTED', 'STORED', 'placed')) AS step(from_status, to_status, reason)
+                WHERE s.carriage_id = %s
+                ''',
+                [operator_id, now, carriage.pk],
+            )
+            cursor.execute(
+                '''
+                INSERT INTO webhooks_outboxevent (event_id, partner_id, type, ordering_key, payload, lookups,
+                    created_at, fanned_out_at)
+                SELECT 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.point_id * 0 + s.partner_id,
+                    'shipment.status_changed', 'shipment:' || s.id, '{}'::jsonb, '{}'::jsonb, e.at, e.at
+                FROM shipments_shipmentevent e JOIN shipments_shipment s ON s.id = e.shipment_id
+                WHERE s.carriage_id = %s
+                ''',
+                [carriage.pk],
+            )
+            cursor.execute(
+                '''
+                INSERT INTO inbound_acceptancescan (acceptance_id, operator_id, raw_code, code, outcome,
+                    auto_place, shipment_id, cell_id, shipment_status_before, placed, scan_id, created_at)
+                SELECT %s, %s, s.barcode, s.barcode, 'ACCEPTED', true, s.id, s.cell_id, 'EXPECTED', true,
+                    gen_random_uuid(), %s
+                FROM shipments_shipment s WHERE s.carriage_id = %s
+                ''',
+                [acceptance_id, operator_id, now, carriage.pk],
+            )
+            cursor.execute(
+                '''
+                INSERT INTO notifications_notification (created_at, updated_at, customer_id, shipment_id,
+                    kind,
+                    channel, recipient, text, status, attempts, sent_at, error, dedup_key)
+                SELECT %s, %s, o.customer_id, s.id, 'shipment_ready', 'sms', c.phone, 'Заказ готов к выдаче.',
+                    'sent', 1, %s, '', 'shipment_ready:' || s.id || ':1'
+                FROM shipments_shipment s JOIN shipments_order o ON o.id = s.order_id
+                JOIN shipments_customer c ON c.id = o.customer_id
+                WHERE s.carriage_id = %s
+                ''',
+                [now, now, now, carriage.pk],
+            )
+            cursor.execute(
+                '''
+                INSERT INTO django_tasks_database_dbtaskresult (id, status, args_kwargs, priority, task_path,
+                    queue_name, backend_name, run_after, enqueued_at, finished_at, started_at, return_value,
+                    exception_class_path, traceback, worker_ids)
+                SELECT gen_random_uuid(), 'SUCCESSFUL', jsonb_build_object('args', jsonb_build_array(n.id),
+                    'kwargs', '{}'::jsonb), 0, 'pvz.notifications.tasks.notification_send', 'default',
+                    'default', '9999-01-01 00:00:00+00', %s, %s, %s, '"sent"'::jsonb, '', '', '[]'::jsonb
+                FROM notifications_notification n
+                ''',
+                [now, now, now],
+            )
+            cursor.execute(
+                '''
+                INSERT INTO core_idempotencyrecord (scope, key, actor_id, fingerprint, status_code,
+                    response_json, created_at)
+                SELECT 'user:' || %s, 'history-' || g, %s, repeat('f', 64), 200, '{}', %s
+                FROM generate_series(1, %s) AS g
+                ''',
+                [operator_id, operator_id, now, P["stock"] * 2],
+            )
 
 carriages = []
 for c in range(P["carriages"]):
@@ -157,14 +246,77 @@ if P["stock"] and P["returning"]:
             ''',
             [max(1, round(1 / P["returning"]))],
         )
-result({"point": point.pk, "operators": operators, "carriages": carriages})
+
+# Placement: parcels accepted by hand earlier, waiting to be put on a shelf.
+placing = manifest_generate(
+    seed=P["seed"] - 2, parcels=P["placing"], totes=0, carriage_number="CAR-PLACE0001"
+)
+placing_carriage = manifest_load(manifest=placing, partner=partner, point=point, eta=now)
+with connection.cursor() as cursor:
+    cursor.execute(
+        "UPDATE shipments_shipment SET status = 'ACCEPTED', version = 2 WHERE carriage_id = %s",
+        [placing_carriage.pk],
+    )
+    cursor.execute("UPDATE inbound_carriage SET status = 'closed' WHERE id = %s", [placing_carriage.pk])
+to_place = list(
+    Shipment.objects.filter(carriage=placing_carriage).order_by("pk").values_list("pk", flat=True)
+)
+
+# The return zone: a share of the stock past its storage deadline.
+special_places_ensure(actor=None, point=point)
+stock_ids = list(
+    Shipment.objects.filter(point=point, status="STORED").order_by("pk").values_list("pk", flat=True)
+)
+expired_ids = stock_ids[:: max(1, len(stock_ids) // max(1, P["expired"]))][: P["expired"]]
+Shipment.objects.filter(pk__in=expired_ids).update(
+    status="EXPIRED", storage_deadline=now - dt.timedelta(days=1)
+)
+expired = list(Shipment.objects.filter(pk__in=expired_ids).values_list("barcode", flat=True))
+
+# Inventory: one open count of the whole point; its cells with the parcels on them.
+count = inventory_start(actor=users[0], point=point)
+by_cell = {}
+for address, barcode in (
+    Shipment.objects.filter(point=point, status__in=("STORED", "EXPIRED"), cell__isnull=False)
+    .order_by("cell__address", "pk")
+    .values_list("cell__address", "barcode")
+):
+    by_cell.setdefault(address, []).append(barcode)
+
+# The counter: customers whose stored parcels need no ID check and no payment.
+eligible = (
+    Shipment.objects.filter(point=point, status="STORED", id_check_required=False, amount_due_kop=0)
+    .values_list("order__customer_id", flat=True)
+)
+blocked = set(
+    Shipment.objects.filter(point=point, status__in=("STORED", "EXPIRED"))
+    .exclude(id_check_required=False, amount_due_kop=0)
+    .values_list("order__customer_id", flat=True)
+) | set(Shipment.objects.filter(pk__in=expired_ids).values_list("order__customer_id", flat=True))
+customers = []
+for customer in Customer.objects.filter(pk__in=set(eligible) - blocked).order_by("pk")[: P["visits"]]:
+    parcels = list(
+        Shipment.objects.filter(point=point, status="STORED", order__customer=customer).values_list(
+            "barcode", flat=True
+        )
+    )
+    customers.append({"code": pickup_code_for(customer), "parcels": parcels})
+
+result({
+    "point": point.pk, "operators": operators, "carriages": carriages, "placing": to_place,
+    "expired": expired, "inventory": {"id": count.pk, "cells": sorted(by_cell.items())},
+    "customers": customers,
+})
 """
 
 
 # Operations: `noop` is the cheapest signed-in call (GET /api/v1/me/session), `me` the caller's points and
 # roles (GET /api/v1/me), `acceptance` an acceptance scan with auto placement, `sql` the same scan's
-# statements sent straight to PostgreSQL by psycopg clients (bench/direct_sql.py), without the application.
-OPS = ("noop", "me", "acceptance", "sql")
+# statements sent straight to PostgreSQL by psycopg clients (bench/direct_sql.py), without the application;
+# `placement` places an accepted parcel in the suggested cell, `return_zone` scans a parcel past its
+# deadline into the return zone, `inventory` scans cell labels and the parcels on them in an open count,
+# `counter` serves customers in four measured phases (identify, open, scan each parcel, finish).
+OPS = ("noop", "me", "acceptance", "sql", "placement", "return_zone", "inventory", "counter")
 READS = {"noop": "/api/v1/me/session", "me": "/api/v1/me"}
 
 
@@ -245,6 +397,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--parcels", type=int, default=800, help="parcels per carriage")
     parser.add_argument("--totes", type=int, default=10)
     parser.add_argument("--returning", type=float, default=0.3, help="share of orders of stocked customers")
+    parser.add_argument("--placing", type=int, default=3000, help="accepted parcels waiting to be placed")
+    parser.add_argument("--expired", type=int, default=2500, help="stored parcels past their deadline")
+    parser.add_argument("--visits", type=int, default=1500, help="customers ready to be served")
     parser.add_argument("--json", type=Path, help="also write every result to this file")
     args = parser.parse_args(argv)
     defaults = ServerSpec(args.server, args.workers, args.threads)
@@ -282,50 +437,171 @@ async def acceptances_open(port: int, operators: list[Operator], carriages: list
             operator.codes = list(reversed(codes[position :: len(members)]))
 
 
-def scenario(op: str, port: int, data: dict[str, Any]) -> Any:
+@dataclass
+class Phase:
+    """Requests of one kind, measured together; `count` caps them (None: the command line's)."""
+
+    label: str
+    call: Any
+    count: int | None = None
+
+
+def _post(connection: HttpConnection, operator: Operator, path: str, body: dict[str, Any]) -> Any:
+    return connection.request("POST", path, operator.headers(str(uuid.uuid4())), json.dumps(body).encode())
+
+
+async def _ok(reply: Any, check: Any = None) -> str | None:
+    status, answer = await reply
+    if status != 200:
+        return error_label(status, answer)
+    return check(json.loads(answer)) if check else None
+
+
+def _dealt(items: list[Any], clients: int) -> list[list[Any]]:
+    """`items` dealt out to `clients`, each popping from the end in the original order."""
+    return [list(reversed(items[i::clients])) for i in range(clients)]
+
+
+def scenario(op: str, port: int, data: dict[str, Any], clients: int) -> list[Phase]:
     operators = operators_of(data)
+    point = data["point"]
+
+    def operator(client: int) -> Operator:
+        return operators[client % len(operators)]
+
     if op in READS:
         path = READS[op]
 
         async def read(connection: HttpConnection, client: int, _seq: int) -> str | None:
-            operator = operators[client % len(operators)]
-            status, body = await connection.request("GET", path, operator.headers())
+            status, body = await connection.request("GET", path, operator(client).headers())
             return None if status == 200 else error_label(status, body)
 
-        return read
+        return [Phase(op, read)]
 
-    run_async(acceptances_open(port, operators, data["carriages"]))
+    if op == "acceptance":
+        run_async(acceptances_open(port, operators, data["carriages"]))
 
-    async def scan(connection: HttpConnection, client: int, _seq: int) -> str | None:
-        operator = operators[client % len(operators)]
-        if not operator.codes:
-            return "out of parcels"
-        code = operator.codes.pop()
-        body = json.dumps({"code": code, "scan_id": str(uuid.uuid4()), "auto_place": True}).encode()
-        status, answer = await connection.request(
-            "POST",
-            f"/api/v1/acceptances/{operator.acceptance_id}/scans",
-            operator.headers(f"scan-{uuid.uuid4()}"),
-            body,
-        )
-        if status != 200:
-            return error_label(status, answer)
-        outcome = json.loads(answer)
-        if outcome["outcome"] != "ACCEPTED" or not outcome["placed"]:
-            return f"outcome {outcome['outcome']} placed={outcome['placed']}"
-        return None
+        async def scan(connection: HttpConnection, client: int, _seq: int) -> str | None:
+            who = operator(client)
+            if not who.codes:
+                return "out of parcels"
+            body = {"code": who.codes.pop(), "scan_id": str(uuid.uuid4()), "auto_place": True}
+            return await _ok(
+                _post(connection, who, f"/api/v1/acceptances/{who.acceptance_id}/scans", body),
+                lambda a: (
+                    None if a["outcome"] == "ACCEPTED" and a["placed"] else f"{a['outcome']}/{a['placed']}"
+                ),
+            )
 
-    return scan
+        return [Phase(op, scan)]
+
+    if op == "placement":
+        queues = _dealt(data["placing"], clients)
+
+        async def place(connection: HttpConnection, client: int, _seq: int) -> str | None:
+            if not queues[client]:
+                return "out of parcels"
+            path = f"/api/v1/shipments/{queues[client].pop()}/place"
+            return await _ok(_post(connection, operator(client), path, {}))
+
+        return [Phase(op, place)]
+
+    if op == "return_zone":
+        queues = _dealt(data["expired"], clients)
+
+        async def to_zone(connection: HttpConnection, client: int, _seq: int) -> str | None:
+            if not queues[client]:
+                return "out of parcels"
+            path = f"/api/v1/points/{point}/return-zone/scans"
+            return await _ok(
+                _post(connection, operator(client), path, {"code": queues[client].pop()}),
+                lambda a: None if a["outcome"] == "moved" else a["outcome"],
+            )
+
+        return [Phase(op, to_zone)]
+
+    if op == "inventory":
+        inventory = data["inventory"]
+        # Each client walks its own cells: the cell's label, then every parcel on it.
+        steps: list[list[tuple[str, str]]] = [[] for _ in range(clients)]
+        for n, (address, barcodes) in enumerate(inventory["cells"]):
+            steps[n % clients] += [("cell", address)] + [("parcel", b) for b in barcodes]
+        queues = [list(reversed(s)) for s in steps]
+
+        async def count(connection: HttpConnection, client: int, _seq: int) -> str | None:
+            if not queues[client]:
+                return "out of cells"
+            kind, code = queues[client].pop()
+            path = f"/api/v1/inventories/{inventory['id']}/{kind}-scans"
+            body = {"code": code, "scan_id": str(uuid.uuid4())}
+            expected = "CELL" if kind == "cell" else "FOUND"
+            return await _ok(
+                _post(connection, operator(client), path, body),
+                lambda a: None if a["outcome"] == expected else a["outcome"],
+            )
+
+        return [Phase(op, count)]
+
+    if op == "counter":
+        return _counter_phases(data, operators, clients)
+    raise SystemExit(f"unknown operation {op}")
+
+
+def _counter_phases(data: dict[str, Any], operators: list[Operator], clients: int) -> list[Phase]:
+    """A visit at the counter as four phases, each over every customer: identify by the pickup code, open
+    the session, scan each parcel, finish (everything issued)."""
+    point = data["point"]
+    customers = data["customers"]
+    mine = _dealt(list(range(len(customers))), clients)
+    sessions: dict[int, int] = {}
+
+    def visitor(phase: str) -> Any:
+        queues = [list(q) for q in mine]
+        if phase == "scan":
+            queues = [
+                [(c, barcode) for c in reversed(q) for barcode in reversed(customers[c]["parcels"])][::-1]
+                for q in queues
+            ]
+
+        async def call(connection: HttpConnection, client: int, _seq: int) -> str | None:
+            if not queues[client]:
+                return "out of customers"
+            who = operators[client % len(operators)]
+            if phase == "identify":
+                c = queues[client].pop()
+                path = f"/api/v1/counter/points/{point}/identify"
+                return await _ok(_post(connection, who, path, {"code": customers[c]["code"]}))
+            if phase == "open":
+                c = queues[client].pop()
+
+                def keep(answer: dict[str, Any]) -> None:
+                    sessions[c] = answer["id"]
+
+                path = f"/api/v1/counter/points/{point}/sessions"
+                return await _ok(_post(connection, who, path, {"code": customers[c]["code"]}), keep)
+            if phase == "scan":
+                c, barcode = queues[client].pop()
+                path = f"/api/v1/counter/sessions/{sessions[c]}/scans"
+                return await _ok(_post(connection, who, path, {"code": barcode}))
+            c = queues[client].pop()
+            return await _ok(_post(connection, who, f"/api/v1/counter/sessions/{sessions[c]}/finish", {}))
+
+        return call
+
+    parcels = sum(len(c["parcels"]) for c in customers)
+    return [
+        Phase("counter identify", visitor("identify"), len(customers)),
+        Phase("counter open", visitor("open"), len(customers)),
+        Phase("counter scan", visitor("scan"), parcels),
+        Phase("counter finish", visitor("finish"), len(customers)),
+    ]
 
 
 # ---- runs ----------------------------------------------------------------------------------------------
 
 
-def run_one(args: argparse.Namespace, variant: Variant, label: str) -> LoadResult:
-    code = code_dir(variant.code)
-    env = base_env(code, redis=redis_answers())
-    env.update(dict(variant.env))
-    params = {
+def template_params(args: argparse.Namespace) -> dict[str, Any]:
+    return {
         "operators": args.operators,
         "cells": args.cells,
         "capacity": args.capacity,
@@ -334,15 +610,27 @@ def run_one(args: argparse.Namespace, variant: Variant, label: str) -> LoadResul
         "parcels": args.parcels,
         "totes": args.totes,
         "returning": args.returning,
+        "placing": args.placing,
+        "expired": args.expired,
+        "visits": args.visits,
         "seed": 1300,
     }
-    tpl = template(kind=args.db, pg_server=args.pg_url, code=code, loader=LOAD, params=params, env=env)
+
+
+def run_one(args: argparse.Namespace, variant: Variant, label: str) -> list[tuple[str, LoadResult]]:
+    code = code_dir(variant.code)
+    env = base_env(code, redis=redis_answers())
+    env.update(dict(variant.env))
+    tpl = template(
+        kind=args.db, pg_server=args.pg_url, code=code, loader=LOAD, params=template_params(args), env=env
+    )
     database = tpl.copy(label)
     env["DATABASE_URL"] = database.url
-    if (variant.op or args.op) == "sql":
+    op = variant.op or args.op
+    if op == "sql":
         meter = CpuMeter(server_pid=None, pg_dsn=f"{args.pg_url}/postgres", dbname=database.name)
         try:
-            return direct_sql.run(
+            result = direct_sql.run(
                 database.url,
                 tpl.data,
                 clients=args.clients,
@@ -350,6 +638,7 @@ def run_one(args: argparse.Namespace, variant: Variant, label: str) -> LoadResul
                 warmup=args.warmup,
                 meter=meter,
             )
+            return [("sql", result)]
         finally:
             meter.close()
             database.drop()
@@ -362,15 +651,22 @@ def run_one(args: argparse.Namespace, variant: Variant, label: str) -> LoadResul
         pg_dsn=f"{args.pg_url}/postgres" if args.db == "postgres" else None,
         dbname=database.name or None,
     )
+    results = []
     try:
-        call = scenario(variant.op or args.op, server.port, tpl.data)
-        if args.open:
-            coro = open_loop(
-                server.port, args.open, args.duration, args.open_warmup, args.operators, call, meter
-            )
-        else:
-            coro = closed_loop(server.port, args.clients, args.requests, args.warmup, call, meter)
-        return run_async(coro)  # type: ignore[no-any-return]
+        for phase in scenario(op, server.port, tpl.data, args.clients):
+            if args.open:
+                coro = open_loop(
+                    server.port, args.open, args.duration, args.open_warmup, args.clients, phase.call, meter
+                )
+            else:
+                if phase.count is None:
+                    count, warmup = args.requests, args.warmup
+                else:  # a phase over given work: its first tenth (at most --warmup) warms up
+                    warmup = min(args.warmup, phase.count // 10)
+                    count = phase.count - warmup
+                coro = closed_loop(server.port, args.clients, count, warmup, phase.call, meter)
+            results.append((phase.label, run_async(coro)))
+        return results
     finally:
         meter.close()
         server.stop()
@@ -388,17 +684,20 @@ def main(argv: list[str] | None = None) -> int:
         f"op: {args.op}   db: {args.db}   {load}   data: {args.cells} cells, {args.stock} stored, "
         f"{args.carriages} carriages x {args.parcels}"
     )
-    results: dict[str, list[LoadResult]] = {v.name: [] for v in args.variants}
+    results: dict[str, list[LoadResult]] = {}
     records = []
     for round_no in range(args.rounds):
         order = args.variants if round_no % 2 == 0 else list(reversed(args.variants))
         for variant in order:
             label = f"{variant.name}_{round_no}"
-            result = run_one(args, variant, label)
-            results[variant.name].append(result)
             spec = variant.server
-            say(result_line(f"{variant.name} r{round_no} {spec.kind}x{spec.workers}", result))
-            records.append({"variant": variant.name, "round": round_no, **result.summary()})
+            for phase, result in run_one(args, variant, label):
+                name = variant.name if phase == (variant.op or args.op) else f"{variant.name} {phase}"
+                results.setdefault(name, []).append(result)
+                say(result_line(f"{name} r{round_no} {spec.kind}x{spec.workers}", result))
+                records.append(
+                    {"variant": variant.name, "phase": phase, "round": round_no, **result.summary()}
+                )
     if args.rounds > 1 or len(args.variants) > 1:
         say("\nmedians over rounds:")
         for name, runs in results.items():

@@ -223,3 +223,23 @@ def test_the_scan_answer_says_whether_the_parcel_is_fragile(signed_in, delivery)
     ]
 
     assert [answer["shipment"]["fragile"] for answer in answers] == [True, False]
+
+
+def test_the_scan_answer_built_without_validation_is_what_validation_gives(delivery, acceptance) -> None:
+    from ninja.renderers import JSONRenderer
+
+    from pvz.api.inbound import ScanOutcomeOut, _scan_out
+    from pvz.inbound.services import acceptance_scan
+
+    tote = delivery.lines()[0].tote
+    codes = [tote.barcode, delivery.in_tote()[0].barcode, delivery.in_tote()[0].barcode, "ii99999999999"]
+    render = JSONRenderer().render
+    for code in codes:
+        outcome = acceptance_scan(
+            actor=delivery.operator, acceptance=acceptance, code=code, scan_id=uuid.uuid4(), auto_place=True
+        )
+        built = _scan_out(outcome)
+        validated = ScanOutcomeOut.model_validate(built.model_dump())
+        assert render(None, validated.model_dump(), response_status=200) == render(
+            None, built.model_dump(), response_status=200
+        ), code

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
@@ -73,22 +74,38 @@ def rate_limit_hit(*, key: str, rate: Rate, now: float) -> int | None:
     return max(1, math.ceil((window + 1) * rate.seconds - now))
 
 
+# INCR, and the expiry on the window's first request, atomically: one command per request.
+_COUNT_SCRIPT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+
 def _count(cache: BaseCache, cache_key: str, *, timeout: int) -> int:
-    """The window's count after adding this request: on Redis one round trip (create the key with its
-    expiry unless it exists, then INCR, pipelined); elsewhere through the cache API."""
+    """The window's count after adding this request: on Redis one command (a script that increments and,
+    the first time, sets the expiry); elsewhere through the cache API."""
     if isinstance(cache, RedisCache):
-        redis_key = cache.make_and_validate_key(cache_key)
+        redis_key = cache.make_key(cache_key)  # our own keys: no need to validate them per request
         client = cache._cache.get_client(redis_key, write=True)  # type: ignore[attr-defined]
-        pipe = client.pipeline(transaction=False)
-        pipe.set(redis_key, 0, ex=timeout, nx=True)
-        pipe.incr(redis_key)
-        return int(pipe.execute()[-1])
+        return int(_script(client)(keys=[redis_key], args=[timeout], client=client))
     cache.add(cache_key, 0, timeout=timeout)
     try:
         return int(cache.incr(cache_key))
     except ValueError:  # expired between add and incr
         cache.set(cache_key, 1, timeout=timeout)
         return 1
+
+
+_script_of_process: list[Any] = []
+
+
+def _script(client: Any) -> Any:
+    """The counting script, made once per process (redis-py runs it by its SHA on whichever client it is
+    given, and loads it where the server does not know it yet)."""
+    if not _script_of_process:
+        _script_of_process.append(client.register_script(_COUNT_SCRIPT))
+    return _script_of_process[0]
 
 
 def _caller(request: HttpRequest) -> tuple[str, Rate | None]:

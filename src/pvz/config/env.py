@@ -50,6 +50,7 @@ DATABASE: dict = env.db_url("DATABASE_URL", default=_default_db)
 # PostgreSQL connection pool per process (app server or worker).
 DB_POOL_MIN: int = env.int("PVZ_DB_POOL_MIN", default=2)
 DB_POOL_MAX: int = env.int("PVZ_DB_POOL_MAX", default=10)
+DB_PREPARED: bool = env.bool("PVZ_DB_PREPARED", default=True)
 TEST_DATABASE_NAME: str = env.str("PVZ_TEST_DATABASE_NAME", default="")
 REDIS_URL: str = env.str("REDIS_URL", default="")
 ALLOWED_HOSTS: list[str] = env.list(

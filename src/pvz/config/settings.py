@@ -111,6 +111,10 @@ else:
         "max_size": env.DB_POOL_MAX,
         "timeout": 10,
     }
+    # The hot paths' hand-written statements are prepared once per connection (pvz.core.sql); Django's own
+    # queries bind on the client and are never prepared. Off (PVZ_DB_PREPARED=false) behind a pooler in
+    # transaction mode older than PgBouncer 1.21.
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5 if env.DB_PREPARED else None
 if env.TEST_DATABASE_NAME:
     DATABASES["default"]["TEST"] = {"NAME": env.TEST_DATABASE_NAME}
 
