@@ -110,6 +110,38 @@ def profile(args: argparse.Namespace, data: dict[str, Any]) -> int:
             status, body = call("GET", READS[args.op])
             assert status.startswith("200"), (status, body[:300])
 
+    elif args.op == "placement":
+        queue = list(reversed(data["placing"]))
+
+        def one() -> None:
+            status, body = call(
+                "POST", f"/api/v1/shipments/{queue.pop()}/place", b"{}", key=str(uuid.uuid4())
+            )
+            assert status.startswith("200"), (status, body[:300])
+
+    elif args.op == "return_zone":
+        queue = list(reversed(data["expired"]))
+
+        def one() -> None:
+            payload = json.dumps({"code": queue.pop()}).encode()
+            status, body = call(
+                "POST", f"/api/v1/points/{data['point']}/return-zone/scans", payload, key=str(uuid.uuid4())
+            )
+            assert status.startswith("200"), (status, body[:300])
+
+    elif args.op == "inventory":
+        steps = [("cell", a) for a, _ in data["inventory"]["cells"][:1]]
+        for address, barcodes in data["inventory"]["cells"]:
+            steps += [("cell", address)] + [("parcel", b) for b in barcodes]
+        steps.reverse()
+
+        def one() -> None:
+            kind, code = steps.pop()
+            payload = json.dumps({"code": code, "scan_id": str(uuid.uuid4())}).encode()
+            path = f"/api/v1/inventories/{data['inventory']['id']}/{kind}-scans"
+            status, body = call("POST", path, payload, key=str(uuid.uuid4()))
+            assert status.startswith("200"), (status, body[:300])
+
     else:
         carriage = data["carriages"][0]
         status, body = call("POST", f"/api/v1/carriages/{carriage['id']}/acceptance", key=str(uuid.uuid4()))
@@ -153,7 +185,7 @@ def profile(args: argparse.Namespace, data: dict[str, Any]) -> int:
         with CaptureQueriesContext(connection) as captured:
             one()
         for query in captured.captured_queries:
-            print(f"  {float(query['time']) * 1000:6.2f} ms  {query['sql'][:220]}")
+            print(f"  {float(query['time']) * 1000:6.2f} ms  {(query['sql'] or '?')[:220]}")
     profiler = cProfile.Profile(time.process_time)  # CPU time: waiting for the database does not count
     profiler.enable()
     for _ in range(args.n):

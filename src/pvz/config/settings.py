@@ -111,10 +111,12 @@ else:
         "max_size": env.DB_POOL_MAX,
         "timeout": 10,
     }
-    # The hot paths' hand-written statements are prepared once per connection (pvz.core.sql); Django's own
-    # queries bind on the client and are never prepared. Off (PVZ_DB_PREPARED=false) behind a pooler in
-    # transaction mode older than PgBouncer 1.21.
+    # Statements are bound on the server and prepared once a connection has run them five times (the hot
+    # paths' hand-written ones at once, pvz.core.sql), so PostgreSQL plans them once per connection:
+    # planning a query of the ORM with its joins cost up to 5 ms, running it 0.6 ms (docs/performance.md).
+    # Off (PVZ_DB_PREPARED=false) behind a pooler in transaction mode older than PgBouncer 1.21.
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5 if env.DB_PREPARED else None
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = env.DB_PREPARED
 if env.TEST_DATABASE_NAME:
     DATABASES["default"]["TEST"] = {"NAME": env.TEST_DATABASE_NAME}
 
