@@ -109,3 +109,13 @@ PERM_LABELS: dict[Perm, StrOrPromise] = {
     Perm.SET_FACTOR_POLICY: _("Требование второго фактора"),
     Perm.LIFT_SUSPENSION: _("Снятие блокировки сотрудника"),
 }
+
+
+def roles_with(perm: Perm) -> list[str]:
+    """The roles whose own permissions include `perm`, sorted (for SQL that reads memberships)."""
+    return sorted(role for role, perms in ROLE_PERMS.items() if perm in perms)
+
+
+def roles_grantable(perm: Perm) -> list[str]:
+    """The roles that may be granted `perm` on top of their own, sorted (for SQL that reads grants)."""
+    return sorted(role for role, perms in ROLE_GRANTABLE.items() if perm in perms)

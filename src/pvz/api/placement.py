@@ -20,7 +20,8 @@ from pvz.api.idempotency import event_key, idempotent
 from pvz.api.permissions import require_perm, requires, requires_sign_in
 from pvz.core.errors import NotFound
 from pvz.core.scan import normalize_scan
-from pvz.inbound.placement import NoFreeCell, cell_suggest, shipment_place
+from pvz.inbound.placement import NoFreeCell, cell_suggest
+from pvz.inbound.services import shipment_place_as
 from pvz.network.models import Cell, PickupPoint
 from pvz.shipments.errors import InvalidTransition
 from pvz.shipments.models import Shipment
@@ -155,10 +156,11 @@ def placement_suggestion_get(request: HttpRequest, shipment_id: int) -> Suggesti
 @requires(Perm.OPERATE)
 def shipment_place_post(request: HttpRequest, shipment_id: int, payload: PlaceIn) -> PlacedOut:
     user = caller(request)
-    shipment = _shipment_to_operate(user, shipment_id)
-    cell = _cell_at(shipment.point, payload.cell) if payload.cell is not None else None
-    placement = shipment_place(
-        actor=user, shipment_id=shipment.pk, cell=cell, idempotency_key=event_key(request, user, "place")
+    placement = shipment_place_as(
+        actor=user,
+        shipment_id=shipment_id,
+        cell_code=payload.cell,
+        idempotency_key=event_key(request, user, "place"),
     )
     return PlacedOut(
         shipment_id=placement.shipment.pk,

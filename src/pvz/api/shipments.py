@@ -38,7 +38,7 @@ from pvz.shipments.services import (
     EXTENSION_DAYS_MIN,
     ReturnZoneOutcome,
     shipment_extend_storage,
-    shipment_to_return_zone,
+    shipment_to_return_zone_as,
 )
 from pvz.shipments.statuses import Status, allowed_next
 
@@ -464,9 +464,8 @@ def return_zone_scan_post(
     request: HttpRequest, point_id: int, payload: ReturnZoneScanIn
 ) -> ReturnZoneScanOut:
     user = caller(request)
-    point = _point_to_operate(user, point_id)
-    scan = shipment_to_return_zone(
-        actor=user, point=point, code=payload.code, key=event_key(request, user, "return-zone")
+    scan = shipment_to_return_zone_as(
+        actor=user, point_id=point_id, code=payload.code, key=event_key(request, user, "return-zone")
     )
     shipment = scan.shipment
     cell = scan.zone if scan.outcome is ReturnZoneOutcome.MOVED else shipment.cell

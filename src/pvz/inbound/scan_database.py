@@ -20,9 +20,9 @@ from typing import Any
 from django.db import connection
 
 from pvz.accounts.models import User
-from pvz.accounts.roles import ROLE_GRANTABLE, ROLE_PERMS, Perm
+from pvz.accounts.roles import Perm, roles_grantable, roles_with
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
-from pvz.core.sql import fetch_one
+from pvz.core.sql import fetch_one, loaded
 from pvz.inbound.errors import AcceptanceClosed
 from pvz.inbound.models import Acceptance, AcceptanceScan, Carriage, ScanOutcomeKind, Tote
 from pvz.inbound.placement import TAKE_ATTEMPTS
@@ -35,8 +35,8 @@ from pvz.shipments.errors import IdempotencyMismatch
 from pvz.shipments.models import Customer, Order, Shipment
 
 # Roles whose own permissions include "operate", and roles that may be granted it (accounts.roles).
-OPERATE_ROLES = sorted(role for role, perms in ROLE_PERMS.items() if Perm.OPERATE in perms)
-OPERATE_GRANTABLE = sorted(role for role, perms in ROLE_GRANTABLE.items() if Perm.OPERATE in perms)
+OPERATE_ROLES = roles_with(Perm.OPERATE)
+OPERATE_GRANTABLE = roles_grantable(Perm.OPERATE)
 
 _CALL = "SELECT pvz_acceptance_scan(%s, %s, %s, %s::text[], %s::text[], %s, %s, %s::uuid, %s, %s, %s, %s, %s)"
 
@@ -125,14 +125,6 @@ def _call(
     return value if isinstance(value, dict) else json.loads(value)
 
 
-def _instance(model: type[Any], **fields: Any) -> Any:
-    """A model instance from values read in the function, as if loaded (saving it would UPDATE)."""
-    instance = model(**fields)
-    instance._state.adding = False
-    instance._state.db = connection.alias
-    return instance
-
-
 def _outcome(
     answer: dict[str, Any],
     *,
@@ -146,10 +138,10 @@ def _outcome(
 ) -> ScanOutcome:
     assert answer["acceptance"]["id"] == acceptance_id
     kind = ScanOutcomeKind(answer["outcome"])
-    cell = _instance(Cell, **answer["cell"]) if answer["cell"] else None
-    tote = _instance(Tote, **answer["tote"]) if answer["tote"] else None
+    cell = loaded(Cell, **answer["cell"]) if answer["cell"] else None
+    tote = loaded(Tote, **answer["tote"]) if answer["tote"] else None
     data = answer["shipment"]
-    shipment = _instance(
+    shipment = loaded(
         Shipment,
         id=data["id"],
         status=data["status"],
@@ -167,10 +159,8 @@ def _outcome(
     if cell is not None and shipment.cell_id == cell.pk:
         shipment.cell = cell
     about = answer["acceptance"]
-    acceptance = _instance(
-        Acceptance, id=about["id"], status=about["status"], carriage_id=about["carriage_id"]
-    )
-    acceptance.carriage = _instance(Carriage, id=about["carriage_id"], point_id=about["point_id"])
+    acceptance = loaded(Acceptance, id=about["id"], status=about["status"], carriage_id=about["carriage_id"])
+    acceptance.carriage = loaded(Carriage, id=about["carriage_id"], point_id=about["point_id"])
     scan = AcceptanceScan(
         id=answer["scan_pk"],
         acceptance=acceptance,
@@ -189,7 +179,7 @@ def _outcome(
     scan._state.adding = False
     progress = _progress(answer["progress"])
     if answer.get("ready"):
-        _notify_ready(shipment, answer["ready"])
+        notify_ready(shipment, answer["ready"])
     return ScanOutcome(
         kind=kind,
         scan=scan,
@@ -221,13 +211,13 @@ def _progress(data: dict[str, Any]) -> AcceptanceProgress:
     )
 
 
-def _notify_ready(shipment: Shipment, ready: dict[str, Any]) -> None:
+def notify_ready(shipment: Shipment, ready: dict[str, Any]) -> None:
     """The "ready for pickup" SMS, from what the function read (no query): the same service the Python
     path calls, told that this visit has none yet (the function looked, under the parcel's lock)."""
-    customer = _instance(Customer, **ready["customer"])
-    shipment.order = _instance(Order, id=shipment.order_id, number=ready["order_number"], customer=customer)
-    shipment.point = _instance(PickupPoint, id=shipment.point_id, **ready["point"])
-    shipment.partner = _instance(Partner, id=shipment.partner_id, **ready["partner"])
+    customer = loaded(Customer, **ready["customer"])
+    shipment.order = loaded(Order, id=shipment.order_id, number=ready["order_number"], customer=customer)
+    shipment.point = loaded(PickupPoint, id=shipment.point_id, **ready["point"])
+    shipment.partner = loaded(Partner, id=shipment.partner_id, **ready["partner"])
     shipment.stored_at = dt.datetime.fromisoformat(ready["stored_at"])
     shipment.storage_deadline = dt.datetime.fromisoformat(ready["storage_deadline"])
     notification_shipment_ready(shipment=shipment, first_of_visit=True)

@@ -31,7 +31,7 @@ from pvz.core.effects import after_commit
 from pvz.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from pvz.core.logging import get_logger
 from pvz.core.scan import ScanGuess, ScanKind, classify_scan, normalize_scan
-from pvz.inbound import scan_database
+from pvz.inbound import place_database, scan_database
 from pvz.inbound.acts import DiscrepancyAct, discrepancy_act_build, shortage_key_prefix
 from pvz.inbound.errors import AcceptanceClosed, ArrivalMismatch, NothingToUndo
 from pvz.inbound.models import (
@@ -48,7 +48,7 @@ from pvz.inbound.models import (
     Tote,
     ToteStatus,
 )
-from pvz.inbound.placement import NoFreeCell, cell_suggest, shipment_place_locked
+from pvz.inbound.placement import NoFreeCell, Placement, cell_suggest, shipment_place, shipment_place_locked
 from pvz.inbound.scan_outcome import ScanOutcome
 from pvz.inbound.selectors import (
     NOT_ARRIVED,
@@ -66,6 +66,7 @@ from pvz.network.models import Cell, CellKind, Partner, PickupPoint
 from pvz.notifications.services import notification_withdraw_ready
 from pvz.shipments.errors import IdempotencyMismatch, InvalidTransition
 from pvz.shipments.models import Shipment
+from pvz.shipments.selectors import shipment_get
 from pvz.shipments.services import shipment_transition, shipment_transition_locked
 from pvz.shipments.statuses import Status
 from pvz.webhooks.services import outbox_carriage_event
@@ -411,6 +412,48 @@ def acceptance_scan(
                         auto_place=auto_place)  # fmt: skip
     log.info("acceptance_scan", acceptance_id=target, outcome=outcome.kind, actor_id=actor.pk)
     return outcome
+
+
+def shipment_place_as(
+    *, actor: User, shipment_id: int, cell_code: str | None, idempotency_key: str | None
+) -> Placement:
+    """Place an accepted parcel for `actor` (the place endpoint): NOT_FOUND for a parcel of a point the
+    caller does not work at, PERMISSION_DENIED without "operate" there, NOT_FOUND for a cell code that
+    names no cell of the parcel's point; then `shipment_place` into that cell, or the suggested one when
+    `cell_code` is None. On PostgreSQL it is one call of `pvz_shipment_place` (`inbound.place_database`);
+    a replayed key goes the Python way."""
+    address = None if cell_code is None else normalize_scan(cell_code).upper()
+    if place_database.available():
+        # No savepoint: the function refuses before it writes, and the refusal is raised after the block.
+        with transaction.atomic(savepoint=False):
+            answered = place_database.place_in_database(
+                actor=actor,
+                shipment_id=shipment_id,
+                address=address,
+                raw_cell=cell_code,
+                idempotency_key=idempotency_key,
+                now=clock.now(),
+            )
+        if isinstance(answered, DomainError):
+            raise answered
+        if isinstance(answered, Placement):
+            log.info(
+                "shipment_placed",
+                shipment_id=shipment_id,
+                cell=answered.cell.address,
+                suggested=answered.suggested,
+                actor_id=actor.pk,
+            )
+            return answered
+    shipment = shipment_get(user=actor, shipment_id=shipment_id)
+    if not user_can(user=actor, perm=Perm.OPERATE, point=shipment.point):
+        raise PermissionDenied(details={"point": shipment.point_id, "permission": str(Perm.OPERATE)})
+    cell = None
+    if address is not None:
+        cell = Cell.objects.filter(point=shipment.point, address=address).first()
+        if cell is None:
+            raise NotFound(_("Ячейка %(cell)s не найдена на этой точке.") % {"cell": address or cell_code})
+    return shipment_place(actor=actor, shipment_id=shipment.pk, cell=cell, idempotency_key=idempotency_key)
 
 
 def _accessible(actor: User, acceptance_id: int) -> Acceptance:

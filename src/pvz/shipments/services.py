@@ -12,14 +12,18 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
+from pvz.accounts.roles import Perm
+from pvz.accounts.selectors import point_access
 from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.broadcast import point_changed
 from pvz.core.effects import after_commit
-from pvz.core.errors import Conflict, DomainError, ErrorCode, NotFound
+from pvz.core.errors import Conflict, DomainError, ErrorCode, NotFound, PermissionDenied
 from pvz.core.logging import get_logger
+from pvz.core.scan import normalize_scan
 from pvz.network.models import Cell, CellKind, PickupPoint, SizeClass
 from pvz.network.services import special_places_ensure
+from pvz.shipments import return_zone_database
 from pvz.shipments.counters import cells_lock
 from pvz.shipments.errors import (
     AlreadyExtended,
@@ -568,6 +572,52 @@ def shipment_to_return_zone(*, actor: User, point: PickupPoint, code: str, key: 
     return ReturnZoneScan(
         result.shipment, ReturnZoneOutcome.MOVED, zone, from_cell, result.event, from_status=from_status
     )
+
+
+def shipment_to_return_zone_as(*, actor: User, point_id: int, code: str, key: str | None) -> ReturnZoneScan:
+    """`shipment_to_return_zone` for a caller named by `point_id` (the return-zone endpoint): NOT_FOUND
+    for a point the caller does not work at, PERMISSION_DENIED without "operate" there. On PostgreSQL one
+    call of `pvz_return_zone_scan` (`shipments.return_zone_database`); a replayed key, a blank code and a
+    point without a return zone go the Python way."""
+    value = normalize_scan(code)
+    if value and return_zone_database.available():
+        # No savepoint: the function refuses before it writes, and the refusal is raised after the block.
+        with transaction.atomic(savepoint=False):
+            answered = return_zone_database.return_zone_in_database(
+                actor=actor, point_id=point_id, code=code, value=value, key=key, now=clock.now()
+            )
+            if isinstance(answered, dict) and answered["outcome"] == "moved":
+                after_commit(
+                    point_changed,
+                    point_id,
+                    topic="shipment",
+                    data={
+                        "id": answered["shipment"].pk,
+                        "status": Status.AWAITING_DISPATCH,
+                        "from": answered["from_status"],
+                        "kind": "return_zone",
+                    },
+                )
+        if isinstance(answered, DomainError):
+            raise answered
+        if isinstance(answered, dict):
+            scan = ReturnZoneScan(**{**answered, "outcome": ReturnZoneOutcome(answered["outcome"])})
+            if scan.outcome is ReturnZoneOutcome.MOVED:
+                log.info(
+                    "shipment_to_return_zone",
+                    shipment_id=scan.shipment.pk,
+                    from_status=scan.from_status,
+                    from_cell=scan.from_cell,
+                    actor_id=actor.pk,
+                )
+            return scan
+    access = point_access(user=actor, point_id=point_id)
+    if access is None:
+        raise NotFound(details={"point": point_id})
+    point, perms = access
+    if Perm.OPERATE not in perms:
+        raise PermissionDenied(details={"point": point.pk, "permission": str(Perm.OPERATE)})
+    return shipment_to_return_zone(actor=actor, point=point, code=code, key=key)
 
 
 def _expire_on_scan(shipment: Shipment) -> None:

@@ -15,7 +15,9 @@ tests/inbound/test_scan_equivalence.py runs random scan sequences through this f
 the Python path on PostgreSQL and compares every outcome, event, cell, counter and answer.
 
 `pvz_cell_candidate` is the placement rule (inbound.placement._tier_branches) in SQL: the best cell by
-tier, size rank and address, as one UNION ALL of index probes.
+tier, size rank and address, as one UNION ALL of index probes; `pvz_cell_take` the pick with its locks.
+The transition's event and webhook row, the storage deadline and the ready SMS's data come from the
+helpers of shipments migration 0007.
 """
 
 from django.db import migrations
@@ -57,6 +59,47 @@ CREATE FUNCTION pvz_cell_candidate(
     LIMIT 1
 $$;
 
+-- inbound.placement._place with no cell given: the best cell, taken with SKIP LOCKED (waiting only on the
+-- last attempt), its capacity checked under the lock, up to three cells that turn out full passed over.
+-- `p_own`: the cell that counts the parcel itself (judged without it). NULL: no free cell.
+CREATE FUNCTION pvz_cell_take(
+    p_point bigint, p_sizes text[], p_customer bigint, p_own bigint, p_take_attempts integer
+) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    v_exclude bigint[] := '{}';
+    v_best bigint;
+    v_take bigint;
+    v_held integer;
+    v_capacity integer;
+BEGIN
+    FOR attempt IN 1..3 LOOP
+        v_take := NULL;
+        FOR take IN 1..p_take_attempts LOOP
+            v_best := pvz_cell_candidate(p_point, p_sizes, p_customer, p_own, v_exclude);
+            EXIT WHEN v_best IS NULL;
+            IF take < p_take_attempts THEN
+                SELECT c.id, c.held, c.capacity INTO v_take, v_held, v_capacity
+                    FROM network_cell c WHERE c.id = v_best FOR UPDATE SKIP LOCKED;
+            ELSE
+                SELECT c.id, c.held, c.capacity INTO v_take, v_held, v_capacity
+                    FROM network_cell c WHERE c.id = v_best FOR UPDATE;
+            END IF;
+            EXIT WHEN v_take IS NOT NULL;
+            v_exclude := v_exclude || v_best;
+        END LOOP;
+        IF v_take IS NULL THEN
+            RETURN NULL;
+        END IF;
+        -- (The CASE in parentheses: PL/pgSQL reads an IF's condition up to the first THEN.)
+        IF v_held - (CASE WHEN v_take = p_own THEN 1 ELSE 0 END) < v_capacity THEN
+            RETURN v_take;
+        END IF;
+        v_exclude := v_exclude || v_take;  -- CELL_FULL: the next one
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION pvz_acceptance_scan(
     p_acceptance bigint,
     p_actor bigint,
@@ -89,18 +132,12 @@ DECLARE
     v_tote bigint;
     v_sizes text[];
     v_customer bigint;
-    v_exclude bigint[] := '{}';
-    v_best bigint;
     v_take bigint;
-    v_held integer;
-    v_capacity integer;
-    v_days integer;
     v_deadline timestamptz;
     v_scan bigint;
     v_scanned integer;
     v_expected integer;
     v_tote_status text;
-    v_ready_known boolean := false;
     v_progress jsonb;
 BEGIN
     -- Access: the acceptance's point is one the actor works at (else NOT_FOUND), with "operate" there.
@@ -181,47 +218,13 @@ BEGIN
             v_before := sh.status;
             v_reason := CASE WHEN v_line_id IS NULL THEN 'surplus' ELSE 'acceptance_scan' END;
             IF p_auto_place THEN
-                -- inbound.placement._place: the best cell, taken with SKIP LOCKED (waiting only on the
-                -- last attempt), its capacity checked under the lock; up to three cells that turn out full.
-                -- The parcel is not counted in any cell yet (it is still EXPECTED here; the Python path
-                -- judges it ACCEPTED without counting it in its own cell: the same numbers).
-                FOR attempt IN 1..3 LOOP
-                    v_take := NULL;
-                    FOR take IN 1..p_take_attempts LOOP
-                        v_best := pvz_cell_candidate(sh.point_id, v_sizes, v_customer, NULL, v_exclude);
-                        EXIT WHEN v_best IS NULL;
-                        IF take < p_take_attempts THEN
-                            SELECT c.id, c.held, c.capacity INTO v_take, v_held, v_capacity
-                                FROM network_cell c WHERE c.id = v_best FOR UPDATE SKIP LOCKED;
-                        ELSE
-                            SELECT c.id, c.held, c.capacity INTO v_take, v_held, v_capacity
-                                FROM network_cell c WHERE c.id = v_best FOR UPDATE;
-                        END IF;
-                        EXIT WHEN v_take IS NOT NULL;
-                        v_exclude := v_exclude || v_best;
-                    END LOOP;
-                    EXIT WHEN v_take IS NULL;  -- no cell: NO_FREE_CELL, the parcel stays ACCEPTED
-                    IF v_held < v_capacity THEN
-                        v_placed := true;
-                        EXIT;
-                    END IF;
-                    v_exclude := v_exclude || v_take;  -- CELL_FULL: try the next one
-                    v_take := NULL;
-                END LOOP;
+                -- The parcel is not counted in any cell yet (still EXPECTED here; the Python path judges
+                -- it ACCEPTED without counting it in its own cell: the same numbers).
+                v_take := pvz_cell_take(sh.point_id, v_sizes, v_customer, NULL, p_take_attempts);
+                v_placed := v_take IS NOT NULL;
             END IF;
             IF v_placed THEN
-                SELECT coalesce(nullif(pp.storage_days, 0), pa.storage_days) INTO v_days
-                    FROM network_partner pa
-                    LEFT JOIN network_partnerpoint pp ON pp.partner_id = pa.id AND pp.point_id = sh.point_id
-                    WHERE pa.id = sh.partner_id;
-                IF v_days < 1 THEN
-                    RAISE EXCEPTION 'storage period must be at least one day';
-                END IF;
-                -- shipments.storage: the end (23:59:59.999999) of the Nth local day after today.
-                SELECT (((p_now AT TIME ZONE p.timezone)::date + v_days) + time '23:59:59.999999')
-                        AT TIME ZONE p.timezone
-                    INTO v_deadline
-                    FROM network_pickuppoint p WHERE p.id = sh.point_id;
+                v_deadline := pvz_storage_deadline(sh.partner_id, sh.point_id, p_now);
                 -- Both transitions in one row update (the Python path saves twice: same row, same events).
                 UPDATE shipments_shipment SET status = 'STORED', cell_id = v_take, stored_at = p_now,
                         storage_deadline = v_deadline, version = version + 2, updated_at = clock_timestamp()
@@ -235,38 +238,15 @@ BEGIN
                 sh.version := sh.version + 1;
                 sh.status := 'ACCEPTED';
             END IF;
-            INSERT INTO shipments_shipmentevent (kind, shipment_id, visit, actor_id, point_id, from_status,
-                    to_status, reason, cell_id, idempotency_key, details, at)
-                VALUES ('transition', sh.id, sh.visit, p_actor, sh.point_id, v_before, 'ACCEPTED', v_reason,
-                    sh.cell_id, 'scan:' || p_scan_id || ':accept',
-                    jsonb_build_object('acceptance_id', p_acceptance, 'carriage', car.number), p_now);
-            INSERT INTO webhooks_outboxevent (event_id, partner_id, type, ordering_key, payload, lookups,
-                    created_at)
-                VALUES ('evt_' || replace(gen_random_uuid()::text, '-', ''), sh.partner_id,
-                    'shipment.status_changed', 'shipment:' || sh.id,
-                    jsonb_build_object(
-                        'shipment', jsonb_build_object('barcode', sh.barcode, 'posting_number', sh.posting_number),
-                        'from_status', v_before, 'to_status', 'ACCEPTED', 'reason', v_reason,
-                        'visit', sh.visit, 'at', p_at),
-                    jsonb_build_object('order_id', sh.order_id, 'point_id', sh.point_id), p_now);
+            PERFORM pvz_transition_record(sh.id, sh.visit, p_actor, sh.point_id, sh.partner_id, sh.order_id,
+                sh.barcode, sh.posting_number, v_before, 'ACCEPTED', v_reason, sh.cell_id,
+                'scan:' || p_scan_id || ':accept',
+                jsonb_build_object('acceptance_id', p_acceptance, 'carriage', car.number), p_now, p_at);
             IF v_placed THEN
-                INSERT INTO shipments_shipmentevent (kind, shipment_id, visit, actor_id, point_id,
-                        from_status, to_status, reason, cell_id, idempotency_key, details, at)
-                    VALUES ('transition', sh.id, sh.visit, p_actor, sh.point_id, 'ACCEPTED', 'STORED',
-                        'placed', v_take, 'scan:' || p_scan_id, '{}'::jsonb, p_now);
-                INSERT INTO webhooks_outboxevent (event_id, partner_id, type, ordering_key, payload,
-                        lookups, created_at)
-                    VALUES ('evt_' || replace(gen_random_uuid()::text, '-', ''), sh.partner_id,
-                        'shipment.status_changed', 'shipment:' || sh.id,
-                        jsonb_build_object(
-                            'shipment', jsonb_build_object(
-                                'barcode', sh.barcode, 'posting_number', sh.posting_number),
-                            'from_status', 'ACCEPTED', 'to_status', 'STORED', 'reason', 'placed',
-                            'visit', sh.visit, 'at', p_at),
-                        jsonb_build_object('order_id', sh.order_id, 'point_id', sh.point_id), p_now);
+                PERFORM pvz_transition_record(sh.id, sh.visit, p_actor, sh.point_id, sh.partner_id,
+                    sh.order_id, sh.barcode, sh.posting_number, 'ACCEPTED', 'STORED', 'placed', v_take,
+                    'scan:' || p_scan_id, '{}'::jsonb, p_now, p_at);
                 v_cell := v_take;
-                v_ready_known := EXISTS (SELECT 1 FROM notifications_notification n
-                    WHERE n.dedup_key = 'shipment_ready:' || sh.id || ':' || sh.visit);
             ELSIF p_auto_place THEN
                 v_cell := NULL;
             ELSE
@@ -325,7 +305,6 @@ BEGIN
         'outcome', v_outcome,
         'scan_pk', v_scan,
         'placed', v_placed,
-        'ready_known', v_ready_known,
         'shipment', jsonb_build_object(
             'id', sh.id, 'status', sh.status, 'point_id', sh.point_id, 'partner_id', sh.partner_id,
             'order_id', sh.order_id, 'visit', sh.visit, 'size_class', sh.size_class, 'barcode', sh.barcode,
@@ -337,27 +316,15 @@ BEGIN
                  FROM inbound_tote t WHERE t.id = v_tote),
         'progress', v_progress,
         -- What the "ready for pickup" SMS says, when this placement is the visit's first.
-        'ready', CASE WHEN v_placed AND NOT v_ready_known THEN (
-            SELECT jsonb_build_object(
-                'customer', jsonb_build_object('id', cu.id, 'phone', cu.phone, 'email', cu.email,
-                    'pickup_number', cu.pickup_number, 'name', cu.name),
-                'order_number', o.number,
-                'point', jsonb_build_object('name', p.name, 'address', p.address, 'timezone', p.timezone,
-                    'code', p.code),
-                'partner', jsonb_build_object('name', pa.name, 'code', pa.code),
-                'stored_at', p_now,
-                'storage_deadline', v_deadline)
-            FROM shipments_order o
-            JOIN shipments_customer cu ON cu.id = o.customer_id
-            JOIN network_pickuppoint p ON p.id = sh.point_id
-            JOIN network_partner pa ON pa.id = sh.partner_id
-            WHERE o.id = sh.order_id) END
+        'ready', CASE WHEN v_placed THEN pvz_ready_message(sh.id, sh.visit, sh.order_id, sh.point_id,
+            sh.partner_id, p_now, v_deadline) END
     );
 END
 $$;
 """
 
 REVERSE = """
+DROP FUNCTION IF EXISTS pvz_cell_take(bigint, text[], bigint, bigint, integer);
 DROP FUNCTION IF EXISTS pvz_acceptance_scan(
     bigint, bigint, boolean, text[], text[], text, text, uuid, boolean, timestamptz, text, boolean, integer);
 DROP FUNCTION IF EXISTS pvz_cell_candidate(bigint, text[], bigint, bigint, bigint[]);
@@ -382,7 +349,7 @@ class Migration(migrations.Migration):
         ("webhooks", "0002_endpoint_previous_secret_due_index"),
         ("notifications", "0004_staff_notifications"),
         ("network", "0004_cell_held"),
-        ("shipments", "0006_counters"),
+        ("shipments", "0007_transition_functions"),
     ]
 
     operations = [migrations.RunPython(install, uninstall)]
