@@ -131,7 +131,7 @@ def _run(world: World, actions: list[tuple[int, int, int, int]]) -> list[Any]:
                     event.kind,
                     event.from_status,
                     event.to_status,
-                    event.cell_id,
+                    event.cell_id == (scan.zone.pk if scan.zone else None),  # ids differ: zones made anew
                     event.idempotency_key,
                     event.details,
                 ),

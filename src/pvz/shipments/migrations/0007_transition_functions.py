@@ -58,8 +58,10 @@ $$;
 -- What the "ready for pickup" SMS of a parcel's visit says, or NULL when the visit has one already.
 CREATE FUNCTION pvz_ready_message(p_shipment bigint, p_visit integer, p_order bigint, p_point bigint,
     p_partner bigint, p_now timestamptz, p_deadline timestamptz)
-RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN EXISTS (SELECT 1 FROM notifications_notification n
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    -- PL/pgSQL: its plan is kept for the connection (see pvz_cell_candidate, inbound 0006).
+    RETURN (SELECT CASE WHEN EXISTS (SELECT 1 FROM notifications_notification n
                              WHERE n.dedup_key = 'shipment_ready:' || p_shipment || ':' || p_visit) THEN NULL
     ELSE (
         SELECT jsonb_build_object(
@@ -75,7 +77,8 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
         JOIN shipments_customer cu ON cu.id = o.customer_id
         JOIN network_pickuppoint p ON p.id = p_point
         JOIN network_partner pa ON pa.id = p_partner
-        WHERE o.id = p_order) END
+        WHERE o.id = p_order) END);
+END
 $$;
 """
 
