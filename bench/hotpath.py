@@ -549,41 +549,41 @@ def scenario(op: str, port: int, data: dict[str, Any], clients: int) -> list[Pha
 
 def _counter_phases(data: dict[str, Any], operators: list[Operator], clients: int) -> list[Phase]:
     """A visit at the counter as four phases, each over every customer: identify by the pickup code, open
-    the session, scan each parcel, finish (everything issued)."""
+    the session, scan each parcel, finish (everything issued). The customers wait in one queue: a client
+    takes the next one (in the scan phase, all of that customer's parcels), so no client runs dry while
+    others still have work."""
     point = data["point"]
     customers = data["customers"]
-    mine = _dealt(list(range(len(customers))), clients)
     sessions: dict[int, int] = {}
 
     def visitor(phase: str) -> Any:
-        queues = [list(q) for q in mine]
-        if phase == "scan":
-            queues = [
-                [(c, barcode) for c in reversed(q) for barcode in reversed(customers[c]["parcels"])][::-1]
-                for q in queues
-            ]
+        waiting = list(reversed(range(len(customers))))
+        at_counter: list[list[str]] = [[] for _ in range(clients)]
+        serving: list[int] = [0] * clients
 
         async def call(connection: HttpConnection, client: int, _seq: int) -> str | None:
-            if not queues[client]:
-                return "out of customers"
             who = operators[client % len(operators)]
+            if phase == "scan":
+                if not at_counter[client]:
+                    if not waiting:
+                        return "out of customers"
+                    serving[client] = waiting.pop()
+                    at_counter[client] = list(reversed(customers[serving[client]]["parcels"]))
+                path = f"/api/v1/counter/sessions/{sessions[serving[client]]}/scans"
+                return await _ok(_post(connection, who, path, {"code": at_counter[client].pop()}))
+            if not waiting:
+                return "out of customers"
+            c = waiting.pop()
             if phase == "identify":
-                c = queues[client].pop()
                 path = f"/api/v1/counter/points/{point}/identify"
                 return await _ok(_post(connection, who, path, {"code": customers[c]["code"]}))
             if phase == "open":
-                c = queues[client].pop()
 
                 def keep(answer: dict[str, Any]) -> None:
                     sessions[c] = answer["id"]
 
                 path = f"/api/v1/counter/points/{point}/sessions"
                 return await _ok(_post(connection, who, path, {"code": customers[c]["code"]}), keep)
-            if phase == "scan":
-                c, barcode = queues[client].pop()
-                path = f"/api/v1/counter/sessions/{sessions[c]}/scans"
-                return await _ok(_post(connection, who, path, {"code": barcode}))
-            c = queues[client].pop()
             return await _ok(_post(connection, who, f"/api/v1/counter/sessions/{sessions[c]}/finish", {}))
 
         return call

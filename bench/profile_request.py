@@ -39,6 +39,9 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=300, help="requests timed, and as many profiled")
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--queries", action="store_true", help="list the statements of one request")
+    parser.add_argument(
+        "--phase", choices=("identify", "open", "scan", "finish"), default="finish", help="counter's call"
+    )
     args = parser.parse_args()
     from bench.hotpath import parse_args as hotpath_args
     from bench.hotpath import template_params
@@ -59,6 +62,41 @@ def main() -> int:
 
         connections.close_all()
         database.drop()
+
+
+def _counter(args: argparse.Namespace, data: dict[str, Any], call: Any) -> Any:
+    """One call of the counter's `--phase`; what comes before it for each customer is done here, untimed."""
+    point = data["point"]
+    needed = 20 + 2 * args.n + 1
+    customers = data["customers"][:needed]
+    if len(customers) < needed:
+        raise SystemExit(f"--n {args.n} needs {needed} customers; the template has {len(data['customers'])}")
+
+    def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        status, answer = call("POST", path, json.dumps(body).encode(), key=str(uuid.uuid4()))
+        assert status.startswith("200"), (path, status, answer[:300])
+        return json.loads(answer) if answer else {}
+
+    if args.phase in ("identify", "open"):
+        codes = [c["code"] for c in reversed(customers)]
+        path = f"/api/v1/counter/points/{point}/" + ("identify" if args.phase == "identify" else "sessions")
+        return lambda: post(path, {"code": codes.pop()})
+    opening = f"/api/v1/counter/points/{point}/sessions"
+    sessions = [post(opening, {"code": c["code"]})["id"] for c in customers]
+    if args.phase == "scan":
+        scans = [(s, b) for s, c in zip(sessions, customers, strict=True) for b in c["parcels"]]
+        scans.reverse()
+
+        def scan() -> None:
+            session, barcode = scans.pop()
+            post(f"/api/v1/counter/sessions/{session}/scans", {"code": barcode})
+
+        return scan
+    for session, customer in zip(sessions, customers, strict=True):
+        for barcode in customer["parcels"]:
+            post(f"/api/v1/counter/sessions/{session}/scans", {"code": barcode})
+    sessions.reverse()
+    return lambda: post(f"/api/v1/counter/sessions/{sessions.pop()}/finish", {})
 
 
 def profile(args: argparse.Namespace, data: dict[str, Any]) -> int:
@@ -141,6 +179,9 @@ def profile(args: argparse.Namespace, data: dict[str, Any]) -> int:
             path = f"/api/v1/inventories/{data['inventory']['id']}/{kind}-scans"
             status, body = call("POST", path, payload, key=str(uuid.uuid4()))
             assert status.startswith("200"), (status, body[:300])
+
+    elif args.op == "counter":
+        one = _counter(args, data, call)
 
     else:
         carriage = data["carriages"][0]
