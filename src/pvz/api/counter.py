@@ -523,10 +523,10 @@ def sms_code_verify(request: HttpRequest, session_id: int, payload: CounterCodeI
 @idempotent
 @requires(Perm.OPERATE)
 def session_scan(request: HttpRequest, session_id: int, payload: CounterCodeIn) -> CounterScanOut:
-    user, session = _session(request, session_id)
-    outcome = services.session_scan(actor=user, session=session, code=payload.code)
+    outcome = services.session_scan_as(actor=caller(request), session_id=session_id, code=payload.code)
     message = _("Отправление добавлено в выдачу.") if outcome.created else _("Это отправление уже в выдаче.")
-    return CounterScanOut(created=outcome.created, message=str(message), line=_line(outcome.line))
+    line = _line_out(outcome.line) if outcome.complete else _line(outcome.line)
+    return CounterScanOut(created=outcome.created, message=str(message), line=line)
 
 
 @router.post(
