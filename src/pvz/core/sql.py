@@ -104,3 +104,13 @@ def loaded(model: type[Any], **fields: Any) -> Any:
     instance._state.adding = False
     instance._state.db = connection.alias
     return instance
+
+
+_BIGINT = range(-(2**63), 2**63)
+
+
+def fits_bigint(*values: int) -> bool:
+    """Whether every value is a PostgreSQL bigint. A function taking bigint ids cannot be called with a
+    larger number (psycopg sends it as numeric: no such function); the ORM's comparison simply finds
+    nothing, so callers leave such ids to the Python path, which answers NOT_FOUND."""
+    return all(value in _BIGINT for value in values)

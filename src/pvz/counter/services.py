@@ -28,7 +28,7 @@ from pvz.core.effects import after_commit
 from pvz.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from pvz.core.logging import get_logger
 from pvz.core.scan import normalize_scan
-from pvz.core.sql import loaded
+from pvz.core.sql import fits_bigint, loaded
 from pvz.counter import scan_database
 from pvz.counter.commands import command_classify
 from pvz.counter.errors import (
@@ -280,7 +280,7 @@ def session_scan_as(*, actor: User, session_id: int, code: str) -> ScanOutcome:
     point the caller does not work at, PERMISSION_DENIED without "operate" there. On PostgreSQL one call of
     `pvz_counter_scan` (`counter.scan_database`); a blank code or a command barcode goes the Python way."""
     value = normalize_scan(code)
-    if value and command_classify(value) is None and scan_database.available():
+    if value and command_classify(value) is None and scan_database.available() and fits_bigint(session_id):
         now = clock.now()
         # No savepoint: the function refuses before it writes, and the refusal is raised after the block.
         with transaction.atomic(savepoint=False):

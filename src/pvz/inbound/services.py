@@ -31,6 +31,7 @@ from pvz.core.effects import after_commit
 from pvz.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from pvz.core.logging import get_logger
 from pvz.core.scan import ScanGuess, ScanKind, classify_scan, normalize_scan
+from pvz.core.sql import fits_bigint
 from pvz.inbound import place_database, scan_database
 from pvz.inbound.acts import DiscrepancyAct, discrepancy_act_build, shortage_key_prefix
 from pvz.inbound.errors import AcceptanceClosed, ArrivalMismatch, NothingToUndo
@@ -377,6 +378,7 @@ def acceptance_scan(
     target = acceptance.pk if acceptance is not None else acceptance_id
     assert target is not None, "acceptance or acceptance_id"
     scan_uuid = _as_uuid(scan_id)
+    code = code.replace("\x00", "")  # kept as scanned, less the NUL bytes a text column cannot hold
     normalized = normalize_scan(code)
     if not normalized or len(code) > MAX_CODE_LENGTH:
         if acceptance is None:
@@ -385,7 +387,7 @@ def acceptance_scan(
             _("Пустой или слишком длинный код. Отсканируйте этикетку ещё раз."), details={"code": code}
         )
     guess = classify_scan(normalized)
-    if guess.kind is not ScanKind.TOTE and scan_database.available():
+    if guess.kind is not ScanKind.TOTE and scan_database.available() and fits_bigint(target):
         # No savepoint: the function refuses before it writes, and the refusal is raised after the block.
         with transaction.atomic(savepoint=False):
             answered = scan_database.scan_in_database(
@@ -423,7 +425,7 @@ def shipment_place_as(
     `cell_code` is None. On PostgreSQL it is one call of `pvz_shipment_place` (`inbound.place_database`);
     a replayed key goes the Python way."""
     address = None if cell_code is None else normalize_scan(cell_code).upper()
-    if place_database.available():
+    if place_database.available() and fits_bigint(shipment_id):
         # No savepoint: the function refuses before it writes, and the refusal is raised after the block.
         with transaction.atomic(savepoint=False):
             answered = place_database.place_in_database(

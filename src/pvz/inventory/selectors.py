@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
@@ -144,21 +145,28 @@ def missing_parcels(*, count: InventoryCount) -> list[MissingLine]:
 
 
 def count_progress(*, count: InventoryCount) -> CountProgress:
-    """Cells scanned / cells in scope, parcels seen / parcels expected now, and the misplaced and unknown
-    scans so far (a repeated scan counts once)."""
-    scans = InventoryScan.objects.filter(count=count)
+    """Cells of the scope scanned / active cells in scope, parcels seen / parcels expected now, and the
+    misplaced and unknown scans so far (a repeated scan counts once). Two queries: the scope's cells with
+    their occupancy counters (what the count expects is what those cells hold: `Cell.held`, kept by the
+    database, counts the parcels at the point placed in each), and the count's scans."""
     cells = scope_cells(count=count)
-    parcels = scans.filter(kind=ScanKind.PARCEL)
+    in_scope = cells.aggregate(cells=Count("pk"), held=Coalesce(Sum("held"), 0))
+    seen = Q(kind=ScanKind.PARCEL, outcome__in=SEEN_OUTCOMES, shipment__isnull=False)
+    scans = InventoryScan.objects.filter(count=count).aggregate(
+        cells=Count("cell_id", distinct=True, filter=Q(kind=ScanKind.CELL, cell__in=cells)),
+        found=Count("shipment_id", distinct=True, filter=seen),
+        misplaced=Count(
+            "shipment_id", distinct=True, filter=Q(kind=ScanKind.PARCEL, outcome=ScanOutcome.MISPLACED)
+        ),
+        unknown=Count("pk", filter=Q(kind=ScanKind.PARCEL, outcome=ScanOutcome.UNKNOWN)),
+    )
     return CountProgress(
-        cells_scanned=scans.filter(kind=ScanKind.CELL, cell__in=cells).values("cell_id").distinct().count(),
-        cells_in_scope=cells.count(),
-        parcels_found=parcels.filter(outcome__in=SEEN_OUTCOMES, shipment__isnull=False)
-        .values("shipment_id")
-        .distinct()
-        .count(),
-        parcels_expected=expected_parcels(count=count).count(),
-        misplaced=parcels.filter(outcome=ScanOutcome.MISPLACED).values("shipment_id").distinct().count(),
-        unknown=parcels.filter(outcome=ScanOutcome.UNKNOWN).count(),
+        cells_scanned=scans["cells"],
+        cells_in_scope=in_scope["cells"],
+        parcels_found=scans["found"],
+        parcels_expected=in_scope["held"],
+        misplaced=scans["misplaced"],
+        unknown=scans["unknown"],
     )
 
 

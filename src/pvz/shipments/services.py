@@ -21,6 +21,7 @@ from pvz.core.effects import after_commit
 from pvz.core.errors import Conflict, DomainError, ErrorCode, NotFound, PermissionDenied
 from pvz.core.logging import get_logger
 from pvz.core.scan import normalize_scan
+from pvz.core.sql import fits_bigint
 from pvz.network.models import Cell, CellKind, PickupPoint, SizeClass
 from pvz.network.services import special_places_ensure
 from pvz.shipments import return_zone_database
@@ -580,7 +581,7 @@ def shipment_to_return_zone_as(*, actor: User, point_id: int, code: str, key: st
     call of `pvz_return_zone_scan` (`shipments.return_zone_database`); a replayed key, a blank code and a
     point without a return zone go the Python way."""
     value = normalize_scan(code)
-    if value and return_zone_database.available():
+    if value and return_zone_database.available() and fits_bigint(point_id):
         # No savepoint: the function refuses before it writes, and the refusal is raised after the block.
         with transaction.atomic(savepoint=False):
             answered = return_zone_database.return_zone_in_database(
