@@ -555,6 +555,7 @@ def _counter_phases(data: dict[str, Any], operators: list[Operator], clients: in
     point = data["point"]
     customers = data["customers"]
     sessions: dict[int, int] = {}
+    scanned: set[int] = set()  # customers whose every parcel the scan phase has sent
 
     def visitor(phase: str) -> Any:
         waiting = list(reversed(range(len(customers))))
@@ -570,7 +571,13 @@ def _counter_phases(data: dict[str, Any], operators: list[Operator], clients: in
                     serving[client] = waiting.pop()
                     at_counter[client] = list(reversed(customers[serving[client]]["parcels"]))
                 path = f"/api/v1/counter/sessions/{sessions[serving[client]]}/scans"
-                return await _ok(_post(connection, who, path, {"code": at_counter[client].pop()}))
+                barcode = at_counter[client].pop()
+                if not at_counter[client]:
+                    scanned.add(serving[client])
+                return await _ok(_post(connection, who, path, {"code": barcode}))
+            if phase == "finish":  # only sessions whose parcels were all scanned (an open loop scans fewer)
+                while waiting and waiting[-1] not in scanned:
+                    waiting.pop()
             if not waiting:
                 return "out of customers"
             c = waiting.pop()
