@@ -21,7 +21,7 @@ from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
 from pvz.api.permissions import point_for, require_perm, requires
 from pvz.inventory import selectors, services
-from pvz.inventory.models import InventoryCount
+from pvz.inventory.models import InventoryCount, ScanKind
 from pvz.inventory.report import InventoryReport, ReportLine
 from pvz.inventory.selectors import CountProgress, MissingLine
 from pvz.inventory.services import ScanAnswer
@@ -323,9 +323,14 @@ def inventory_get(request: HttpRequest, inventory_id: int) -> InventoryOut:
 def inventory_scan_cell(
     request: HttpRequest, inventory_id: int, payload: InventoryScanIn
 ) -> InventoryScanOut:
-    user, count = _count(request, inventory_id, Perm.OPERATE)
     return _scan_out(
-        services.inventory_scan_cell(actor=user, count=count, code=payload.code, scan_id=payload.scan_id)
+        services.inventory_scan_as(
+            actor=caller(request),
+            count_id=inventory_id,
+            kind=ScanKind.CELL,
+            code=payload.code,
+            scan_id=payload.scan_id,
+        )
     )
 
 
@@ -345,9 +350,14 @@ def inventory_scan_cell(
 def inventory_scan_parcel(
     request: HttpRequest, inventory_id: int, payload: InventoryScanIn
 ) -> InventoryScanOut:
-    user, count = _count(request, inventory_id, Perm.OPERATE)
     return _scan_out(
-        services.inventory_scan_parcel(actor=user, count=count, code=payload.code, scan_id=payload.scan_id)
+        services.inventory_scan_as(
+            actor=caller(request),
+            count_id=inventory_id,
+            kind=ScanKind.PARCEL,
+            code=payload.code,
+            scan_id=payload.scan_id,
+        )
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from pvz.core.errors import DomainError, ErrorCode
+from pvz.core.errors import DomainError, ErrorCode, NotFound
 
 
 class InventoryClosed(DomainError):
@@ -27,4 +27,32 @@ class CellRetired(DomainError):
     default_message = _(
         "Ячейка выведена из работы: в ней не должно быть отправлений. Переложите их в действующую ячейку "
         "и отсканируйте её."
+    )
+
+
+# The refusals of a cell label, shared by the Python path and the database function's answers.
+
+
+def cell_unknown(address: str) -> NotFound:
+    return NotFound(
+        _("Ячейка %(cell)s не найдена на этой точке.") % {"cell": address}, details={"cell": address}
+    )
+
+
+def cell_retired(address: str) -> CellRetired:
+    return CellRetired(
+        _(
+            "Ячейка %(cell)s выведена из работы: в ней не должно быть отправлений. Переложите их в "
+            "действующую ячейку и отсканируйте её."
+        )
+        % {"cell": address},
+        details={"cell": address},
+    )
+
+
+def cell_out_of_scope(address: str, zone: str) -> CellOutOfScope:
+    return CellOutOfScope(
+        _("Ячейка %(cell)s не входит в эту инвентаризацию (зона %(zone)s).")
+        % {"cell": address, "zone": zone},
+        details={"cell": address, "zone": zone},
     )

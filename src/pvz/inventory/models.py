@@ -30,6 +30,12 @@ class InventoryCount(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Progress counters kept by a database trigger on every parcel scan recorded (migration 0003): the
+    # parcels seen on a shelf (FOUND, MISPLACED, or a REPEAT of those), the parcels found misplaced, the
+    # unknown scans.
+    found_parcels = models.PositiveIntegerField(default=0, editable=False)
+    misplaced_parcels = models.PositiveIntegerField(default=0, editable=False)
+    unknown_scans = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -100,6 +106,7 @@ class InventoryScan(models.Model):
         indexes = [
             models.Index(fields=["count", "operator", "kind", "at"]),
             models.Index(fields=["count", "shipment"]),
+            models.Index(fields=["count", "kind", "cell"]),
         ]
 
     def __str__(self) -> str:

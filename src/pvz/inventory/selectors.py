@@ -22,8 +22,10 @@ from pvz.network.models import Cell, CellKind, PickupPoint
 from pvz.shipments.models import Shipment, ShipmentEvent
 from pvz.shipments.statuses import AT_POINT, Status, is_allowed
 
-# Parcel scans that say "this parcel is here" (an unknown one says nothing about a parcel we expect).
-SEEN_OUTCOMES = (ScanOutcome.FOUND, ScanOutcome.MISPLACED, ScanOutcome.REPEAT)
+# Parcel scans that say "this parcel is here, on a shelf": FOUND, MISPLACED, or a REPEAT of those (a
+# repeat keeps the reason of the unknown scan it repeats, so an empty reason marks a repeat of a seen one).
+# An unknown scan says nothing about a parcel we expect. The trigger of migration 0002 counts the same.
+SEEN = Q(outcome__in=(ScanOutcome.FOUND, ScanOutcome.MISPLACED)) | Q(outcome=ScanOutcome.REPEAT, reason="")
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def expected_parcels(*, count: InventoryCount) -> QuerySet[Shipment]:
 
 def scanned_parcel_ids(*, count: InventoryCount) -> QuerySet[InventoryScan, Any]:
     return InventoryScan.objects.filter(
-        count=count, kind=ScanKind.PARCEL, shipment__isnull=False, outcome__in=SEEN_OUTCOMES
+        SEEN, count=count, kind=ScanKind.PARCEL, shipment__isnull=False
     ).values("shipment_id")
 
 
@@ -146,27 +148,29 @@ def missing_parcels(*, count: InventoryCount) -> list[MissingLine]:
 
 def count_progress(*, count: InventoryCount) -> CountProgress:
     """Cells of the scope scanned / active cells in scope, parcels seen / parcels expected now, and the
-    misplaced and unknown scans so far (a repeated scan counts once). Two queries: the scope's cells with
-    their occupancy counters (what the count expects is what those cells hold: `Cell.held`, kept by the
-    database, counts the parcels at the point placed in each), and the count's scans."""
+    misplaced and unknown scans so far (a repeated scan counts once). Three small reads: the scope's cells
+    with their occupancy counters (what the count expects is what those cells hold: `Cell.held`, kept by
+    the database, counts the parcels at the point placed in each), the distinct cells of the count's cell
+    scans still in scope, and the count's own counters (kept by a trigger on every parcel scan recorded,
+    migration 0002: a parcel counts as seen for FOUND, MISPLACED or a REPEAT of those, not for a repeat of
+    an unknown code)."""
     cells = scope_cells(count=count)
     in_scope = cells.aggregate(cells=Count("pk"), held=Coalesce(Sum("held"), 0))
-    seen = Q(kind=ScanKind.PARCEL, outcome__in=SEEN_OUTCOMES, shipment__isnull=False)
-    scans = InventoryScan.objects.filter(count=count).aggregate(
-        cells=Count("cell_id", distinct=True, filter=Q(kind=ScanKind.CELL, cell__in=cells)),
-        found=Count("shipment_id", distinct=True, filter=seen),
-        misplaced=Count(
-            "shipment_id", distinct=True, filter=Q(kind=ScanKind.PARCEL, outcome=ScanOutcome.MISPLACED)
-        ),
-        unknown=Count("pk", filter=Q(kind=ScanKind.PARCEL, outcome=ScanOutcome.UNKNOWN)),
+    cells_scanned = InventoryScan.objects.filter(count=count, kind=ScanKind.CELL, cell__in=cells).aggregate(
+        n=Count("cell_id", distinct=True)
+    )["n"]
+    found, misplaced, unknown = (
+        InventoryCount.objects.filter(pk=count.pk)
+        .values_list("found_parcels", "misplaced_parcels", "unknown_scans")
+        .get()
     )
     return CountProgress(
-        cells_scanned=scans["cells"],
+        cells_scanned=cells_scanned,
         cells_in_scope=in_scope["cells"],
-        parcels_found=scans["found"],
+        parcels_found=found,
         parcels_expected=in_scope["held"],
-        misplaced=scans["misplaced"],
-        unknown=scans["unknown"],
+        misplaced=misplaced,
+        unknown=unknown,
     )
 
 

@@ -17,14 +17,25 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
+from pvz.accounts.roles import Perm
+from pvz.accounts.selectors import user_can
 from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.broadcast import point_changed
 from pvz.core.effects import after_commit
-from pvz.core.errors import Conflict, DomainError, NotFound
+from pvz.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from pvz.core.logging import get_logger
 from pvz.core.scan import normalize_scan
-from pvz.inventory.errors import CellOutOfScope, CellRetired, InventoryClosed, NoCurrentCell
+from pvz.core.sql import fits_bigint
+from pvz.inventory import scan_database
+from pvz.inventory.errors import (
+    CellRetired,
+    InventoryClosed,
+    NoCurrentCell,
+    cell_out_of_scope,
+    cell_retired,
+    cell_unknown,
+)
 from pvz.inventory.models import (
     CountStatus,
     InventoryCount,
@@ -38,6 +49,7 @@ from pvz.inventory.report import InventoryReport, inventory_report_build
 from pvz.inventory.selectors import (
     CountProgress,
     cell_in_scope,
+    count_get,
     count_progress,
     current_cell,
     missing_parcels,
@@ -203,25 +215,11 @@ def _scope_cell(count: InventoryCount, address: str) -> Cell:
     """The point's cell with this address, if this count may take it: else a clear refusal."""
     cell = Cell.objects.filter(point_id=count.point_id, address=address.upper()).first()
     if cell is None:
-        raise NotFound(
-            _("Ячейка %(cell)s не найдена на этой точке.") % {"cell": address.upper()},
-            details={"cell": address.upper()},
-        )
+        raise cell_unknown(address.upper())
     if not cell.is_active:
-        raise CellRetired(
-            _(
-                "Ячейка %(cell)s выведена из работы: в ней не должно быть отправлений. Переложите их в "
-                "действующую ячейку и отсканируйте её."
-            )
-            % {"cell": cell.address},
-            details={"cell": cell.address},
-        )
+        raise cell_retired(cell.address)
     if not cell_in_scope(count=count, cell=cell):
-        raise CellOutOfScope(
-            _("Ячейка %(cell)s не входит в эту инвентаризацию (зона %(zone)s).")
-            % {"cell": cell.address, "zone": count.zone},
-            details={"cell": cell.address, "zone": count.zone},
-        )
+        raise cell_out_of_scope(cell.address, count.zone)
     return cell
 
 
@@ -262,7 +260,9 @@ def _find_parcel(code: str, point_id: int) -> Shipment | None:
         Shipment.objects.select_for_update(of=("self",))
         .select_related("cell", "point")
         .filter(Q(barcode=code.lower()) | Q(posting_number=code))
-        .order_by(Case(When(point_id=point_id, then=Value(0)), default=Value(1), output_field=IntegerField()))
+        .order_by(
+            Case(When(point_id=point_id, then=Value(0)), default=Value(1), output_field=IntegerField()), "pk"
+        )
         .first()
     )
 
@@ -359,9 +359,52 @@ def inventory_scan(*, actor: User, count: InventoryCount, code: str, scan_id: uu
     """One scan field for both (the scan screen): a code that is a cell address of this point is a cell
     scan, anything else a parcel scan."""
     address = normalize_scan(code or "").upper()
-    if address and Cell.objects.filter(point_id=count.point_id, address=address).exists():
-        return inventory_scan_cell(actor=actor, count=count, code=code, scan_id=scan_id)
-    return inventory_scan_parcel(actor=actor, count=count, code=code, scan_id=scan_id)
+    is_cell = bool(address) and Cell.objects.filter(point_id=count.point_id, address=address).exists()
+    kind = ScanKind.CELL if is_cell else ScanKind.PARCEL
+    return inventory_scan_as(actor=actor, count_id=count.pk, kind=kind, code=code, scan_id=scan_id)
+
+
+def inventory_scan_as(
+    *, actor: User, count_id: int, kind: ScanKind, code: str, scan_id: uuid.UUID | str
+) -> ScanAnswer:
+    """A cell or parcel scan for `actor` (the scan endpoints): NOT_FOUND for a count of a point the caller
+    does not work at, PERMISSION_DENIED without "operate" there, then `inventory_scan_cell` or
+    `inventory_scan_parcel`. On PostgreSQL it is one call of `pvz_inventory_scan` (`scan_database`); a
+    replayed scan id and a misplaced parcel (its move) go the Python way, as does a code the Python path
+    refuses as blank or too long (after the access checks, in that order)."""
+    scan_uuid = _as_uuid(scan_id)
+    value = normalize_scan(code or "")
+    if kind == ScanKind.CELL:
+        value = value.upper()
+    if scan_database.available() and fits_bigint(count_id) and value and len(code) <= MAX_CODE_LENGTH:
+        now = clock.now()
+        # No savepoint: the function refuses before it writes, and the refusal is raised after the block.
+        with transaction.atomic(savepoint=False):
+            answered = scan_database.scan_in_database(
+                actor=actor,
+                count_id=count_id,
+                kind=kind,
+                value=value,
+                raw_code=code[:MAX_CODE_LENGTH].replace("\x00", ""),
+                scan_id=scan_uuid,
+                now=now,
+            )
+            if isinstance(answered, tuple):
+                count, scan, cell, progress = answered
+                _push(count, progress)
+        if isinstance(answered, DomainError):
+            raise answered
+        if isinstance(answered, tuple):
+            if kind == ScanKind.PARCEL:
+                log.info(
+                    "inventory_parcel_scanned", inventory_id=count_id, outcome=scan.outcome, actor_id=actor.pk
+                )
+            return ScanAnswer(scan=scan, cell=cell, progress=progress)
+    count = count_get(user=actor, count_id=count_id)
+    if not user_can(user=actor, perm=Perm.OPERATE, point=count.point):
+        raise PermissionDenied(details={"point": count.point_id, "permission": str(Perm.OPERATE)})
+    scan = inventory_scan_cell if kind == ScanKind.CELL else inventory_scan_parcel
+    return scan(actor=actor, count=count, code=code, scan_id=scan_uuid)
 
 
 # ---- finish -------------------------------------------------------------------------------------------

@@ -1,0 +1,132 @@
+"""A count's progress as counters kept by the database (docs/adr/0006-scan-hot-path.md): on every parcel
+scan recorded, a trigger adds to the count's row the parcel seen on a shelf for the first time in this
+count (FOUND or MISPLACED, or a REPEAT of those: `reason` empty), the parcel found misplaced for the first
+time, the unknown scan. Scans are never changed or deleted once recorded, so an insert trigger is the
+whole story; whichever code records a scan (the Python path, the database function) counts the same.
+Filled from the scans as they are when the migration runs. The cells scanned stay a live count (a cell
+retired during the count leaves the scope), read through the new (count, kind, cell) index.
+"""
+
+from django.db import migrations, models
+
+SEEN = "(s.outcome IN ('FOUND', 'MISPLACED') OR (s.outcome = 'REPEAT' AND s.reason = ''))"
+NEW_SEEN = SEEN.replace("s.", "NEW.")
+
+POSTGRESQL = f"""
+CREATE FUNCTION pvz_inventory_scan_counters() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE inventory_inventorycount SET
+        unknown_scans = unknown_scans + (NEW.outcome = 'UNKNOWN')::int,
+        found_parcels = found_parcels + (NEW.shipment_id IS NOT NULL AND {NEW_SEEN} AND NOT EXISTS (
+            SELECT 1 FROM inventory_inventoryscan s
+            WHERE s.count_id = NEW.count_id AND s.shipment_id = NEW.shipment_id AND s.id <> NEW.id
+              AND {SEEN}))::int,
+        misplaced_parcels = misplaced_parcels + (NEW.shipment_id IS NOT NULL AND NEW.outcome = 'MISPLACED'
+            AND NOT EXISTS (
+            SELECT 1 FROM inventory_inventoryscan s
+            WHERE s.count_id = NEW.count_id AND s.shipment_id = NEW.shipment_id AND s.id <> NEW.id
+              AND s.outcome = 'MISPLACED'))::int
+        WHERE id = NEW.count_id;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER pvz_inventory_scan_counters AFTER INSERT ON inventory_inventoryscan
+    FOR EACH ROW WHEN (NEW.kind = 'parcel') EXECUTE FUNCTION pvz_inventory_scan_counters();
+"""
+
+POSTGRESQL_REVERSE = """
+DROP TRIGGER IF EXISTS pvz_inventory_scan_counters ON inventory_inventoryscan;
+DROP FUNCTION IF EXISTS pvz_inventory_scan_counters();
+"""
+
+SQLITE = f"""
+CREATE TRIGGER pvz_inventory_scan_counters AFTER INSERT ON inventory_inventoryscan
+WHEN NEW.kind = 'parcel'
+BEGIN
+    UPDATE inventory_inventorycount SET
+        unknown_scans = unknown_scans + (NEW.outcome = 'UNKNOWN'),
+        found_parcels = found_parcels + (NEW.shipment_id IS NOT NULL AND {NEW_SEEN} AND NOT EXISTS (
+            SELECT 1 FROM inventory_inventoryscan s
+            WHERE s.count_id = NEW.count_id AND s.shipment_id = NEW.shipment_id AND s.id <> NEW.id
+              AND {SEEN})),
+        misplaced_parcels = misplaced_parcels + (NEW.shipment_id IS NOT NULL AND NEW.outcome = 'MISPLACED'
+            AND NOT EXISTS (
+            SELECT 1 FROM inventory_inventoryscan s
+            WHERE s.count_id = NEW.count_id AND s.shipment_id = NEW.shipment_id AND s.id <> NEW.id
+              AND s.outcome = 'MISPLACED'))
+        WHERE id = NEW.count_id;
+END;
+"""
+
+SQLITE_REVERSE = "DROP TRIGGER IF EXISTS pvz_inventory_scan_counters;"
+
+FILL = f"""
+UPDATE inventory_inventorycount SET
+    unknown_scans = (SELECT count(*) FROM inventory_inventoryscan s
+                     WHERE s.count_id = inventory_inventorycount.id AND s.kind = 'parcel'
+                       AND s.outcome = 'UNKNOWN'),
+    found_parcels = (SELECT count(DISTINCT s.shipment_id) FROM inventory_inventoryscan s
+                     WHERE s.count_id = inventory_inventorycount.id AND s.kind = 'parcel' AND {SEEN}),
+    misplaced_parcels = (SELECT count(DISTINCT s.shipment_id) FROM inventory_inventoryscan s
+                         WHERE s.count_id = inventory_inventorycount.id AND s.kind = 'parcel'
+                           AND s.outcome = 'MISPLACED');
+"""
+
+
+def _statements(script: str) -> list[str]:
+    """The script's statements, whole (a trigger's body holds semicolons of its own)."""
+    import sqlite3
+
+    statements, buffer = [], ""
+    for part in script.split(";"):
+        buffer += part + ";"
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    return [statement for statement in statements if statement != ";"]
+
+
+def _run(scripts: dict[str, str]):
+    def run(apps, schema_editor):
+        script = scripts[schema_editor.connection.vendor]
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(script)
+            return
+        for statement in _statements(script):
+            schema_editor.execute(statement)
+
+    return run
+
+
+install = _run({"postgresql": POSTGRESQL + FILL, "sqlite": SQLITE + FILL})
+uninstall = _run({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE})
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("inventory", "0001_inventory_counts"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="inventorycount",
+            name="found_parcels",
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
+        migrations.AddField(
+            model_name="inventorycount",
+            name="misplaced_parcels",
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
+        migrations.AddField(
+            model_name="inventorycount",
+            name="unknown_scans",
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
+        migrations.AddIndex(
+            model_name="inventoryscan",
+            index=models.Index(fields=["count", "kind", "cell"], name="inventory_i_count_i_b6f3f7_idx"),
+        ),
+        migrations.RunPython(install, uninstall),
+    ]
