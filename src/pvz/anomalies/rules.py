@@ -7,10 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+
 from pvz.accounts.models import User
 from pvz.anomalies.conf import value
 from pvz.anomalies.models import AnomalyFlag, Rule, TypedParcel
-from pvz.counter.models import CustomerCode, IssueLine, IssueSession, LineResult, SessionStatus, Verification
+from pvz.counter.models import CustomerCode, IssueSession, SessionStatus, Verification
 from pvz.network.models import PickupPoint
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -42,14 +45,17 @@ def rule_unscanned_issues(*, user: User, point: PickupPoint, now: dt.datetime) -
         int(value("PVZ_ANOMALY_UNSCANNED_MINUTES")),
     )
     since = _since(rule=Rule.UNSCANNED_ISSUES, user=user, point=point, now=now, minutes=minutes)
-    count = IssueLine.objects.filter(
-        result=LineResult.ISSUED,
-        session__point=point,
-        session__finished_by=user,
-        session__finished_at__gt=since,
-        pk__in=TypedParcel.objects.values("line_id"),
-    ).count()
+    # Each finished session carries its number of typed-in issued parcels (`typed_issued`, set at the
+    # finish), so this reads only the operator's sessions that had any, by a partial index.
+    count = IssueSession.objects.filter(
+        point=point, finished_by=user, finished_at__gt=since, typed_issued__gt=0
+    ).aggregate(n=Coalesce(Sum("typed_issued"), 0))["n"]
     return _fires(count, threshold, minutes)
+
+
+def typed_issued_count(*, line_ids: list[int]) -> int:
+    """How many of these issued lines were typed in, not scanned (for `IssueSession.typed_issued`)."""
+    return TypedParcel.objects.filter(line_id__in=line_ids).count() if line_ids else 0
 
 
 def rule_sms_verifications(*, user: User, point: PickupPoint, now: dt.datetime) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.accounts.selectors import user_can
+from pvz.anomalies.rules import typed_issued_count
 from pvz.anomalies.services import anomaly_check_after_issue, typed_parcel_record
 from pvz.audit.services import audit_record
 from pvz.core import clock
@@ -608,6 +609,9 @@ def session_finish(*, actor: User, session: IssueSession) -> FinishResult:
         locked.finished_by = actor
         locked.issued_count = sum(o.result == LineResult.ISSUED for o in outcomes)
         locked.refused_count = sum(o.result == LineResult.REFUSED for o in outcomes)
+        locked.typed_issued = typed_issued_count(
+            line_ids=[o.line.pk for o in outcomes if o.result == LineResult.ISSUED]
+        )
         locked.save()
         audit_record(
             action="issue.finished",
