@@ -139,6 +139,8 @@ def test_happy_path_by_qr_scan_check_pay_refuse_finish(signed_in, counter, clock
         refused.posting_number: "refused",
     }
     assert (body["session"]["issued_count"], body["session"]["refused_count"]) == (1, 1)
+    # The answer is built from what the finish wrote, not read again: it must say what a read says.
+    assert body["session"] == client.get(base).json()
     statuses = dict(
         Shipment.objects.filter(pk__in=[taken.pk, refused.pk, left.pk]).values_list("pk", "status")
     )

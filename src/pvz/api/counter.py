@@ -272,10 +272,13 @@ def _line_out(line: IssueLine) -> LineOut:
     )
 
 
-def _session_out(session: IssueSession) -> SessionOut:
+def _session_out(session: IssueSession, lines: list[IssueLine] | None = None) -> SessionOut:
+    """The session as the counter screen shows it; `lines`: the session's lines with their parcels, when
+    the caller has them in hand (else read, in scan order)."""
     point = session.point
-    # A line is written with the session's first scan, so a session never scanned has none to read.
-    lines = [] if session.first_scan_at is None else selectors.session_lines(session=session)
+    if lines is None:
+        # A line is written with the session's first scan, so a session never scanned has none to read.
+        lines = [] if session.first_scan_at is None else selectors.session_lines(session=session)
     card = selectors.customer_card(point=point, customer=session.customer, now=clock.now())
     return SessionOut(
         id=session.pk,
@@ -302,8 +305,14 @@ def _session_out(session: IssueSession) -> SessionOut:
 
 
 def _finish_out(result: FinishResult) -> FinishOut:
+    # The lines and parcels as the finish left them (each parcel changed in place), in scan order.
+    lines = []
+    for outcome in result.lines:
+        outcome.line.shipment = outcome.shipment
+        lines.append(outcome.line)
+    lines.sort(key=lambda line: (line.scanned_at, line.pk))
     return FinishOut(
-        session=_session_out(result.session),
+        session=_session_out(result.session, lines),
         results=[
             LineResultOut(
                 line_id=o.line.pk,

@@ -575,7 +575,7 @@ def session_finish(*, actor: User, session: IssueSession) -> FinishResult:
         shipments = {
             s.pk: s
             for s in Shipment.objects.select_for_update(of=("self",))
-            .select_related("order", "point", "partner")
+            .select_related("order", "point", "partner", "cell")
             .filter(pk__in=[line.shipment_id for line in lines])
             .order_by("pk")
         }
