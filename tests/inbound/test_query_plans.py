@@ -1,7 +1,8 @@
-"""Query discipline (issue 13): no step of the cell pick or of the acceptance progress reads more rows
-than the point has cells, however many parcels it stores — checked on PostgreSQL's actual plans (EXPLAIN
-ANALYZE of every statement they send, and of the cell pick inside `pvz_cell_candidate`), after ANALYZE,
-on a point that stores eight parcels per cell beside other points of the same size.
+"""Query discipline (issue 13): no step of the cell pick, the acceptance progress or an inventory count's
+progress reads more rows than the point has cells, however many parcels it stores — checked on
+PostgreSQL's actual plans (EXPLAIN ANALYZE of every statement they send, and of the cell pick inside
+`pvz_cell_candidate`), after ANALYZE, on a point that stores eight parcels per cell beside other points of
+the same size.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ import psycopg
 import pytest
 from django.db import connection
 
+from pvz.accounts.roles import Role
 from pvz.inbound.migrations import __name__ as migrations_package
 from pvz.inbound.placement import _fitting_sizes, _own_cell, cell_suggest
 from pvz.inbound.selectors import acceptance_progress
 from pvz.inbound.services import acceptance_open, acceptance_scan
+from pvz.inventory.selectors import count_progress
+from pvz.inventory.services import inventory_scan_cell, inventory_scan_parcel, inventory_start
 from pvz.network.models import Cell, PickupPoint, SizeClass
 from pvz.shipments.models import Order, Shipment
 from pvz.shipments.statuses import Status
@@ -192,6 +196,31 @@ def test_the_progress_reads_a_few_rows(world) -> None:
     for sql, rows in plans:
         assert _widest(rows) <= CELLS, (sql[:200], rows)
         assert not any(name.startswith(("shipments_shipment", "inbound_acceptancescan")) for name, _ in rows)
+
+
+def test_the_inventory_progress_reads_at_most_the_points_cells(world) -> None:
+    """A count's progress after more parcel scans than the point has cells: it reads the scope's cells
+    and the count's cell scans, never its parcel scans (kept as counters) nor the parcels."""
+    point = world["point"]
+    operator = operator_at(point)
+    count = inventory_start(actor=operator_at(point, role=Role.MANAGER), point=point)
+    scanned = 0
+    for cell in Cell.objects.filter(point=point).order_by("address")[:10]:
+        inventory_scan_cell(actor=operator, count=count, code=cell.address, scan_id=uuid.uuid4())
+        for parcel in Shipment.objects.filter(cell=cell).order_by("pk"):
+            inventory_scan_parcel(actor=operator, count=count, code=parcel.barcode, scan_id=uuid.uuid4())
+            scanned += 1
+    assert scanned > CELLS
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    with _plans() as plans:
+        progress = count_progress(count=count)
+
+    assert (progress.cells_scanned, progress.parcels_found) == (10, scanned)
+    for sql, rows in plans:
+        assert _widest(rows) <= CELLS, (sql[:200], rows)
+        assert not any(name.startswith("shipments_shipment") for name, _ in rows), (sql[:200], rows)
 
 
 def test_the_check_can_fail(world) -> None:

@@ -1,12 +1,17 @@
 """The count's progress, read from the scope's cell counters, the cells scanned and the count's own
-counters (kept by a trigger on every parcel scan), says what the rows say: checked against the same figures counted the long way (each from its own rows), through a
-count with every kind of scan, a retired cell and parcels changing status and place meanwhile."""
+counters (kept by a trigger on every parcel scan), says what the rows say: checked against the same
+figures counted the long way (each from its own rows), through a count with every kind of scan, a retired
+cell and parcels changing status and place meanwhile."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db.models import Q
 
+from pvz.inventory.counters import count_counters_drift
 from pvz.inventory.models import InventoryCount, InventoryScan, ScanKind, ScanOutcome
 from pvz.inventory.selectors import CountProgress, count_progress, scope_cells
 from pvz.inventory.services import inventory_start
@@ -87,3 +92,26 @@ def test_a_parcel_scan_with_nul_bytes(shop) -> None:
 
     assert answer.outcome == ScanOutcome.FOUND
     assert InventoryScan.objects.get(pk=answer.scan.pk).raw_code == parcel.barcode
+
+
+def test_check_counters_finds_and_repairs_a_count_whose_counters_drifted(shop) -> None:
+    """The counters are kept by a trigger; `check_counters` recounts them from the scans, says where they
+    differ, and with --repair sets them right."""
+    parcel = stored(shop.point, shop.a1)
+    count = inventory_start(actor=shop.manager, point=shop.point)
+    cell_scan(count, shop.operator, "A-01-1")
+    parcel_scan(count, shop.operator, parcel.barcode)
+    parcel_scan(count, shop.operator, "ii00000000000")
+    assert count_counters_drift(point_id=shop.point.pk) == []
+    InventoryCount.objects.filter(pk=count.pk).update(found_parcels=7, unknown_scans=0)
+
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("check_counters", "--point", str(shop.point.pk), stdout=out)
+    assert f"inventory {count.pk} found_parcels: 7, scans 1" in out.getvalue()
+    assert f"inventory {count.pk} unknown_scans: 0, scans 1" in out.getvalue()
+
+    call_command("check_counters", "--repair", stdout=io.StringIO())
+    assert count_counters_drift() == []
+    progress = count_progress(count=count)
+    assert (progress.parcels_found, progress.unknown) == (1, 1)

@@ -218,6 +218,8 @@ def _isolated(run: Any) -> Any:
 @example(zone="", actions=[(0, 0, 0, 0), (0, 1, 0, 1), (1, 0, 0, 2), (0, 0, 1, 3), (1, 2, 1, 4)])
 # A customer-looking address on a special place: out of a count of zone A.
 @example(zone="A", actions=[(0, 8, 0, 0), (0, 0, 0, 1), (1, 0, 0, 2)])
+# A scanned cell retired afterwards leaves the progress's cells scanned.
+@example(zone="", actions=[(0, 0, 0, 0), (2, 0, 0, 0), (0, 3, 0, 1), (1, 3, 0, 2)])
 def test_the_function_and_the_python_path_write_the_same(zone, actions, clock, monkeypatch) -> None:
     clock.set(NOW)
     with transaction.atomic():

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pvz.core.models import DatabaseCounted
 from pvz.network.models import Cell, PickupPoint
 
 
@@ -16,7 +17,7 @@ class CountStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Отменена")
 
 
-class InventoryCount(models.Model):
+class InventoryCount(DatabaseCounted):
     """One count at a point: the whole point (`zone` empty) or one zone of customer cells (`zone` = "A").
     At most one is open per point (database constraint)."""
 
@@ -30,9 +31,11 @@ class InventoryCount(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     finished_at = models.DateTimeField(null=True, blank=True)
-    # Progress counters kept by a database trigger on every parcel scan recorded (migration 0003): the
-    # parcels seen on a shelf (FOUND, MISPLACED, or a REPEAT of those), the parcels found misplaced, the
-    # unknown scans.
+    # Progress counters kept by a database trigger on every scan recorded (migration 0002): the cells
+    # scanned (each once, whether still in scope or not), the parcels seen on a shelf (FOUND, MISPLACED, or
+    # a REPEAT of those), the parcels found misplaced, the unknown scans.
+    maintained_fields = ("cells_scanned", "found_parcels", "misplaced_parcels", "unknown_scans")
+    cells_scanned = models.PositiveIntegerField(default=0, editable=False)
     found_parcels = models.PositiveIntegerField(default=0, editable=False)
     misplaced_parcels = models.PositiveIntegerField(default=0, editable=False)
     unknown_scans = models.PositiveIntegerField(default=0, editable=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -148,27 +148,34 @@ def missing_parcels(*, count: InventoryCount) -> list[MissingLine]:
 
 def count_progress(*, count: InventoryCount) -> CountProgress:
     """Cells of the scope scanned / active cells in scope, parcels seen / parcels expected now, and the
-    misplaced and unknown scans so far (a repeated scan counts once). Three small reads: the scope's cells
-    with their occupancy counters (what the count expects is what those cells hold: `Cell.held`, kept by
-    the database, counts the parcels at the point placed in each), the distinct cells of the count's cell
-    scans still in scope, and the count's own counters (kept by a trigger on every parcel scan recorded,
-    migration 0002: a parcel counts as seen for FOUND, MISPLACED or a REPEAT of those, not for a repeat of
-    an unknown code)."""
-    cells = scope_cells(count=count)
-    in_scope = cells.aggregate(cells=Count("pk"), held=Coalesce(Sum("held"), 0))
-    cells_scanned = InventoryScan.objects.filter(count=count, kind=ScanKind.CELL, cell__in=cells).aggregate(
-        n=Count("cell_id", distinct=True)
-    )["n"]
-    found, misplaced, unknown = (
+    misplaced and unknown scans so far (a repeated scan counts once). Two small reads, neither growing with
+    the scans: the point's cells — those in scope with their occupancy counters (what the count expects is
+    what those cells hold: `Cell.held`, kept by the database, counts the parcels at the point placed in
+    each), and the retired ones this count scanned, which left the scope after their scan (cells are never
+    renamed, so only retiring takes one out) — and the count's own counters, kept by a trigger on every
+    scan recorded (migration 0002; a parcel counts as seen for FOUND, MISPLACED or a REPEAT of those, not
+    for a repeat of an unknown code)."""
+    in_scope = Q(is_active=True)
+    if count.zone:
+        in_scope &= Q(kind=CellKind.REGULAR, address__startswith=f"{count.zone}-")
+    scanned_here = Exists(
+        InventoryScan.objects.filter(count_id=count.pk, kind=ScanKind.CELL, cell_id=OuterRef("pk"))
+    )
+    cells = Cell.objects.filter(point_id=count.point_id).aggregate(
+        cells=Count("pk", filter=in_scope),
+        held=Coalesce(Sum("held", filter=in_scope), 0),
+        retired_scanned=Count("pk", filter=Q(is_active=False) & Q(scanned_here)),
+    )
+    scanned, found, misplaced, unknown = (
         InventoryCount.objects.filter(pk=count.pk)
-        .values_list("found_parcels", "misplaced_parcels", "unknown_scans")
+        .values_list("cells_scanned", "found_parcels", "misplaced_parcels", "unknown_scans")
         .get()
     )
     return CountProgress(
-        cells_scanned=cells_scanned,
-        cells_in_scope=in_scope["cells"],
+        cells_scanned=scanned - cells["retired_scanned"],
+        cells_in_scope=cells["cells"],
         parcels_found=found,
-        parcels_expected=in_scope["held"],
+        parcels_expected=cells["held"],
         misplaced=misplaced,
         unknown=unknown,
     )

@@ -1,10 +1,11 @@
-"""A count's progress as counters kept by the database (docs/adr/0006-scan-hot-path.md): on every parcel
-scan recorded, a trigger adds to the count's row the parcel seen on a shelf for the first time in this
-count (FOUND or MISPLACED, or a REPEAT of those: `reason` empty), the parcel found misplaced for the first
-time, the unknown scan. Scans are never changed or deleted once recorded, so an insert trigger is the
-whole story; whichever code records a scan (the Python path, the database function) counts the same.
-Filled from the scans as they are when the migration runs. The cells scanned stay a live count (a cell
-retired during the count leaves the scope), read through the new (count, kind, cell) index.
+"""A count's progress as counters kept by the database (docs/adr/0006-scan-hot-path.md): on every scan
+recorded, a trigger adds to the count's row the cell scanned for the first time in this count, the parcel
+seen on a shelf for the first time (FOUND or MISPLACED, or a REPEAT of those: `reason` empty), the parcel
+found misplaced for the first time, the unknown scan. Scans are never changed or deleted once recorded, so
+an insert trigger is the whole story; whichever code records a scan (the Python path, the database
+function) counts the same. Filled from the scans as they are when the migration runs. A cell that leaves
+the scope after its scan (retired) is taken off when the progress is read, from the point's cells; the
+(count, kind, cell) index serves that probe and the trigger's.
 """
 
 from django.db import migrations, models
@@ -15,6 +16,14 @@ NEW_SEEN = SEEN.replace("s.", "NEW.")
 POSTGRESQL = f"""
 CREATE FUNCTION pvz_inventory_scan_counters() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NEW.kind = 'cell' THEN
+        UPDATE inventory_inventorycount SET cells_scanned = cells_scanned + 1
+            WHERE id = NEW.count_id AND NOT EXISTS (
+                SELECT 1 FROM inventory_inventoryscan s
+                WHERE s.count_id = NEW.count_id AND s.kind = 'cell' AND s.cell_id = NEW.cell_id
+                  AND s.id <> NEW.id);
+        RETURN NULL;
+    END IF;
     UPDATE inventory_inventorycount SET
         unknown_scans = unknown_scans + (NEW.outcome = 'UNKNOWN')::int,
         found_parcels = found_parcels + (NEW.shipment_id IS NOT NULL AND {NEW_SEEN} AND NOT EXISTS (
@@ -32,7 +41,7 @@ END
 $$;
 
 CREATE TRIGGER pvz_inventory_scan_counters AFTER INSERT ON inventory_inventoryscan
-    FOR EACH ROW WHEN (NEW.kind = 'parcel') EXECUTE FUNCTION pvz_inventory_scan_counters();
+    FOR EACH ROW EXECUTE FUNCTION pvz_inventory_scan_counters();
 """
 
 POSTGRESQL_REVERSE = """
@@ -41,6 +50,16 @@ DROP FUNCTION IF EXISTS pvz_inventory_scan_counters();
 """
 
 SQLITE = f"""
+CREATE TRIGGER pvz_inventory_scan_cell_counters AFTER INSERT ON inventory_inventoryscan
+WHEN NEW.kind = 'cell'
+BEGIN
+    UPDATE inventory_inventorycount SET cells_scanned = cells_scanned + 1
+        WHERE id = NEW.count_id AND NOT EXISTS (
+            SELECT 1 FROM inventory_inventoryscan s
+            WHERE s.count_id = NEW.count_id AND s.kind = 'cell' AND s.cell_id = NEW.cell_id
+              AND s.id <> NEW.id);
+END;
+
 CREATE TRIGGER pvz_inventory_scan_counters AFTER INSERT ON inventory_inventoryscan
 WHEN NEW.kind = 'parcel'
 BEGIN
@@ -59,10 +78,15 @@ BEGIN
 END;
 """
 
-SQLITE_REVERSE = "DROP TRIGGER IF EXISTS pvz_inventory_scan_counters;"
+SQLITE_REVERSE = """
+DROP TRIGGER IF EXISTS pvz_inventory_scan_cell_counters;
+DROP TRIGGER IF EXISTS pvz_inventory_scan_counters;
+"""
 
 FILL = f"""
 UPDATE inventory_inventorycount SET
+    cells_scanned = (SELECT count(DISTINCT s.cell_id) FROM inventory_inventoryscan s
+                     WHERE s.count_id = inventory_inventorycount.id AND s.kind = 'cell'),
     unknown_scans = (SELECT count(*) FROM inventory_inventoryscan s
                      WHERE s.count_id = inventory_inventorycount.id AND s.kind = 'parcel'
                        AND s.outcome = 'UNKNOWN'),
@@ -109,6 +133,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="inventorycount",
+            name="cells_scanned",
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
         migrations.AddField(
             model_name="inventorycount",
             name="found_parcels",

@@ -141,17 +141,19 @@ BEGIN
             v_shipment_status, v_reason, NULL, false, '', '', p_scan_id, p_now)
         RETURNING id INTO v_scan;
 
-    -- inventory.selectors.count_progress (the parcel counters were just kept by the scan's trigger)
-    SELECT jsonb_build_object('cells_in_scope', count(*), 'parcels_expected', coalesce(sum(c.held), 0))
+    -- inventory.selectors.count_progress (the count's counters were just kept by the scan's trigger)
+    SELECT jsonb_build_object(
+            'cells_in_scope', count(*) FILTER (WHERE c.is_active AND (cnt.zone = ''
+                OR (c.kind = 'regular' AND starts_with(c.address, cnt.zone || '-')))),
+            'parcels_expected', coalesce(sum(c.held) FILTER (WHERE c.is_active AND (cnt.zone = ''
+                OR (c.kind = 'regular' AND starts_with(c.address, cnt.zone || '-')))), 0),
+            'retired_scanned', count(*) FILTER (WHERE NOT c.is_active AND EXISTS (
+                SELECT 1 FROM inventory_inventoryscan s
+                WHERE s.count_id = p_count AND s.kind = 'cell' AND s.cell_id = c.id)))
         INTO v_progress
-        FROM network_cell c
-        WHERE c.point_id = cnt.point_id AND c.is_active
-          AND (cnt.zone = '' OR (c.kind = 'regular' AND starts_with(c.address, cnt.zone || '-')));
-    SELECT v_progress || jsonb_build_object(
-            'cells_scanned', (SELECT count(DISTINCT s.cell_id) FROM inventory_inventoryscan s
-                JOIN network_cell c ON c.id = s.cell_id
-                WHERE s.count_id = p_count AND s.kind = 'cell' AND c.is_active
-                  AND (cnt.zone = '' OR (c.kind = 'regular' AND starts_with(c.address, cnt.zone || '-')))),
+        FROM network_cell c WHERE c.point_id = cnt.point_id;
+    SELECT v_progress - 'retired_scanned' || jsonb_build_object(
+            'cells_scanned', k.cells_scanned - (v_progress ->> 'retired_scanned')::int,
             'parcels_found', k.found_parcels,
             'misplaced', k.misplaced_parcels,
             'unknown', k.unknown_scans)

@@ -1,5 +1,6 @@
 """Check (and with --repair, set right) the counters the database keeps with triggers: cells' `held` and
-customers' cells (shipments), carriages', totes' and acceptances' progress (inbound)."""
+customers' cells (shipments), carriages', totes' and acceptances' progress (inbound), inventory counts'
+progress (inventory)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from pvz.inbound.counters import carriage_counters_drift, counters_repair
 from pvz.inbound.models import Carriage
+from pvz.inventory.counters import count_counters_drift, count_counters_repair
 from pvz.shipments.counters import (
     cell_counters_drift,
     cell_counters_repair,
@@ -39,6 +41,7 @@ class Command(BaseCommand):
                 for pk in carriages.values_list("pk", flat=True)
                 for drift in carriage_counters_drift(carriage_id=pk)
             ]
+            counts = count_counters_drift(point_id=point_id)
             for d in cells:
                 self.stdout.write(f"cell {d.address} (id {d.cell_id}): held {d.held}, parcels {d.truth}")
             for c in customers:
@@ -47,11 +50,14 @@ class Command(BaseCommand):
                 )
             for p in progress:
                 self.stdout.write(f"{p.table} {p.row_id} {p.field}: {p.kept}, rows {p.truth}")
-            found = len(cells) + len(customers) + len(progress)
+            for n in counts:
+                self.stdout.write(f"inventory {n.count_id} {n.field}: {n.kept}, scans {n.truth}")
+            found = len(cells) + len(customers) + len(progress) + len(counts)
             if repair and found:
                 cell_counters_repair(cells)
                 customer_cells_repair(customers)
                 counters_repair(progress)
+                count_counters_repair(counts)
         if not found:
             self.stdout.write(_("Счётчики сходятся с данными."))
         elif repair:
