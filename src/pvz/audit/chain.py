@@ -38,27 +38,11 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def _canonical_json(fields: dict[str, Any]) -> str:
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def record_hash(record: AuditRecord, *, prev_hash: str) -> str:
     """sha256(prev_hash + canonical JSON of the record's fields): sorted keys, no spaces, UTF-8."""
-    payload = _canonical_json({name: _canonical(getattr(record, name)) for name in HASHED_FIELDS})
-    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
-
-
-def payload_parts(record: AuditRecord) -> tuple[str, str]:
-    """The record's canonical JSON cut around its sequence number, which only the chain head's holder
-    knows: `prefix + str(seq) + suffix` is exactly what `record_hash` hashes. With sorted keys `seq` is
-    the last key but `user_agent`, so the cut is at the top level whatever `details` holds."""
     fields = {name: _canonical(getattr(record, name)) for name in HASHED_FIELDS}
-    assert sorted(fields)[-2:] == ["seq", "user_agent"]
-    user_agent = fields.pop("user_agent")
-    del fields["seq"]
-    prefix = _canonical_json(fields)[:-1] + ',"seq":'
-    suffix = ',"user_agent":' + _canonical_json(user_agent) + "}"
-    return prefix, suffix
+    payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
