@@ -157,3 +157,28 @@ def test_finish_with_an_id_not_on_the_missing_list_changes_nothing(signed_in, sh
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     listed = client.get(f"/api/v1/points/{shop.point.pk}/inventories").json()
     assert [row["id"] for row in listed] == [count.pk]
+
+
+def test_a_parcel_scan_costs_a_fixed_number_of_queries(signed_in, shop) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    parcels = [stored(shop.point, shop.a1) for _ in range(2)]
+    count = inventory_start(actor=shop.manager, point=shop.point)
+    client = signed_in(shop.operator)
+    base = f"/api/v1/inventories/{count.pk}"
+    post(client, f"{base}/cell-scans", scan_body("A-01-1"))
+    post(client, f"{base}/parcel-scans", scan_body(parcels[0].barcode))
+
+    with CaptureQueriesContext(connection) as captured:
+        response = post(client, f"{base}/parcel-scans", scan_body(parcels[1].barcode))
+
+    assert response.status_code == 200 and response.json()["outcome"] == "FOUND"
+    assert response.json()["progress"]["parcels_found"] == 2
+    # On PostgreSQL: the session with its user (one query), the idempotency claim, the scan as one function
+    # call (access, the count's lock, the current cell, the parcel, the scan row, the progress), the
+    # idempotency answer, and the test transaction's savepoint and its release. SQLite runs the Python path
+    # (the access check, the replay check, the count's lock, the current cell, the parcel, the repeat check,
+    # the scan row, the progress: 17).
+    expected = 6 if connection.vendor == "postgresql" else 17
+    assert len(captured) == expected, "\n".join(query["sql"][:120] for query in captured)
