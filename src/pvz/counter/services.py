@@ -30,7 +30,7 @@ from pvz.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from pvz.core.logging import get_logger
 from pvz.core.scan import normalize_scan
 from pvz.core.sql import fits_bigint, loaded
-from pvz.counter import scan_database
+from pvz.counter import finish_database, scan_database
 from pvz.counter.commands import command_classify
 from pvz.counter.errors import (
     AlreadyIssued,
@@ -59,7 +59,7 @@ from pvz.network.models import Cell, Partner, PickupPoint
 from pvz.shipments.counters import cells_lock
 from pvz.shipments.errors import InvalidTransition
 from pvz.shipments.models import Customer, Order, Shipment
-from pvz.shipments.services import return_zone_of, shipment_transition_locked
+from pvz.shipments.services import return_zone_of, shipment_transition_locked, transition_apply
 from pvz.shipments.statuses import Status
 
 log = get_logger(__name__)
@@ -600,10 +600,13 @@ def session_finish(*, actor: User, session: IssueSession) -> FinishResult:
         # The parcels leave their cells one by one, and each decrements its cell's counter under the cell's
         # row lock (shipments.counters): those locks are taken here first, in id order, for the same reason.
         cells_lock(shipment.cell_id for shipment in shipments.values())
-        outcomes = [
-            _finish_line(actor, locked, line, shipments[line.shipment_id], invalid.get(line.pk))
-            for line in lines
-        ]
+        if finish_database.available():
+            outcomes = _finish_lines_at_once(actor, locked, lines, shipments, invalid)
+        else:
+            outcomes = [
+                _finish_line(actor, locked, line, shipments[line.shipment_id], invalid.get(line.pk))
+                for line in lines
+            ]
         locked.status = SessionStatus.FINISHED
         locked.finished_at = now
         locked.finished_by = actor
@@ -673,6 +676,65 @@ def _finish_line(
     line.result, line.result_code = LineResult.FAILED, str(error.code)
     line.save(update_fields=["result", "result_code"])
     return LineOutcome(line=line, shipment=shipment, result=LineResult.FAILED, error=error)
+
+
+def _finish_lines_at_once(
+    actor: User,
+    session: IssueSession,
+    lines: list[IssueLine],
+    shipments: dict[int, Shipment],
+    invalid: dict[int, DomainError],
+) -> list[LineOutcome]:
+    """`_finish_line` for every line, decided here the same way (the transition's checks and changes by
+    `transition_apply`, in memory), then written in one call (`finish_database`, PostgreSQL). A refused
+    transition changes nothing in memory before it is refused, so nothing needs undoing."""
+    outcomes: list[LineOutcome] = []
+    items: list[finish_database.Written] = []
+    for line in lines:
+        shipment = shipments[line.shipment_id]
+        error = invalid.get(line.pk)
+        if error is None:
+            refused = line.state == LineState.REFUSED
+            reason: RefusalReason | None = line.refusal_reason
+            try:
+                from_status, at = transition_apply(
+                    shipment=shipment,
+                    to_status=Status.REFUSED if refused else Status.ISSUED,
+                    cell=return_zone_of(point=session.point, actor=actor) if refused else None,
+                )
+            except DomainError as exc:
+                error = exc
+            else:
+                line.result = LineResult.REFUSED if refused else LineResult.ISSUED
+                line.result_code = ""
+                items.append(
+                    finish_database.Written(
+                        line=line,
+                        shipment=shipment,
+                        from_status=from_status,
+                        reason=f"refused:{reason.code}" if refused and reason else "issued",
+                        key=f"issue:{session.pk}:{shipment.pk}",
+                        details={
+                            "session": session.pk,
+                            "refusal": reason.title if refused and reason else "",
+                        },
+                        at=at,
+                    )
+                )
+                log.info(
+                    "shipment_transition",
+                    shipment_id=shipment.pk,
+                    from_status=from_status,
+                    to_status=shipment.status,
+                    actor_id=actor.pk,
+                )
+                outcomes.append(LineOutcome(line=line, shipment=shipment, result=LineResult(line.result)))
+                continue
+        line.result, line.result_code = LineResult.FAILED, str(error.code)
+        items.append(finish_database.Written(line=line))
+        outcomes.append(LineOutcome(line=line, shipment=shipment, result=LineResult.FAILED, error=error))
+    finish_database.finish_write(actor=actor, items=items)
+    return outcomes
 
 
 # ---- refusal by command barcode -------------------------------------------------------------------------

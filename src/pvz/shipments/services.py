@@ -131,6 +131,41 @@ def shipment_transition_locked(
     same checks and the one event, without re-reading the row. `shipment` is updated in place. It opens no
     savepoint, so a caller that goes on after catching its error must wrap it in its own
     `transaction.atomic()`. `push=False` leaves the live push to the caller (one per operation)."""
+    from_status, now = transition_apply(
+        shipment=shipment, to_status=to_status, cell=cell, precondition=precondition
+    )
+    event = _record(
+        shipment,
+        kind=EventKind.TRANSITION,
+        actor=actor,
+        from_status=from_status,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        details=details,
+        at=now,
+        push=push,
+    )
+    log.info(
+        "shipment_transition",
+        shipment_id=shipment.pk,
+        from_status=from_status,
+        to_status=shipment.status,
+        actor_id=getattr(actor, "pk", None),
+    )
+    return TransitionResult(shipment, event)
+
+
+def transition_apply(
+    *,
+    shipment: Shipment,
+    to_status: Status | str,
+    cell: Cell | None = None,
+    precondition: Callable[[Shipment], None] | None = None,
+) -> tuple[Status, Any]:
+    """The checks of a transition and its changes to the locked `shipment` in memory (status, cell, visit,
+    storage period), nothing saved: `shipment_transition_locked` saves them with the event, and a caller
+    that writes many transitions at once (the counter's finish) hands them to the database itself. A
+    refusal is raised before the status changes. Returns the status it came from and the moment."""
     to_status = Status(to_status)
     from_status = Status(shipment.status)
     if not is_allowed(from_status, to_status):
@@ -160,25 +195,7 @@ def shipment_transition_locked(
             stored_at=now, days=storage_days(shipment.partner, shipment.point), point=shipment.point
         )
     shipment.status = to_status
-    event = _record(
-        shipment,
-        kind=EventKind.TRANSITION,
-        actor=actor,
-        from_status=from_status,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        details=details,
-        at=now,
-        push=push,
-    )
-    log.info(
-        "shipment_transition",
-        shipment_id=shipment.pk,
-        from_status=from_status,
-        to_status=to_status,
-        actor_id=getattr(actor, "pk", None),
-    )
-    return TransitionResult(shipment, event)
+    return from_status, now
 
 
 def _clear_storage(shipment: Shipment) -> None:
