@@ -26,7 +26,7 @@ from pvz.network.models import Cell
 from pvz.network.services import special_places_ensure
 from pvz.shipments.models import CustomerCell, Shipment, ShipmentEvent
 from pvz.shipments.statuses import Status
-from pvz.webhooks.models import OutboxEvent
+from tests.equivalence import isolated, outbox_rows
 
 pytestmark = [
     pytest.mark.django_db,
@@ -102,10 +102,7 @@ def _state() -> dict[str, Any]:
                 "at",
             )
         ),
-        "outbox": [
-            (row.partner_id, row.type, row.ordering_key, row.payload, row.lookups, row.created_at)
-            for row in OutboxEvent.objects.order_by("pk")
-        ],
+        "outbox": outbox_rows(),
         "lines": list(IssueLine.objects.order_by("pk").values_list("pk", "state", "result", "result_code")),
         "sessions": list(
             IssueSession.objects.order_by("pk").values_list(
@@ -115,13 +112,6 @@ def _state() -> dict[str, Any]:
         "cells": list(Cell.objects.order_by("point_id", "address").values_list("address", "held")),
         "customer_cells": sorted(CustomerCell.objects.values_list("customer_id", "cell__address", "stored")),
     }
-
-
-def _isolated(run: Any) -> Any:
-    with transaction.atomic():
-        result = run()
-        transaction.set_rollback(True)
-    return result
 
 
 @given(plan=st.lists(st.integers(0, 5), min_size=1, max_size=5))
@@ -140,8 +130,8 @@ def test_the_function_and_the_orm_write_the_same(plan, counter, clock, monkeypat
                 answer = _finish(counter, session)
             return answer, _state()
 
-        orm_answer, orm_state = _isolated(lambda: both(False))
-        database_answer, database_state = _isolated(lambda: both(True))
+        orm_answer, orm_state = isolated(lambda: both(False))
+        database_answer, database_state = isolated(lambda: both(True))
         transaction.set_rollback(True)
 
     assert database_answer == orm_answer

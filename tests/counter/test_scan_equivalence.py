@@ -32,6 +32,7 @@ from pvz.network.models import SizeClass
 from pvz.shipments.models import Shipment
 from pvz.shipments.statuses import Status
 from tests.counter.conftest import stored_parcel
+from tests.equivalence import isolated
 from tests.factories import (
     CellFactory,
     CustomerFactory,
@@ -177,13 +178,6 @@ def _difference(a: Any, b: Any) -> Any:
     return (a, b)
 
 
-def _isolated(run: Any) -> Any:
-    with transaction.atomic():
-        result = run()
-        transaction.set_rollback(True)
-    return result
-
-
 @given(actions=st.lists(ACTION, min_size=1, max_size=20))
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 @example(actions=[(0, 0, 0), (0, 0, 0), (11, 0, 1), (1, 0, 0), (3, 0, 0), (4, 0, 0), (5, 0, 0), (6, 0, 0)])
@@ -201,8 +195,8 @@ def test_the_function_and_the_python_path_write_the_same(actions, clock, monkeyp
                 answers = _run(world, actions)
             return answers, _state()
 
-        python_answers, python_state = _isolated(lambda: both(False))
-        database_answers, database_state = _isolated(lambda: both(True))
+        python_answers, python_state = isolated(lambda: both(False))
+        database_answers, database_state = isolated(lambda: both(True))
         transaction.set_rollback(True)
 
     for n, (database, python) in enumerate(zip(database_answers, python_answers, strict=True)):

@@ -27,7 +27,7 @@ from pvz.network.models import Cell, CellKind, PartnerPoint, SizeClass
 from pvz.notifications.models import Notification
 from pvz.shipments.models import CustomerCell, Shipment, ShipmentEvent
 from pvz.shipments.statuses import Status
-from pvz.webhooks.models import OutboxEvent
+from tests.equivalence import isolated, outbox_rows
 from tests.factories import (
     CellFactory,
     CustomerFactory,
@@ -177,10 +177,7 @@ def _state(world: World) -> dict[str, Any]:
                 "at",
             )
         ),
-        "outbox": [
-            (row.partner_id, row.type, row.ordering_key, row.payload, row.lookups, row.created_at)
-            for row in OutboxEvent.objects.order_by("pk")
-        ],
+        "outbox": outbox_rows(),
         "cells": list(
             Cell.objects.filter(point=world.point).order_by("address").values_list("address", "held")
         ),
@@ -192,13 +189,6 @@ def _state(world: World) -> dict[str, Any]:
             )
         ],
     }
-
-
-def _isolated(run: Any) -> Any:
-    with transaction.atomic():
-        result = run()
-        transaction.set_rollback(True)
-    return result
 
 
 @given(
@@ -220,8 +210,8 @@ def test_the_function_and_the_python_path_write_the_same(actions, timezone, cloc
                 answers = _run(world, actions, prefix="k")
             return answers, _state(world)
 
-        python_answers, python_state = _isolated(lambda: both(False))
-        database_answers, database_state = _isolated(lambda: both(True))
+        python_answers, python_state = isolated(lambda: both(False))
+        database_answers, database_state = isolated(lambda: both(True))
         transaction.set_rollback(True)
 
     assert database_answers == python_answers

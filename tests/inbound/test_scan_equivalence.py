@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -35,7 +34,7 @@ from pvz.network.models import Cell, PartnerPoint, SizeClass
 from pvz.notifications.models import Notification
 from pvz.shipments.models import CustomerCell, Shipment, ShipmentEvent
 from pvz.shipments.statuses import Status
-from pvz.webhooks.models import OutboxEvent
+from tests.equivalence import isolated, outbox_rows
 from tests.factories import (
     CellFactory,
     OrderFactory,
@@ -215,10 +214,7 @@ def _state(world: World) -> dict[str, Any]:
                 "at",
             )
         ),
-        "outbox": [
-            (row.partner_id, row.type, row.ordering_key, row.payload, row.lookups, row.created_at)
-            for row in OutboxEvent.objects.order_by("pk")
-        ],
+        "outbox": outbox_rows(),
         "scans": list(
             AcceptanceScan.objects.order_by("pk").values_list(
                 "acceptance_id",
@@ -267,14 +263,6 @@ def _state(world: World) -> dict[str, Any]:
     }
 
 
-def _isolated(run: Callable[[], Any]) -> Any:
-    """`run()` inside a savepoint rolled back afterwards, so the next run starts from the same world."""
-    with transaction.atomic():
-        result = run()
-        transaction.set_rollback(True)
-    return result
-
-
 @given(
     actions=st.lists(ACTION, min_size=1, max_size=30),
     timezone=st.sampled_from(["Europe/Moscow", "Asia/Vladivostok", "Europe/Kaliningrad", "America/Santiago"]),
@@ -292,8 +280,8 @@ def test_the_function_and_the_python_path_write_the_same(actions, timezone, cloc
                 answers = _run(world, actions, scan_ids)
             return answers, _state(world)
 
-        python_answers, python_state = _isolated(lambda: both(False))
-        database_answers, database_state = _isolated(lambda: both(True))
+        python_answers, python_state = isolated(lambda: both(False))
+        database_answers, database_state = isolated(lambda: both(True))
         transaction.set_rollback(True)
 
     assert database_answers == python_answers

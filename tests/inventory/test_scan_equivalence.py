@@ -30,6 +30,7 @@ from pvz.network.models import Cell, CellKind, SizeClass
 from pvz.network.services import special_places_ensure
 from pvz.shipments.models import Shipment, ShipmentEvent
 from pvz.shipments.statuses import Status
+from tests.equivalence import isolated
 from tests.factories import CellFactory, PartnerFactory, PickupPointFactory, ShipmentFactory, operator_at
 from tests.inventory.conftest import stored
 
@@ -193,13 +194,6 @@ def _state(world: World) -> dict[str, Any]:
     }
 
 
-def _isolated(run: Any) -> Any:
-    with transaction.atomic():
-        result = run()
-        transaction.set_rollback(True)
-    return result
-
-
 @given(zone=st.sampled_from(["", "A"]), actions=st.lists(ACTION, min_size=1, max_size=25))
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @example(
@@ -231,8 +225,8 @@ def test_the_function_and_the_python_path_write_the_same(zone, actions, clock, m
                 answers = _run(world, actions)
             return answers, _state(world)
 
-        python_answers, python_state = _isolated(lambda: both(False))
-        database_answers, database_state = _isolated(lambda: both(True))
+        python_answers, python_state = isolated(lambda: both(False))
+        database_answers, database_state = isolated(lambda: both(True))
         transaction.set_rollback(True)
 
     assert database_answers == python_answers

@@ -26,7 +26,7 @@ from pvz.shipments import return_zone_database
 from pvz.shipments.models import CustomerCell, Shipment, ShipmentEvent
 from pvz.shipments.services import shipment_to_return_zone_as
 from pvz.shipments.statuses import Status
-from pvz.webhooks.models import OutboxEvent
+from tests.equivalence import isolated, outbox_rows
 from tests.factories import (
     CellFactory,
     PartnerFactory,
@@ -161,22 +161,12 @@ def _state() -> dict[str, Any]:
                 "at",
             )
         ),
-        "outbox": [
-            (row.partner_id, row.type, row.ordering_key, row.payload, row.lookups, row.created_at)
-            for row in OutboxEvent.objects.order_by("pk")
-        ],
+        "outbox": outbox_rows(),
         "cells": list(
             Cell.objects.order_by("point_id", "address").values_list("point_id", "address", "held")
         ),
         "customer_cells": sorted(CustomerCell.objects.values_list("customer_id", "cell__address", "stored")),
     }
-
-
-def _isolated(run: Any) -> Any:
-    with transaction.atomic():
-        result = run()
-        transaction.set_rollback(True)
-    return result
 
 
 @given(actions=st.lists(ACTION, min_size=1, max_size=25))
@@ -195,8 +185,8 @@ def test_the_function_and_the_python_path_write_the_same(actions, clock, monkeyp
                 answers = _run(world, actions)
             return answers, _state()
 
-        python_answers, python_state = _isolated(lambda: both(False))
-        database_answers, database_state = _isolated(lambda: both(True))
+        python_answers, python_state = isolated(lambda: both(False))
+        database_answers, database_state = isolated(lambda: both(True))
         transaction.set_rollback(True)
 
     assert database_answers == python_answers

@@ -15,6 +15,7 @@ PgBouncer 1.21+ with `max_prepared_statements` (docs/deploy.md).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -83,6 +84,14 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     with hot_cursor() as wrapped:
         wrapped.execute(sql, params)
         return wrapped.fetchone()
+
+
+def fetch_json(sql: str, params: Sequence[Any]) -> dict[str, Any]:
+    """The JSON object a one-row, one-column statement answers (a hot-path function's jsonb answer)."""
+    row = fetch_one(sql, params)
+    assert row is not None
+    value = row[0]
+    return value if isinstance(value, dict) else json.loads(value)
 
 
 def execute(sql: str, params: Sequence[Any]) -> int:

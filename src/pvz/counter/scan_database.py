@@ -6,14 +6,13 @@ the Python path's result or refusal.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from django.db import connection
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm, roles_grantable, roles_with
-from pvz.core.sql import fetch_one
+from pvz.core.sql import fetch_json
 
 _CALL = "SELECT pvz_counter_scan(%s, %s, %s, %s::text[], %s::text[], %s, %s)"
 _OPERATE_ROLES = roles_with(Perm.OPERATE)
@@ -28,9 +27,7 @@ def available() -> bool:
 def scan_in_database(*, actor: User, session_id: int, value: str, now: dt.datetime) -> dict[str, Any]:
     """One call in the caller's transaction; `value` is the normalised scan, neither empty nor a command.
     The answer: {"error": code, …}, {"existing": line id} or the new line with what the API shows of it."""
-    row = fetch_one(
+    return fetch_json(
         _CALL,
         [session_id, actor.pk, bool(actor.platform_roles), _OPERATE_ROLES, _OPERATE_GRANTABLE, value, now],
     )
-    assert row is not None
-    return row[0] if isinstance(row[0], dict) else json.loads(row[0])

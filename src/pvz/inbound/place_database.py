@@ -11,7 +11,6 @@ refuses before it writes anything.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from django.db import connection
@@ -22,7 +21,7 @@ from pvz.accounts.roles import Perm
 from pvz.core.broadcast import point_changed
 from pvz.core.effects import after_commit
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
-from pvz.core.sql import fetch_one, loaded
+from pvz.core.sql import fetch_json, loaded
 from pvz.inbound.placement import TAKE_ATTEMPTS, NoFreeCell, Placement
 from pvz.inbound.scan_database import OPERATE_GRANTABLE, OPERATE_ROLES, notify_ready
 from pvz.network.models import Cell
@@ -53,7 +52,7 @@ def place_in_database(
     `address` (the normalised scan of `raw_cell`) or, when None, the suggested one. Answers the
     Placement, the refusal (to raise once the caller's block is left), or REPLAY when the key was used
     (the caller runs the Python path). The live push is queued for after the commit."""
-    row = fetch_one(
+    answer = fetch_json(
         _CALL,
         [
             shipment_id,
@@ -68,8 +67,6 @@ def place_in_database(
             TAKE_ATTEMPTS,
         ],
     )
-    assert row is not None
-    answer: dict[str, Any] = row[0] if isinstance(row[0], dict) else json.loads(row[0])
     if answer.get("defer") == REPLAY:
         return REPLAY
     error = answer.get("error")

@@ -12,7 +12,6 @@ raised as the same DomainErrors the Python path raises.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from django.db import connection
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm, roles_grantable, roles_with
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
-from pvz.core.sql import fetch_one, loaded
+from pvz.core.sql import fetch_json, loaded
 from pvz.inbound.errors import AcceptanceClosed
 from pvz.inbound.models import Acceptance, AcceptanceScan, Carriage, ScanOutcomeKind, Tote
 from pvz.inbound.placement import TAKE_ATTEMPTS
@@ -119,10 +118,7 @@ def _call(
         label_pref,
         TAKE_ATTEMPTS,
     ]
-    row = fetch_one(_CALL, params)
-    assert row is not None
-    value = row[0]
-    return value if isinstance(value, dict) else json.loads(value)
+    return fetch_json(_CALL, params)
 
 
 def _outcome(

@@ -10,7 +10,6 @@ raised) as that path's DomainErrors: the function refuses before it writes anyth
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from typing import Any
 
@@ -19,7 +18,7 @@ from django.db import connection
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm, roles_grantable, roles_with
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
-from pvz.core.sql import fetch_one, loaded
+from pvz.core.sql import fetch_json, loaded
 from pvz.inventory.errors import (
     CellRetired,
     InventoryClosed,
@@ -60,7 +59,7 @@ def scan_in_database(
     """One scan through `pvz_inventory_scan` in the caller's transaction (`value`: the code as the Python
     path records it). Answers (the count as loaded, the scan, its cell, the progress), the refusal (a
     DomainError to raise once the caller's block is left), or a string from DEFER."""
-    row = fetch_one(
+    answer = fetch_json(
         _CALL,
         [
             count_id,
@@ -76,8 +75,6 @@ def scan_in_database(
             now,
         ],
     )
-    assert row is not None
-    answer: dict[str, Any] = row[0] if isinstance(row[0], dict) else json.loads(row[0])
     if answer.get("defer") in DEFER:
         return str(answer["defer"])
     error = answer.get("error")

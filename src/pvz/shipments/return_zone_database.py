@@ -10,7 +10,6 @@ function refuses before it writes anything.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import zoneinfo
 from typing import Any
 
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm, roles_grantable, roles_with
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
-from pvz.core.sql import fetch_one, loaded
+from pvz.core.sql import fetch_json, loaded
 from pvz.network.models import Cell
 from pvz.shipments.errors import InvalidTransition, StorageNotExpired
 from pvz.shipments.models import EventKind, Shipment, ShipmentEvent
@@ -50,7 +49,7 @@ def return_zone_in_database(
     """One scan through `pvz_return_zone_scan` in the caller's transaction (`value`: the scan `code`
     normalised, not empty). Answers the fields of a `ReturnZoneScan` as a dict, the refusal (a
     DomainError to raise once the caller's block is left), or a string from DEFER."""
-    row = fetch_one(
+    answer = fetch_json(
         _CALL,
         [
             point_id,
@@ -64,8 +63,6 @@ def return_zone_in_database(
             now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
         ],
     )
-    assert row is not None
-    answer: dict[str, Any] = row[0] if isinstance(row[0], dict) else json.loads(row[0])
     if answer.get("defer") in DEFER:
         return str(answer["defer"])
     error = answer.get("error")

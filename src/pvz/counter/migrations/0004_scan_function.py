@@ -11,6 +11,8 @@ before anything is written. tests/counter/test_scan_equivalence.py compares it w
 
 from django.db import migrations
 
+from pvz.core.migration_sql import postgresql_only
+
 FUNCTIONS = r"""
 CREATE FUNCTION pvz_counter_scan(
     p_session bigint,
@@ -123,16 +125,6 @@ DROP FUNCTION IF EXISTS pvz_counter_scan(bigint, bigint, boolean, text[], text[]
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTIONS)
-
-
-def uninstall(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REVERSE)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("counter", "0003_issueline_state_trying_on"),
@@ -141,4 +133,4 @@ class Migration(migrations.Migration):
         ("staff", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(install, uninstall)]
+    operations = [migrations.RunPython(postgresql_only(FUNCTIONS), postgresql_only(REVERSE))]

@@ -10,6 +10,8 @@ compares the two.
 
 from django.db import migrations
 
+from pvz.core.migration_sql import postgresql_only
+
 FUNCTIONS = r"""
 CREATE FUNCTION pvz_issue_finish(p_rows jsonb, p_actor bigint)
 RETURNS void LANGUAGE plpgsql AS $$
@@ -46,20 +48,10 @@ $$;
 REVERSE = "DROP FUNCTION IF EXISTS pvz_issue_finish(jsonb, bigint);"
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTIONS)
-
-
-def uninstall(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REVERSE)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("counter", "0005_session_typed_issued"),
         ("shipments", "0008_return_zone_function"),
     ]
 
-    operations = [migrations.RunPython(install, uninstall)]
+    operations = [migrations.RunPython(postgresql_only(FUNCTIONS), postgresql_only(REVERSE))]

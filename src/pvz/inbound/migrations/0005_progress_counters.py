@@ -6,6 +6,8 @@ recounts the carriage to answer with its progress. Filled from the rows as they 
 from django.conf import settings
 from django.db import migrations, models
 
+from pvz.core.migration_sql import by_vendor
+
 SCANNED = "{r}.outcome = 'ACCEPTED' AND {r}.undone_at IS NULL"
 SURPLUS = "{r}.outcome = 'SURPLUS' AND {r}.undone_at IS NULL"
 ASIDE = "{r}.outcome IN ('OTHER_POINT', 'UNKNOWN_LABEL') AND {r}.undone_at IS NULL"
@@ -196,33 +198,8 @@ UPDATE inbound_acceptance SET
 """
 
 
-def _statements(script: str) -> list[str]:
-    """The script's statements, whole (a trigger's body holds semicolons of its own)."""
-    import sqlite3
-
-    statements, buffer = [], ""
-    for part in script.split(";"):
-        buffer += part + ";"
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    return [statement for statement in statements if statement != ";"]
-
-
-def _run(scripts: dict[str, str]):
-    def run(apps, schema_editor):
-        script = scripts[schema_editor.connection.vendor]
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(script)
-            return
-        for statement in _statements(script):
-            schema_editor.execute(statement)
-
-    return run
-
-
-install = _run({"postgresql": POSTGRESQL + FILL, "sqlite": SQLITE + FILL})
-uninstall = _run({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE})
+install = by_vendor({"postgresql": POSTGRESQL + FILL, "sqlite": SQLITE + FILL})
+uninstall = by_vendor({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE})
 
 
 class Migration(migrations.Migration):

@@ -22,6 +22,8 @@ helpers of shipments migration 0007.
 
 from django.db import migrations
 
+from pvz.core.migration_sql import postgresql_only
+
 FUNCTIONS = r"""
 CREATE FUNCTION pvz_cell_candidate(
     p_point bigint, p_sizes text[], p_customer bigint, p_own bigint, p_exclude bigint[]
@@ -335,16 +337,6 @@ DROP FUNCTION IF EXISTS pvz_cell_candidate(bigint, text[], bigint, bigint, bigin
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTIONS)
-
-
-def uninstall(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REVERSE)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("inbound", "0005_progress_counters"),
@@ -356,4 +348,4 @@ class Migration(migrations.Migration):
         ("shipments", "0007_transition_functions"),
     ]
 
-    operations = [migrations.RunPython(install, uninstall)]
+    operations = [migrations.RunPython(postgresql_only(FUNCTIONS), postgresql_only(REVERSE))]

@@ -11,6 +11,8 @@ anything is written. tests/inbound/test_place_equivalence.py compares it with th
 
 from django.db import migrations
 
+from pvz.core.migration_sql import postgresql_only
+
 FUNCTIONS = r"""
 CREATE FUNCTION pvz_shipment_place(
     p_shipment bigint,
@@ -132,17 +134,7 @@ DROP FUNCTION IF EXISTS pvz_shipment_place(
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTIONS)
-
-
-def uninstall(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REVERSE)
-
-
 class Migration(migrations.Migration):
     dependencies = [("inbound", "0006_acceptance_scan_function")]
 
-    operations = [migrations.RunPython(install, uninstall)]
+    operations = [migrations.RunPython(postgresql_only(FUNCTIONS), postgresql_only(REVERSE))]

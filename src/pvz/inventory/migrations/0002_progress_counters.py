@@ -10,6 +10,8 @@ the scope after its scan (retired) is taken off when the progress is read, from 
 
 from django.db import migrations, models
 
+from pvz.core.migration_sql import by_vendor
+
 SEEN = "(s.outcome IN ('FOUND', 'MISPLACED') OR (s.outcome = 'REPEAT' AND s.reason = ''))"
 NEW_SEEN = SEEN.replace("s.", "NEW.")
 
@@ -98,33 +100,8 @@ UPDATE inventory_inventorycount SET
 """
 
 
-def _statements(script: str) -> list[str]:
-    """The script's statements, whole (a trigger's body holds semicolons of its own)."""
-    import sqlite3
-
-    statements, buffer = [], ""
-    for part in script.split(";"):
-        buffer += part + ";"
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    return [statement for statement in statements if statement != ";"]
-
-
-def _run(scripts: dict[str, str]):
-    def run(apps, schema_editor):
-        script = scripts[schema_editor.connection.vendor]
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(script)
-            return
-        for statement in _statements(script):
-            schema_editor.execute(statement)
-
-    return run
-
-
-install = _run({"postgresql": POSTGRESQL + FILL, "sqlite": SQLITE + FILL})
-uninstall = _run({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE})
+install = by_vendor({"postgresql": POSTGRESQL + FILL, "sqlite": SQLITE + FILL})
+uninstall = by_vendor({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE})
 
 
 class Migration(migrations.Migration):

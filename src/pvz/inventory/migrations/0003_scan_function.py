@@ -12,6 +12,8 @@ tests/inventory/test_scan_equivalence.py compares it with the Python path.
 
 from django.db import migrations
 
+from pvz.core.migration_sql import postgresql_only
+
 FUNCTIONS = r"""
 CREATE FUNCTION pvz_inventory_scan(
     p_count bigint,
@@ -181,16 +183,6 @@ DROP FUNCTION IF EXISTS pvz_inventory_scan(bigint, bigint, boolean, text[], text
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTIONS)
-
-
-def uninstall(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REVERSE)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("inventory", "0002_progress_counters"),
@@ -200,4 +192,4 @@ class Migration(migrations.Migration):
         ("staff", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(install, uninstall)]
+    operations = [migrations.RunPython(postgresql_only(FUNCTIONS), postgresql_only(REVERSE))]

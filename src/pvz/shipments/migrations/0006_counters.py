@@ -10,6 +10,8 @@ against the constant for every status, so a change of the constant needs a migra
 import django.db.models.deletion
 from django.db import migrations, models
 
+from pvz.core.migration_sql import by_vendor
+
 AT_POINT = "'ACCEPTED', 'STORED', 'DAMAGED', 'RETURNED', 'REFUSED', 'EXPIRED', 'CANCELLED', 'AWAITING_DISPATCH'"
 
 POSTGRESQL = f"""
@@ -175,33 +177,8 @@ INSERT INTO shipments_customercell (customer_id, cell_id, stored)
 """
 
 
-def _statements(script: str) -> list[str]:
-    """The script's statements, whole (a trigger's body holds semicolons of its own)."""
-    import sqlite3
-
-    statements, buffer = [], ""
-    for part in script.split(";"):
-        buffer += part + ";"
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    return [statement for statement in statements if statement != ";"]
-
-
-def _run(scripts: dict[str, str]):
-    def run(apps, schema_editor):
-        script = scripts[schema_editor.connection.vendor]
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(script)
-            return
-        for statement in _statements(script):
-            schema_editor.execute(statement)
-
-    return run
-
-
-install = _run({"postgresql": POSTGRESQL + FILL, "sqlite": SQLITE + FILL})
-uninstall = _run({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE})
+install = by_vendor({"postgresql": POSTGRESQL + FILL, "sqlite": SQLITE + FILL})
+uninstall = by_vendor({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE})
 
 
 class Migration(migrations.Migration):

@@ -6,6 +6,8 @@ its comment; the equivalence tests compare the whole paths.
 
 from django.db import migrations
 
+from pvz.core.migration_sql import postgresql_only
+
 FUNCTIONS = r"""
 -- shipments.storage.storage_deadline with shipments.storage.storage_days: the end (23:59:59.999999, local)
 -- of the Nth local day after the day of `p_now`, N the partner's period at the point.
@@ -91,16 +93,6 @@ DROP FUNCTION IF EXISTS pvz_storage_deadline(bigint, bigint, timestamptz);
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTIONS)
-
-
-def uninstall(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REVERSE)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("shipments", "0006_counters"),
@@ -109,4 +101,4 @@ class Migration(migrations.Migration):
         ("network", "0004_cell_held"),
     ]
 
-    operations = [migrations.RunPython(install, uninstall)]
+    operations = [migrations.RunPython(postgresql_only(FUNCTIONS), postgresql_only(REVERSE))]

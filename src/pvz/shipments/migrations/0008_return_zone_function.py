@@ -12,6 +12,8 @@ tests/shipments/test_return_zone_equivalence.py compares it with the Python path
 
 from django.db import migrations
 
+from pvz.core.migration_sql import postgresql_only
+
 FUNCTIONS = r"""
 CREATE FUNCTION pvz_return_zone_scan(
     p_point bigint,
@@ -127,16 +129,6 @@ DROP FUNCTION IF EXISTS pvz_return_zone_scan(bigint, bigint, boolean, text[], te
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTIONS)
-
-
-def uninstall(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REVERSE)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("shipments", "0007_transition_functions"),
@@ -144,4 +136,4 @@ class Migration(migrations.Migration):
         ("staff", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(install, uninstall)]
+    operations = [migrations.RunPython(postgresql_only(FUNCTIONS), postgresql_only(REVERSE))]
