@@ -90,7 +90,10 @@ def test_an_operator_scans_a_cell_and_its_parcels_and_sees_the_progress(
         expect(answer.locator("[data-progress-parcels]")).to_contain_text("1 / ")
         expect(field).to_be_focused()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "inventory-scan.png"), full_page=True)
+        for width, height in ((1366, 900), (360, 740)):  # a counter's screen and a phone
+            page.set_viewport_size({"width": width, "height": height})
+            expect(answer.locator("[data-progress-parcels]")).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / f"inventory-scan-{width}x{height}.png"), full_page=True)
     finally:
         scans = cancel_count(server, world["count"])
 
