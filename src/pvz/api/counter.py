@@ -20,7 +20,7 @@ from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
 from pvz.api.errors import READ_ERRORS, WRITE_ERRORS, ErrorOut, error_answer
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import point_for, require_perm, requires
+from pvz.api.permissions import point_for, requires
 from pvz.core import clock
 from pvz.core.errors import DomainError, NotFound
 from pvz.core.phone import phone_masked
@@ -337,9 +337,7 @@ def _point(request: HttpRequest, point_id: int) -> tuple[User, PickupPoint]:
 
 def _session(request: HttpRequest, session_id: int) -> tuple[User, IssueSession]:
     user = caller(request)
-    session = selectors.session_get(user=user, session_id=session_id)
-    require_perm(user=user, perm=Perm.OPERATE, point=session.point)
-    return user, session
+    return user, selectors.session_for(user=user, session_id=session_id, perm=Perm.OPERATE)
 
 
 def _line(line: IssueLine) -> LineOut:

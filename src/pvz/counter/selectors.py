@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from pvz.accounts.models import User
-from pvz.accounts.selectors import points_for_user
-from pvz.core.errors import NotFound
+from pvz.accounts.roles import Perm
+from pvz.accounts.selectors import point_access, points_for_user
+from pvz.core.errors import NotFound, PermissionDenied
 from pvz.counter.models import IssueLine, IssueSession, LineState, RefusalReason, SessionStatus
 from pvz.network.models import Partner, PickupPoint
 from pvz.shipments.models import Customer, Shipment
@@ -72,6 +73,23 @@ def session_get(*, user: User, session_id: int) -> IssueSession:
     )
     if session is None:
         raise NotFound(details={"session_id": session_id})
+    return session
+
+
+def session_for(*, user: User, session_id: int, perm: Perm) -> IssueSession:
+    """`session_get` for a caller who must hold `perm` at the session's point (PERMISSION_DENIED without
+    it), in two index probes: the session by its id, then the caller's access to its point."""
+    session = (
+        IssueSession.objects.filter(pk=session_id)
+        .select_related("point", "customer", "opened_by", "finished_by")
+        .first()
+    )
+    access = None if session is None else point_access(user=user, point_id=session.point_id)
+    if access is None:
+        raise NotFound(details={"session_id": session_id})
+    point, perms = access
+    if perm not in perms:
+        raise PermissionDenied(details={"point": point.pk, "permission": str(perm)})
     return session
 
 
