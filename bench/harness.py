@@ -788,7 +788,22 @@ def machine_line(pg_server: str | None) -> str:
         parts.append(f"PostgreSQL {version[0] if version else '?'}")
     load = os.getloadavg()
     parts.append(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    parts.append(f"calibration {calibration_ms():.0f} ms")
     return ", ".join(parts)
+
+
+def calibration_ms() -> float:
+    """CPU time of a fixed pure-Python loop (best of five), to tell a slow day of this shared machine from
+    a slower build: the same code measured 2.5-3x apart on different days, and so did this loop. Figures
+    from different runs compare only after dividing by their calibration."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.process_time()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.process_time() - started)
+    return best * 1000
 
 
 def result_line(label: str, result: LoadResult) -> str:
