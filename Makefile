@@ -36,10 +36,11 @@ test: $(VENV)/.installed-dev ## Lint, types, migrations, OpenAPI drift, then the
 	@scripts/test.sh
 
 .PHONY: lint
-lint: $(VENV)/.installed-dev ## ruff, mypy, the migration check and the OpenAPI drift check
+lint: $(VENV)/.installed-dev ## ruff, mypy, the import layers, the migration check and the OpenAPI drift check
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pvz makemigrations --check --dry-run
 	$(PY) -m pvz export_openapi --check
 

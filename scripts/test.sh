@@ -25,10 +25,11 @@ else
   echo "Chromium is missing: browser tests will be skipped"
 fi
 
-step "Lint, types, migrations, OpenAPI drift"
+step "Lint, types, import layers, migrations, OpenAPI drift"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
 .venv/bin/mypy
+.venv/bin/lint-imports
 env -u DATABASE_URL $PY -m pvz makemigrations --check --dry-run
 env -u DATABASE_URL $PY -m pvz export_openapi --check
 

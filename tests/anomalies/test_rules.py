@@ -94,7 +94,6 @@ def test_pickup_codes_ten_minutes_apart_do_not_add_up(counter, clock) -> None:
     assert rules_fired() == []
 
 
-
 def test_pickup_code_counting_starts_again_after_a_flag(counter, clock) -> None:
     for _ in range(3):
         issue(counter, scanned=1, verification=Verification.PICKUP_CODE)
@@ -107,6 +106,7 @@ def test_pickup_code_counting_starts_again_after_a_flag(counter, clock) -> None:
 
     issue(counter, scanned=1, verification=Verification.PICKUP_CODE)
     assert rules_fired() == [Rule.MANUAL_CODES, Rule.MANUAL_CODES]
+
 
 # ---- outside opening hours --------------------------------------------------------------------------------
 

@@ -65,7 +65,7 @@ def test_the_acceptance_progress_is_documented_as_itself():
 def test_export_check_fails_with_a_clear_message_when_the_file_drifted(tmp_path, monkeypatch):
     stale = tmp_path / "openapi.json"
     stale.write_text("{}\n", encoding="utf-8")
-    monkeypatch.setattr("pvz.core.management.commands.export_openapi.OPENAPI_PATH", stale)
+    monkeypatch.setattr("pvz.api.management.commands.export_openapi.OPENAPI_PATH", stale)
 
     with pytest.raises(CommandError, match="export_openapi"):
         call_command("export_openapi", "--check")
@@ -73,7 +73,7 @@ def test_export_check_fails_with_a_clear_message_when_the_file_drifted(tmp_path,
 
 def test_export_writes_sorted_indented_json_with_trailing_newline(tmp_path, monkeypatch):
     target = tmp_path / "api" / "openapi.json"
-    monkeypatch.setattr("pvz.core.management.commands.export_openapi.OPENAPI_PATH", target)
+    monkeypatch.setattr("pvz.api.management.commands.export_openapi.OPENAPI_PATH", target)
 
     call_command("export_openapi", stdout=io.StringIO())
 

@@ -92,9 +92,6 @@ def rule_outside_hours(*, session: IssueSession, now: dt.datetime) -> dict[str, 
     return {"session_id": session.pk, "issued": session.issued_count, "local_time": local.strftime("%H:%M")}
 
 
-Fired = tuple[Rule, User, dict[str, Any]]
-
-
 # The two counting rules of a finish in one statement: each counts from its window's start or from the
 # rule's last flag for that operator, if later (as `_since`), by the same indexes as the ORM's queries did.
 _AFTER_ISSUE = """

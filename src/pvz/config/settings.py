@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "pvz.anomalies",
     "pvz.factors",
     "pvz.partners",
+    "pvz.api",
     "pvz.web",
     "pvz.realtime",
     "pvz.simulator",

@@ -85,7 +85,7 @@ def session_for(*, user: User, session_id: int, perm: Perm) -> IssueSession:
         .first()
     )
     access = None if session is None else point_access(user=user, point_id=session.point_id)
-    if access is None:
+    if session is None or access is None:
         raise NotFound(details={"session_id": session_id})
     point, perms = access
     if perm not in perms:
