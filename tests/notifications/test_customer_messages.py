@@ -9,9 +9,9 @@ import pytest
 from django.test import override_settings
 
 from pvz.accounts.models import SmsMessage
+from pvz.closing.retention import customers_anonymise_retired
 from pvz.counter.tokens import customer_page_url
 from pvz.network.models import PointStatus
-from pvz.network.retention import customers_anonymise_retired
 from pvz.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 from pvz.notifications.services import customer_language, customer_text, notification_send_now
 from pvz.notifications.triggers import customers_notify_expiring_tomorrow

@@ -9,8 +9,8 @@ from django.test import Client
 from pvz.accounts.models import User
 from pvz.accounts.roles import Role
 from pvz.audit.models import AuditRecord
+from pvz.closing.services import point_close_complete, point_close_start
 from pvz.network.models import PickupPoint, PointStatus
-from pvz.network.services import point_close_complete, point_close_start
 from pvz.onboarding.models import ApplicationStatus, PointApplication
 from pvz.shipments.statuses import Status
 from tests.factories import PickupPointFactory, ShipmentFactory, operator_at

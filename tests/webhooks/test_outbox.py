@@ -149,3 +149,25 @@ def test_carriage_changes_write_outbox_events_in_order_for_the_carriage_partner(
         "2026-11-27T08:00:00Z",
     )
     assert "driver_name" not in events[1].payload
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_with_a_lookup_nobody_resolves_fails_the_fan_out_and_fans_out_nothing(clock) -> None:
+    partner = PartnerFactory()
+    shipment = ShipmentFactory(partner=partner)
+    shipment_transition(actor=None, shipment_id=shipment.pk, to_status=Status.ACCEPTED)
+    OutboxEvent.objects.create(
+        event_id="evt_unknown_lookup",
+        partner=partner,
+        type="shipment.moved",
+        ordering_key=f"shipment:{shipment.pk}",
+        payload={},
+        lookups={"tote_id": 7},
+        created_at=clock.now(),
+    )
+
+    with pytest.raises(LookupError, match="tote_id"):
+        webhooks_fan_out()
+
+    assert not OutboxEvent.objects.exclude(fanned_out_at=None).exists()
+    assert OutboxEvent.objects.get(event_id="evt_unknown_lookup").lookups == {"tote_id": 7}

@@ -22,9 +22,9 @@ from pvz.api.auth import caller
 from pvz.api.errors import READ_ERRORS, WRITE_ERRORS
 from pvz.api.permissions import point_for, requires
 from pvz.audit.context import client_ip
+from pvz.closing.selectors import point_leftovers
+from pvz.closing.services import point_close_cancel, point_close_complete, point_close_start
 from pvz.network.models import PickupPoint
-from pvz.network.selectors import point_leftovers
-from pvz.network.services import point_close_cancel, point_close_complete, point_close_start
 from pvz.onboarding import selectors, services
 from pvz.onboarding.models import ApplicationStatus, PointApplication
 from pvz.web.permissions import ACCESS_PUBLIC

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "pvz.core",
     "pvz.accounts",
     "pvz.network",
+    "pvz.closing",
     "pvz.shipments",
     "pvz.inbound",
     "pvz.outbound",

@@ -52,3 +52,8 @@ def use_clock(clock: Clock) -> Iterator[Clock]:
         yield clock
     finally:
         _clock = previous
+
+
+def iso_utc(moment: dt.datetime) -> str:
+    """A moment as the API and webhooks write it: ISO 8601 in UTC with a `Z` (`2026-12-07T15:21:00.5Z`)."""
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

@@ -42,7 +42,7 @@ PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
     # Failed attempts, lockouts and SMS counts only matter within a day; hourly keeps the tables small.
     PeriodicTask(every_seconds=60 * 60, task_path="pvz.anomalies.tasks.purge_guard_records"),
     # Retention counts in days; daily is precise enough, and the job is idempotent and batched.
-    PeriodicTask(every_seconds=24 * 60 * 60, task_path="pvz.network.tasks.anonymize_retired_customers"),
+    PeriodicTask(every_seconds=24 * 60 * 60, task_path="pvz.closing.tasks.anonymize_retired_customers"),
     # Partner webhooks: the outbox is polled, not signalled, so a scan pays one INSERT and no task row.
     PeriodicTask(every_seconds=10, task_path="pvz.webhooks.tasks.deliver_webhooks"),
     # Delivered webhook history past PVZ_WEBHOOK_RETENTION_DAYS goes; daily, batched and idempotent.

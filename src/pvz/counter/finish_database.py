@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 
 from pvz.accounts.models import User
+from pvz.core.clock import iso_utc
 from pvz.core.sql import execute
 from pvz.counter.models import IssueLine
 from pvz.shipments.models import Shipment
@@ -44,10 +45,6 @@ def _instant(value: Any) -> str:
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
-def _iso(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def _row(item: Written) -> dict[str, Any]:
     row: dict[str, Any] = {
         "line": item.line.pk,
@@ -78,7 +75,7 @@ def _row(item: Written) -> dict[str, Any]:
             "key": item.key,
             "details": item.details or {},
             "now": item.at,
-            "at": _iso(item.at),
+            "at": iso_utc(item.at),
         }
     return row
 

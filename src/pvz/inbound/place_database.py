@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.core.broadcast import point_changed
+from pvz.core.clock import iso_utc
 from pvz.core.effects import after_commit
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
 from pvz.core.sql import fetch_json, loaded
@@ -63,7 +64,7 @@ def place_in_database(
             address,
             idempotency_key or None,
             now,
-            now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+            iso_utc(now),
             TAKE_ATTEMPTS,
         ],
     )

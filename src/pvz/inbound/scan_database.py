@@ -20,6 +20,7 @@ from django.db import connection
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm, roles_grantable, roles_with
+from pvz.core.clock import iso_utc
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
 from pvz.core.sql import fetch_json, loaded
 from pvz.inbound.errors import AcceptanceClosed
@@ -114,7 +115,7 @@ def _call(
         str(scan_id),
         auto_place,
         now,
-        now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        iso_utc(now),
         label_pref,
         TAKE_ATTEMPTS,
     ]

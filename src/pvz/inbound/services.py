@@ -49,6 +49,7 @@ from pvz.inbound.models import (
     Tote,
     ToteStatus,
 )
+from pvz.inbound.outbox import outbox_carriage_event
 from pvz.inbound.placement import NoFreeCell, Placement, cell_suggest, shipment_place, shipment_place_locked
 from pvz.inbound.scan_outcome import ScanOutcome
 from pvz.inbound.selectors import (
@@ -70,7 +71,6 @@ from pvz.shipments.models import Shipment
 from pvz.shipments.selectors import shipment_get
 from pvz.shipments.services import shipment_transition, shipment_transition_locked
 from pvz.shipments.statuses import Status
-from pvz.webhooks.services import outbox_carriage_event
 
 log = get_logger(__name__)
 

@@ -1,36 +1,21 @@
 """Writes on points and their cells: cells from a pattern, size or capacity, retiring, the special places;
-and closing a point (OPEN → CLOSING → CLOSED).
+the point's row locked for a delivery; partner settings. Closing a point is `pvz.closing`.
 
-Every change writes one audit record (`cell.*`, `point.close_*`) inside its transaction.
+Every change writes one audit record (`cell.*`, `partner.*`) inside its transaction.
 """
 
 from __future__ import annotations
-
-import datetime as dt
-from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
 from pvz.audit.services import audit_record
-from pvz.core import clock
-from pvz.core.errors import Conflict, DomainError, ErrorCode, PermissionDenied
+from pvz.core.errors import Conflict, DomainError
 from pvz.core.logging import get_logger
 from pvz.network.errors import PointClosed, PointClosing
-from pvz.network.models import Cell, CellKind, Partner, PickupPoint, PointStatus, SizeClass
-from pvz.network.selectors import (
-    CAPACITY_MAX,
-    CAPACITY_MIN,
-    cell_contents,
-    cells_bulk_plan,
-    point_leftovers,
-    point_may_close,
-)
-
-if TYPE_CHECKING:
-    from pvz.counter.models import RefusalReason
-    from pvz.returns.models import ReturnReason
+from pvz.network.models import Cell, CellKind, PickupPoint, PointStatus, SizeClass
+from pvz.network.selectors import CAPACITY_MAX, CAPACITY_MIN, cell_contents, cells_bulk_plan
 
 log = get_logger(__name__)
 
@@ -264,264 +249,21 @@ def special_places_ensure(*, actor: User | None, point: PickupPoint) -> list[Cel
     return places
 
 
-# ---- closing a point ---------------------------------------------------------------------------------
-
-CLOSING_REASON_MAX = 500
+# ---- the point's row ---------------------------------------------------------------------------------
 
 
-def _lock_point(point: PickupPoint) -> PickupPoint:
+def point_lock(point: PickupPoint) -> PickupPoint:
     """The point's row, locked: manifest loading locks it too, so no delivery slips in while it changes."""
     return PickupPoint.objects.select_for_update().get(pk=point.pk)
-
-
-def _check_may_close(*, actor: User, point: PickupPoint) -> None:
-    if not point_may_close(user=actor, point=point):
-        raise PermissionDenied(
-            _("Закрыть точку может только её владелец или администратор платформы."),
-            details={"point": point.pk},
-        )
 
 
 def point_lock_for_delivery(*, point: PickupPoint) -> PickupPoint:
     """The point's row, locked for the caller's transaction, when it takes new deliveries (OPEN);
     POINT_CLOSING / POINT_CLOSED otherwise. Carriages announced before closing began are not new
     deliveries: they are still accepted, and the point cannot complete closing until they are closed."""
-    locked = _lock_point(point)
+    locked = point_lock(point)
     if locked.status == PointStatus.CLOSING:
         raise PointClosing(details={"point": locked.pk, "status": locked.status})
     if locked.status == PointStatus.CLOSED or not locked.is_active:
         raise PointClosed(details={"point": locked.pk, "status": locked.status})
-    return locked
-
-
-def point_close_start(
-    *, actor: User, point: PickupPoint, reason: str, planned_on: dt.date | None = None
-) -> PickupPoint:
-    """OPEN → CLOSING: from now on the point takes no new deliveries; issuing, returns and dispatch go on
-    until it is empty. Only the owner or a platform admin; the reason is required."""
-    _check_may_close(actor=actor, point=point)
-    reason = reason.strip()
-    if not reason or len(reason) > CLOSING_REASON_MAX:
-        raise DomainError(
-            _("Укажите причину закрытия (до %(max)s символов).") % {"max": CLOSING_REASON_MAX},
-            details={"field": "reason"},
-        )
-    with transaction.atomic():
-        locked = _lock_point(point)
-        now = clock.now()
-        if planned_on is not None and planned_on < locked.local_date(now):
-            raise DomainError(
-                _("Планируемая дата закрытия уже прошла: укажите сегодняшнюю или более позднюю."),
-                details={"field": "planned_on", "planned_on": planned_on.isoformat()},
-            )
-        if locked.status != PointStatus.OPEN:
-            raise Conflict(
-                _("Точка уже %(status)s: начать закрытие можно только у работающей точки.")
-                % {"status": locked.get_status_display().lower()},
-                details={"point": locked.pk, "status": locked.status},
-            )
-        locked.status = PointStatus.CLOSING
-        locked.closing_started_at = now
-        locked.closing_reason = reason
-        locked.closing_planned_on = planned_on
-        locked.save(
-            update_fields=[
-                "status",
-                "closing_started_at",
-                "closing_reason",
-                "closing_planned_on",
-                "updated_at",
-            ]
-        )
-        audit_record(
-            action="point.close_start",
-            actor=actor,
-            point_id=locked.pk,
-            obj=locked,
-            details={"reason": reason, "planned_on": planned_on.isoformat() if planned_on else None},
-        )
-    log.info("point_close_started", actor_id=actor.pk, point_id=locked.pk)
-    return locked
-
-
-def point_close_cancel(*, actor: User, point: PickupPoint) -> PickupPoint:
-    """CLOSING → OPEN: the owner changed their mind; deliveries are taken again."""
-    _check_may_close(actor=actor, point=point)
-    with transaction.atomic():
-        locked = _lock_point(point)
-        if locked.status != PointStatus.CLOSING:
-            raise Conflict(
-                _("Отменить можно только начатое закрытие."),
-                details={"point": locked.pk, "status": locked.status},
-            )
-        locked.status = PointStatus.OPEN
-        locked.closing_started_at = None
-        locked.closing_reason = ""
-        locked.closing_planned_on = None
-        locked.save(
-            update_fields=[
-                "status",
-                "closing_started_at",
-                "closing_reason",
-                "closing_planned_on",
-                "updated_at",
-            ]
-        )
-        audit_record(action="point.close_cancel", actor=actor, point_id=locked.pk, obj=locked)
-    log.info("point_close_cancelled", actor_id=actor.pk, point_id=locked.pk)
-    return locked
-
-
-def point_close_complete(*, actor: User, point: PickupPoint) -> PickupPoint:
-    """CLOSING → CLOSED once the point holds nothing (see `point_leftovers`); else CONFLICT with what
-    remains. A closed point is out of work (`is_active` false): nobody can pick it, its history stays."""
-    _check_may_close(actor=actor, point=point)
-    with transaction.atomic():
-        locked = _lock_point(point)
-        if locked.status != PointStatus.CLOSING:
-            raise Conflict(
-                _("Сначала начните закрытие точки: завершить можно только закрывающуюся точку."),
-                details={"point": locked.pk, "status": locked.status},
-            )
-        leftovers = point_leftovers(point=locked)
-        if not leftovers.is_empty:
-            raise DomainError(
-                _(
-                    "Точку нельзя закрыть, пока в ней что-то есть: на хранении %(to_issue)s, "
-                    "к возврату %(to_return)s, в зоне возврата %(in_return_zone)s, незакрытых поставок "
-                    "%(inbound_carriages)s, неотправленных возвратных перевозок %(return_carriages)s, "
-                    "тары %(totes)s."
-                )
-                % leftovers.as_dict(),
-                code=ErrorCode.CONFLICT,
-                details={"point": locked.pk, "remaining": leftovers.as_dict()},
-            )
-        locked.status = PointStatus.CLOSED
-        locked.closed_at = clock.now()
-        locked.is_active = False
-        locked.save(update_fields=["status", "closed_at", "is_active", "updated_at"])
-        audit_record(action="point.close_complete", actor=actor, point_id=locked.pk, obj=locked)
-    log.info("point_closed", actor_id=actor.pk, point_id=locked.pk)
-    return locked
-
-
-# ---- partner settings (platform admins) -----------------------------------------------------------------
-
-PARTNER_DAYS_MAX = 365
-REASON_KINDS = ("refusal", "return")
-
-
-def _days(value: int, field: str) -> int:
-    if not 1 <= value <= PARTNER_DAYS_MAX:
-        raise DomainError(
-            _("От 1 до %(max)s дней.") % {"max": PARTNER_DAYS_MAX},
-            code=ErrorCode.VALIDATION_FAILED,
-            details={"field": field},
-        )
-    return value
-
-
-def partner_settings_update(
-    *,
-    actor: User,
-    partner: Partner,
-    storage_days: int,
-    return_window_days: int,
-    id_check_threshold_kop: int | None,
-    barcode_patterns: list[str],
-) -> Partner:
-    """Change a partner's storage period, return window, ID-check threshold (kopecks; None: never) and
-    label barcode patterns; audited with the changed fields, old and new values."""
-    from pvz.network.barcodes import barcode_patterns_clean
-
-    new: dict[str, object] = {
-        "storage_days": _days(storage_days, "storage_days"),
-        "return_window_days": _days(return_window_days, "return_window_days"),
-        "id_check_threshold_kop": id_check_threshold_kop,
-        "barcode_patterns": barcode_patterns_clean(barcode_patterns),
-    }
-    if id_check_threshold_kop is not None and id_check_threshold_kop < 0:
-        raise DomainError(
-            _("Порог не может быть отрицательным."),
-            code=ErrorCode.VALIDATION_FAILED,
-            details={"field": "id_check_threshold_kop"},
-        )
-    with transaction.atomic():
-        locked = Partner.objects.select_for_update().get(pk=partner.pk)
-        changes = {
-            field: [getattr(locked, field), value]
-            for field, value in new.items()
-            if getattr(locked, field) != value
-        }
-        if not changes:
-            return locked
-        for field, value in new.items():
-            setattr(locked, field, value)
-        locked.save(update_fields=[*changes, "updated_at"])
-        audit_record(
-            action="partner.settings_changed",
-            actor=actor,
-            obj=locked,
-            details={"partner": locked.code, "changes": changes},
-        )
-    return locked
-
-
-def _reason_model(kind: str) -> type[RefusalReason] | type[ReturnReason]:
-    from pvz.counter.models import RefusalReason
-    from pvz.returns.models import ReturnReason
-
-    return RefusalReason if kind == "refusal" else ReturnReason
-
-
-def partner_reason_create(
-    *, actor: User, partner: Partner, kind: str, code: str, title: str, position: int
-) -> RefusalReason | ReturnReason:
-    """A partner's own refusal (kind "refusal") or return ("return") reason. Once a partner has an active
-    reason of a kind, its own list replaces the default one. The code is unique per partner and kind."""
-    model = _reason_model(kind)
-    try:
-        with transaction.atomic():
-            reason = model.objects.create(partner=partner, code=code, title=title.strip(), position=position)
-            audit_record(
-                action=f"partner.{kind}_reason_created",
-                actor=actor,
-                obj=reason,
-                details={"partner": partner.code, "code": code, "title": reason.title},
-            )
-    except IntegrityError as exc:
-        raise DomainError(
-            _("Причина с кодом %(code)s уже есть.") % {"code": code},
-            code=ErrorCode.VALIDATION_FAILED,
-            details={"field": "code"},
-        ) from exc
-    return reason
-
-
-def partner_reason_update(
-    *,
-    actor: User,
-    reason: RefusalReason | ReturnReason,
-    title: str,
-    position: int,
-    is_active: bool,
-) -> RefusalReason | ReturnReason:
-    """Rename, reorder, deactivate or reactivate a partner's reason (its code stays: past refusals and
-    returns point at it); audited with the changes."""
-    kind = "refusal" if reason._meta.model_name == "refusalreason" else "return"
-    with transaction.atomic():
-        locked = type(reason).objects.select_for_update().get(pk=reason.pk)
-        new = {"title": title.strip(), "position": position, "is_active": is_active}
-        changes = {f: [getattr(locked, f), v] for f, v in new.items() if getattr(locked, f) != v}
-        if not changes:
-            return locked
-        for field, value in new.items():
-            setattr(locked, field, value)
-        locked.save(update_fields=list(changes))
-        audit_record(
-            action=f"partner.{kind}_reason_changed",
-            actor=actor,
-            obj=locked,
-            details={"code": locked.code, "changes": changes},
-        )
     return locked

@@ -31,6 +31,7 @@ from pvz.core.logging import get_logger
 from pvz.core.phone import normalize_phone
 from pvz.core.scan import ScanKind, classify_scan, normalize_scan
 from pvz.inbound.models import Carriage, CarriageFlow, CarriageStatus, Tote, ToteStatus
+from pvz.inbound.outbox import outbox_carriage_event
 from pvz.inbound.services import tote_send_back, tote_use_for_returns
 from pvz.network.models import Partner, PickupPoint
 from pvz.notifications.services import notifications_returned_to_sender
@@ -50,7 +51,6 @@ from pvz.shipments.errors import InvalidTransition, StorageNotExpired
 from pvz.shipments.models import Shipment
 from pvz.shipments.services import shipment_transition_locked
 from pvz.shipments.statuses import Status
-from pvz.webhooks.services import outbox_carriage_event
 
 log = get_logger(__name__)
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm, roles_grantable, roles_with
+from pvz.core.clock import iso_utc
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
 from pvz.core.sql import fetch_json, loaded
 from pvz.network.models import Cell
@@ -60,7 +61,7 @@ def return_zone_in_database(
             value,
             key or None,
             now,
-            now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+            iso_utc(now),
         ],
     )
     if answer.get("defer") in DEFER:

@@ -36,10 +36,10 @@ from pvz.shipments.errors import (
     StorageNotExpired,
 )
 from pvz.shipments.models import EventKind, Shipment, ShipmentEvent
+from pvz.shipments.outbox import outbox_shipment_event
 from pvz.shipments.selectors import shipment_find
 from pvz.shipments.statuses import AT_POINT, NEEDS_CELL, NEW_VISIT, OFF_SHELF, Status, is_allowed, is_movable
 from pvz.shipments.storage import end_of_local_day, storage_days, storage_deadline
-from pvz.webhooks.services import outbox_shipment_event
 
 log = get_logger(__name__)
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pvz.network.barcodes import MAX_PATTERNS
 from pvz.network.models import Partner
-from pvz.network.services import PARTNER_DAYS_MAX
+from pvz.partners.partner_settings import PARTNER_DAYS_MAX
 from pvz.webhooks.models import DeliveryStatus, EventType
 
 

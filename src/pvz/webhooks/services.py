@@ -1,10 +1,10 @@
-"""Writes of the webhooks app: the outbox row of a shipment event, endpoints, the fan-out into
-deliveries, and a manual replay."""
+"""Writes of the webhooks app: endpoints, the fan-out of outbox events into deliveries, and a manual
+replay. The outbox rows themselves are written by the apps whose changes they report
+(`shipments.outbox`, `inbound.outbox`), in their transactions."""
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -14,15 +14,15 @@ from django.utils.translation import gettext as _
 
 from pvz.audit.services import audit_record
 from pvz.core import clock
+from pvz.core.clock import iso_utc
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.core.logging import get_logger
-from pvz.network.models import Partner, PickupPoint
-from pvz.shipments.models import EventKind, Order
+from pvz.network.models import Partner
 from pvz.webhooks.errors import DeliveryNotReplayable
+from pvz.webhooks.lookups import lookups_resolve
 from pvz.webhooks.models import (
     DeliveryAttempt,
     DeliveryStatus,
-    EventType,
     OutboxEvent,
     WebhookDelivery,
     WebhookEndpoint,
@@ -32,74 +32,11 @@ from pvz.webhooks.urlguard import webhook_url_check
 
 if TYPE_CHECKING:
     from pvz.accounts.models import User
-    from pvz.inbound.models import Carriage
-    from pvz.shipments.models import ShipmentEvent
 
 log = get_logger(__name__)
 
 # Deliveries are retried for this long after the event (or after a manual replay), then dead.
 RETRY_WINDOW = dt.timedelta(days=3)
-
-_TYPE_OF_KIND = {
-    EventKind.TRANSITION: EventType.SHIPMENT_STATUS_CHANGED,
-    EventKind.MOVE: EventType.SHIPMENT_MOVED,
-    EventKind.EXTENSION: EventType.SHIPMENT_STORAGE_EXTENDED,
-}
-
-
-def _iso(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def outbox_shipment_event(event: ShipmentEvent) -> OutboxEvent:
-    """Write the partner's copy of a shipment event into the outbox, in the caller's transaction.
-
-    One INSERT and no reads: everything comes from the event and its (locked, loaded) shipment row;
-    the order number and point code are resolved by the fan-out from the ids kept in `lookups`.
-    No customer personal data goes into the payload."""
-    shipment = event.shipment
-    data: dict[str, object] = {
-        "shipment": {"barcode": shipment.barcode, "posting_number": shipment.posting_number},
-        "from_status": event.from_status,
-        "to_status": event.to_status,
-        "reason": event.reason,
-        "visit": event.visit,
-        "at": _iso(event.at),
-    }
-    if event.kind == EventKind.EXTENSION:
-        data["storage_deadline"] = _iso(shipment.storage_deadline) if shipment.storage_deadline else None
-    return OutboxEvent.objects.create(
-        event_id=f"evt_{uuid.uuid4().hex}",
-        partner_id=shipment.partner_id,
-        type=_TYPE_OF_KIND[EventKind(event.kind)],
-        ordering_key=f"shipment:{shipment.pk}",
-        payload=data,
-        lookups={"order_id": shipment.order_id, "point_id": event.point_id},
-        created_at=event.at,
-    )
-
-
-def outbox_carriage_event(carriage: Carriage, *, at: dt.datetime) -> OutboxEvent:
-    """Write the partner's copy of a carriage's new state into the outbox, in the caller's transaction;
-    one INSERT, the point code resolved by the fan-out. Direct carriages: status, ETA, arrival, close;
-    return carriages (`flow` "return"): created (planned) and handed over (closed, `closed_at`)."""
-    data: dict[str, object] = {
-        "carriage": {"number": carriage.number, "flow": carriage.flow},
-        "status": carriage.status,
-        "eta": _iso(carriage.eta) if carriage.eta else None,
-        "arrived_at": _iso(carriage.arrived_at) if carriage.arrived_at else None,
-        "closed_at": _iso(carriage.closed_at) if carriage.closed_at else None,
-        "at": _iso(at),
-    }
-    return OutboxEvent.objects.create(
-        event_id=f"evt_{uuid.uuid4().hex}",
-        partner_id=carriage.partner_id,
-        type=EventType.CARRIAGE_UPDATED,
-        ordering_key=f"carriage:{carriage.pk}",
-        payload=data,
-        lookups={"point_id": carriage.point_id},
-        created_at=at,
-    )
 
 
 def webhook_endpoint_create(
@@ -161,7 +98,7 @@ def webhooks_fan_out(*, batch_size: int = 500) -> int:
         )
         if not events:
             return 0
-        _resolve_lookups(events)
+        lookups_resolve(events)
         endpoints: dict[int, list[WebhookEndpoint]] = {}
         for endpoint in WebhookEndpoint.objects.filter(
             partner_id__in={event.partner_id for event in events}, is_active=True
@@ -209,22 +146,6 @@ def _wait_behind_pending(deliveries: list[WebhookDelivery], *, now: dt.datetime)
         latest = waits.get((delivery.endpoint_id, delivery.ordering_key))
         if latest is not None and latest > now:
             delivery.next_attempt_at = latest
-
-
-def _resolve_lookups(events: list[OutboxEvent]) -> None:
-    """Fill the order number and point code into the payloads: two queries for the whole batch."""
-    order_ids = {event.lookups["order_id"] for event in events if "order_id" in event.lookups}
-    point_ids = {event.lookups["point_id"] for event in events if "point_id" in event.lookups}
-    orders = dict(Order.objects.filter(pk__in=order_ids).values_list("pk", "number"))
-    points = dict(PickupPoint.objects.filter(pk__in=point_ids).values_list("pk", "code"))
-    for event in events:
-        if not event.lookups:
-            continue
-        if "order_id" in event.lookups:
-            event.payload["shipment"]["order_number"] = orders.get(event.lookups["order_id"], "")
-        if "point_id" in event.lookups:
-            event.payload["point_code"] = points.get(event.lookups["point_id"], "")
-        event.lookups = {}
 
 
 def delivery_replay(*, actor: User | None, delivery: WebhookDelivery) -> WebhookDelivery:
@@ -288,7 +209,7 @@ def webhook_endpoint_rotate_secret(
             details={
                 "url": locked.url,
                 "overlap_hours": overlap_hours,
-                "previous_secret_until": _iso(until) if until else None,
+                "previous_secret_until": iso_utc(until) if until else None,
                 "older_secret_dropped": dropped,
             },
         )

@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from pvz.accounts.roles import Perm
+from pvz.closing.selectors import closed_points_summary, point_leftovers, point_may_close
+from pvz.closing.services import point_close_cancel, point_close_complete, point_close_start
 from pvz.core.errors import DomainError
 from pvz.network.models import PickupPoint
-from pvz.network.selectors import closed_points_summary, point_leftovers, point_may_close
-from pvz.network.services import point_close_cancel, point_close_complete, point_close_start
 from pvz.web.forms_onboarding import CloseStartForm
 from pvz.web.permissions import PointRequest, require_point_perm, require_sign_in
 

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pvz.core import clock
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.counter.models import RefusalReason
-from pvz.network import services as network_services
 from pvz.network.models import Partner
+from pvz.partners import partner_settings
 from pvz.returns.models import ReturnReason
 from pvz.web.forms_partners import (
     DeliveryFilterForm,
@@ -135,7 +135,7 @@ def partner_detail(request: PointRequest, partner_id: int) -> HttpResponse:
     if not form.is_valid():
         return _detail(request, partner, settings_form=form, status=422)
     try:
-        network_services.partner_settings_update(
+        partner_settings.partner_settings_update(
             actor=request.user,
             partner=partner,
             storage_days=form.cleaned_data["storage_days"],
@@ -158,7 +158,7 @@ def partner_reason_add(request: PointRequest, partner_id: int, kind: str) -> Htt
     if not form.is_valid():
         return _detail(request, partner, reason_forms={kind: form}, status=422)
     try:
-        network_services.partner_reason_create(
+        partner_settings.partner_reason_create(
             actor=request.user, partner=partner, kind=kind, **form.cleaned_data
         )
     except DomainError as exc:
@@ -179,7 +179,7 @@ def partner_reason_edit(request: PointRequest, partner_id: int, kind: str, reaso
     if not form.is_valid():
         messages.error(request, _("Название и порядок обязательны."))
         return _detail(request, partner, status=422)
-    network_services.partner_reason_update(actor=request.user, reason=reason, **form.cleaned_data)
+    partner_settings.partner_reason_update(actor=request.user, reason=reason, **form.cleaned_data)
     return redirect("web:partner_detail", partner_id=partner.pk)
 
 

@@ -10,11 +10,11 @@ import pytest
 from pvz.accounts.roles import Role
 from pvz.accounts.selectors import point_access, points_for_user
 from pvz.audit.models import AuditRecord
+from pvz.closing.selectors import point_leftovers
+from pvz.closing.services import point_close_cancel, point_close_complete, point_close_start
 from pvz.core.errors import ErrorCode
 from pvz.inbound.models import CarriageFlow, CarriageStatus, ToteStatus
 from pvz.network.models import PickupPoint, PointStatus
-from pvz.network.selectors import point_leftovers
-from pvz.network.services import point_close_cancel, point_close_complete, point_close_start
 from pvz.shipments.models import Shipment
 from pvz.shipments.statuses import Status
 from pvz.simulator.loader import manifest_load

@@ -10,12 +10,12 @@ import pytest
 
 from pvz.accounts.models import SmsMessage
 from pvz.audit.models import AuditRecord
+from pvz.closing.retention import customers_anonymise_retired
+from pvz.closing.tasks import anonymize_retired_customers
 from pvz.core.errors import NotFound
 from pvz.counter.models import CustomerCode, IssueLine, IssueSession
 from pvz.counter.tokens import pickup_code_verify
 from pvz.network.models import PickupPoint, PointStatus
-from pvz.network.retention import customers_anonymise_retired
-from pvz.network.tasks import anonymize_retired_customers
 from pvz.notifications.models import Notification, NotificationKind
 from pvz.returns.models import ReturnCode, ReturnVisit
 from pvz.shipments.models import Customer, Shipment

@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 
 from pvz.accounts.roles import Role
+from pvz.closing.selectors import point_leftovers
+from pvz.closing.services import point_close_start
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.inbound.models import Carriage
 from pvz.network.models import PickupPoint, PointStatus
-from pvz.network.selectors import point_leftovers
-from pvz.network.services import point_close_start
 from pvz.onboarding.models import ApplicationStatus, PointApplication
 from pvz.onboarding.services import ApplicationForm, PointDraft, application_approve, application_submit
 from pvz.simulator.loader import manifest_load

@@ -1,10 +1,10 @@
-"""Background tasks on points, run by the task worker (`manage.py db_worker`)."""
+"""Background tasks of closed points, run by the task worker (`manage.py db_worker`)."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from pvz.network.retention import customers_anonymise_retired
+from pvz.closing.retention import customers_anonymise_retired
 
 
 @task()
