@@ -17,14 +17,12 @@ MUTUAL_PAIRS = {
     ("accounts", "usersessions"),
     ("anomalies", "counter"),
     ("audit", "network"),
-    ("inbound", "notifications"),
     ("inbound", "shipments"),
     ("network", "shipments"),
-    ("notifications", "returns"),
 }
 IN_A_CYCLE = {
     "accounts", "anomalies", "audit", "counter", "factors", "inbound", "inventory", "network",
-    "notifications", "returns", "shipments", "usersessions", "webhooks",
+    "notifications", "shipments", "usersessions", "webhooks",
 }  # fmt: skip
 
 

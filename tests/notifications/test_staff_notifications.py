@@ -13,6 +13,7 @@ from pvz.anomalies.models import Rule
 from pvz.anomalies.services import anomaly_flag_raise
 from pvz.core.errors import DomainError
 from pvz.factors.models import EmailFactor
+from pvz.inbound.alerts import staff_notify_transport_approaching
 from pvz.notifications.models import (
     DeliveryStatus,
     StaffChannel,
@@ -28,7 +29,7 @@ from pvz.notifications.staff_services import (
     staff_notify,
     staff_preferences_save,
 )
-from pvz.notifications.triggers import staff_notify_expiring_today, staff_notify_transport_approaching
+from pvz.notifications.triggers import staff_notify_expiring_today
 from pvz.shipments.statuses import Status
 from pvz.shipments.storage import end_of_local_day
 from tests.factories import CarriageFactory, PickupPointFactory, ShipmentFactory, UserFactory, operator_at

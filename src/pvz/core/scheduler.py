@@ -52,7 +52,7 @@ PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
     # "Expiring tomorrow" (customers) and "expiring today" (staff) once a day from a local hour per point.
     PeriodicTask(every_seconds=15 * 60, task_path="pvz.notifications.tasks.notify_expiring_shipments"),
     # Carriages entering the 30-minute approaching window notify the point's staff once.
-    PeriodicTask(every_seconds=60, task_path="pvz.notifications.tasks.notify_approaching_transport"),
+    PeriodicTask(every_seconds=60, task_path="pvz.inbound.tasks.notify_approaching_transport"),
 )
 
 

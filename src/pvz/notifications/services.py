@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -18,10 +18,6 @@ from pvz.notifications.gateway import notification_deliver
 from pvz.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 from pvz.shipments.models import Customer, Shipment
 from pvz.shipments.pickup_codes import pickup_code_for
-from pvz.shipments.statuses import Status
-
-if TYPE_CHECKING:
-    from pvz.returns.models import CustomerReturn
 
 log = get_logger(__name__)
 
@@ -38,7 +34,7 @@ def customer_text(*, kind: str, language: str, context: dict[str, Any]) -> str:
     return render_to_string(f"notifications/customer/{kind}.{language}.txt", context).strip()
 
 
-def _local_date(moment: dt.datetime | None, point: PickupPoint) -> str:
+def local_date(moment: dt.datetime | None, point: PickupPoint) -> str:
     return formats.date_format(moment.astimezone(point.tz), "d.m.Y") if moment else "—"
 
 
@@ -51,12 +47,12 @@ def _pickup_context(shipment: Shipment) -> dict[str, Any]:
         "address": point.address,
         "code": pickup_code_for(customer),
         "link": customer_page_url(customer),
-        "deadline": _local_date(shipment.storage_deadline, point),
+        "deadline": local_date(shipment.storage_deadline, point),
         "partner": shipment.partner.name,
     }
 
 
-def _customer_notify(
+def customer_notify(
     *,
     kind: str,
     key: str,
@@ -127,7 +123,7 @@ def _write_and_enqueue(
 def notification_shipment_ready(*, shipment: Shipment, first_of_visit: bool = False) -> Notification:
     """The "ready for pickup" SMS with the pickup code, QR link and deadline, once per shipment visit.
     `first_of_visit`: the caller knows this visit has no such SMS yet (it looked, under the parcel's lock)."""
-    return _customer_notify(
+    return customer_notify(
         kind=NotificationKind.SHIPMENT_READY,
         key=_ready_key(shipment),
         customer=shipment.order.customer,
@@ -142,7 +138,7 @@ def notification_expiring_tomorrow(*, shipment: Shipment) -> Notification:
     the key names the deadline)."""
     deadline = shipment.storage_deadline
     stamp = deadline.date().isoformat() if deadline else ""
-    return _customer_notify(
+    return customer_notify(
         kind=NotificationKind.EXPIRING_TOMORROW,
         key=f"{NotificationKind.EXPIRING_TOMORROW}:{shipment.pk}:{shipment.visit}:{stamp}",
         customer=shipment.order.customer,
@@ -153,37 +149,13 @@ def notification_expiring_tomorrow(*, shipment: Shipment) -> Notification:
 
 def notification_returned_to_sender(*, shipment: Shipment) -> Notification:
     """The "returned to the sender" SMS for a parcel handed back to the partner, once per visit."""
-    return _customer_notify(
+    return customer_notify(
         kind=NotificationKind.RETURNED_TO_SENDER,
         key=f"{NotificationKind.RETURNED_TO_SENDER}:{shipment.pk}:{shipment.visit}",
         customer=shipment.order.customer,
         shipment=shipment,
         context=_pickup_context(shipment),
     )
-
-
-def notifications_returned_to_sender(*, shipment_ids: list[int]) -> int:
-    """After a return carriage is handed over: tell each customer whose parcel went back uncollected
-    (customers who returned a parcel themselves were told when the return was accepted)."""
-    from pvz.returns.models import CustomerReturn
-
-    returned_by_customer = set(
-        CustomerReturn.objects.filter(shipment_id__in=shipment_ids).values_list("shipment_id", flat=True)
-    )
-    shipments = (
-        Shipment.objects.filter(
-            pk__in=shipment_ids, status=Status.DISPATCHED, order__customer__anonymized_at=None
-        )
-        .exclude(pk__in=returned_by_customer)
-        .select_related("order__customer", "point", "partner")
-        .order_by("pk")
-    )
-    count = 0
-    for shipment in shipments:
-        with transaction.atomic():
-            notification_returned_to_sender(shipment=shipment)
-        count += 1
-    return count
 
 
 def notification_send_now(*, notification_id: int) -> Notification:
@@ -235,22 +207,3 @@ def notification_withdraw_ready(*, shipment: Shipment, reason: str) -> bool:
 
 def _ready_key(shipment: Shipment) -> str:
     return f"{NotificationKind.SHIPMENT_READY}:{shipment.pk}:{shipment.visit}"
-
-
-def notification_return_accepted(*, customer_return: CustomerReturn) -> Notification:
-    """The customer's "return accepted" SMS, once per return, in the return's transaction."""
-    shipment = customer_return.shipment
-    point = customer_return.point
-    return _customer_notify(
-        kind=NotificationKind.RETURN_ACCEPTED,
-        key=f"{NotificationKind.RETURN_ACCEPTED}:{customer_return.pk}",
-        customer=customer_return.customer,
-        shipment=shipment,
-        context={
-            "order": shipment.order.number,
-            "point": point.name,
-            "date": _local_date(customer_return.accepted_at, point),
-            "number": customer_return.number,
-            "partner": shipment.partner.name,
-        },
-    )

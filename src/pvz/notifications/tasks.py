@@ -9,7 +9,6 @@ from pvz.notifications.staff_services import staff_deliveries_send_due, staff_de
 from pvz.notifications.triggers import (
     customers_notify_expiring_tomorrow,
     staff_notify_expiring_today,
-    staff_notify_transport_approaching,
 )
 
 
@@ -33,8 +32,3 @@ def send_due_staff_deliveries() -> int:
 def notify_expiring_shipments() -> int:
     """Customers: "kept until tomorrow"; staff: "last day today". Daily per point local time, idempotent."""
     return customers_notify_expiring_tomorrow() + staff_notify_expiring_today()
-
-
-@task()
-def notify_approaching_transport() -> int:
-    return staff_notify_transport_approaching()

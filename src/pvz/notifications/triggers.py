@@ -13,10 +13,8 @@ from django.utils.translation import gettext, ngettext
 from pvz.accounts.models import User
 from pvz.accounts.roles import Role
 from pvz.core import clock
-from pvz.inbound.models import Carriage, CarriageFlow
-from pvz.inbound.selectors import APPROACHING_WITHIN, NOT_ARRIVED
 from pvz.network.models import PickupPoint
-from pvz.notifications.models import StaffKind, StaffMessage
+from pvz.notifications.models import StaffKind
 from pvz.notifications.services import notification_expiring_tomorrow
 from pvz.notifications.staff_services import staff_notify
 from pvz.shipments.models import Shipment
@@ -28,7 +26,7 @@ CUSTOMER_EXPIRING_HOUR = 10
 STAFF_EXPIRING_HOUR = 9
 
 
-def _staff_of(point: PickupPoint, roles: tuple[str, ...] | None = None) -> QuerySet[User]:
+def point_staff(point: PickupPoint, roles: tuple[str, ...] | None = None) -> QuerySet[User]:
     members = User.objects.filter(is_active=True, memberships__point=point, memberships__is_active=True)
     if roles is not None:
         members = members.filter(memberships__role__in=roles)
@@ -94,52 +92,7 @@ def staff_notify_expiring_today(*, now: dt.datetime | None = None) -> int:
             staff_notify(
                 kind=StaffKind.EXPIRING_TODAY,
                 key=f"{StaffKind.EXPIRING_TODAY}:{point.pk}:{today.isoformat()}",
-                users=_staff_of(point),
-                point=point,
-                render=render,
-            )
-        )
-    return sent
-
-
-def staff_notify_transport_approaching(*, now: dt.datetime | None = None) -> int:
-    """Every direct carriage within 30 minutes of its ETA (the live notice's rule) notifies the point's
-    staff once."""
-    now = now or clock.now()
-    carriages = (
-        Carriage.objects.filter(
-            flow=CarriageFlow.DIRECT,
-            status__in=NOT_ARRIVED,
-            eta__gte=now - dt.timedelta(hours=1),
-            eta__lte=now + APPROACHING_WITHIN,
-        )
-        .select_related("point", "partner")
-        .order_by("eta", "pk")
-    )
-    sent = 0
-    for carriage in carriages:
-        point = carriage.point
-        key = f"{StaffKind.TRANSPORT_APPROACHING}:{carriage.pk}"
-        if StaffMessage.objects.filter(dedup_key__startswith=f"{key}:").exists():
-            continue
-        eta = carriage.eta.astimezone(point.tz).strftime("%H:%M") if carriage.eta else "—"
-
-        def render(
-            carriage: Carriage = carriage, point: PickupPoint = point, eta: str = eta
-        ) -> tuple[str, str]:
-            text = gettext("%(point)s: перевозка %(number)s от %(partner)s прибудет около %(eta)s.") % {
-                "point": point.name,
-                "number": carriage.number,
-                "partner": carriage.partner.name,
-                "eta": eta,
-            }
-            return gettext("Подъезжает перевозка"), text
-
-        sent += len(
-            staff_notify(
-                kind=StaffKind.TRANSPORT_APPROACHING,
-                key=key,
-                users=_staff_of(point),
+                users=point_staff(point),
                 point=point,
                 render=render,
             )
@@ -162,7 +115,7 @@ def staff_notify_anomaly(*, flag_id: int, point: PickupPoint, rule_label: str, u
         staff_notify(
             kind=StaffKind.ANOMALY_ALERT,
             key=f"{StaffKind.ANOMALY_ALERT}:{flag_id}",
-            users=_staff_of(point, roles=(Role.OWNER,)),
+            users=point_staff(point, roles=(Role.OWNER,)),
             point=point,
             render=render,
             link=_anomalies_link(),

@@ -34,7 +34,6 @@ from pvz.inbound.models import Carriage, CarriageFlow, CarriageStatus, Tote, Tot
 from pvz.inbound.outbox import outbox_carriage_event
 from pvz.inbound.services import tote_send_back, tote_use_for_returns
 from pvz.network.models import Partner, PickupPoint
-from pvz.notifications.services import notifications_returned_to_sender
 from pvz.outbound.acts import handover_act_build
 from pvz.outbound.errors import (
     AlreadyIssued,
@@ -46,6 +45,7 @@ from pvz.outbound.errors import (
     WrongPartner,
 )
 from pvz.outbound.models import ConfirmMethod, Dispatch, DispatchLine, DispatchTote, DispatchToteKind
+from pvz.outbound.notify import notifications_returned_to_sender
 from pvz.outbound.selectors import partners_of_point
 from pvz.shipments.errors import InvalidTransition, StorageNotExpired
 from pvz.shipments.models import Shipment

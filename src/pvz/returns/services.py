@@ -25,9 +25,9 @@ from pvz.counter.identify import customer_identify
 from pvz.counter.models import Verification
 from pvz.inbound.services import photo_check
 from pvz.network.models import Partner, PickupPoint
-from pvz.notifications.services import notification_return_accepted
 from pvz.returns.errors import NeverIssued, ReturnWindowClosed, VisitNotVerified, WrongCustomer
 from pvz.returns.models import CustomerReturn, ReturnCondition, ReturnPhoto, ReturnReason, ReturnVisit
+from pvz.returns.notify import notification_return_accepted
 from pvz.returns.selectors import issued_at, return_reasons_for, return_window_end
 from pvz.shipments.errors import IdempotencyMismatch
 from pvz.shipments.models import Customer, Shipment
