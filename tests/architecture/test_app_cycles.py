@@ -17,12 +17,11 @@ MUTUAL_PAIRS = {
     ("accounts", "usersessions"),
     ("anomalies", "counter"),
     ("audit", "network"),
-    ("inbound", "shipments"),
     ("network", "shipments"),
 }
 IN_A_CYCLE = {
-    "accounts", "anomalies", "audit", "counter", "factors", "inbound", "inventory", "network",
-    "notifications", "shipments", "usersessions", "webhooks",
+    "accounts", "anomalies", "audit", "counter", "factors", "network", "notifications", "shipments",
+    "usersessions", "webhooks",
 }  # fmt: skip
 
 

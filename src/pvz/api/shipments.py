@@ -24,8 +24,8 @@ from pvz.api.permissions import point_for, require_perm, requires, requires_sign
 from pvz.core.errors import NotFound
 from pvz.core.phone import phone_masked
 from pvz.network.models import PickupPoint
+from pvz.scanning.search import QUERY_MAX_LENGTH, SEARCH_LIMIT_MAX, SearchHit, shipments_search
 from pvz.shipments.models import Shipment, ShipmentEvent
-from pvz.shipments.search import QUERY_MAX_LENGTH, SEARCH_LIMIT_MAX, SearchHit, shipments_search
 from pvz.shipments.selectors import (
     shipment_find,
     shipment_get,

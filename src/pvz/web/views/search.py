@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from pvz.accounts.roles import Perm
 from pvz.accounts.selectors import points_for_user
 from pvz.core.errors import DomainError
-from pvz.shipments.search import QUERY_MAX_LENGTH, SearchResult, shipments_search
+from pvz.scanning.search import QUERY_MAX_LENGTH, SearchResult, shipments_search
 from pvz.web.permissions import PointRequest, require_point_perm
 from pvz.web.sections import SECTIONS_BY_SLUG
 

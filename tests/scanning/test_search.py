@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from pvz.accounts.models import Membership
 from pvz.accounts.roles import Role
 from pvz.core.errors import DomainError, ErrorCode
-from pvz.shipments.search import SearchKind, shipments_search
+from pvz.scanning.search import SearchKind, shipments_search
 from pvz.shipments.services import shipment_transition
 from pvz.shipments.statuses import Status
 from tests.factories import (
