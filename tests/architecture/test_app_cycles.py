@@ -17,7 +17,6 @@ MUTUAL_PAIRS = {
     ("accounts", "usersessions"),
     ("anomalies", "counter"),
     ("audit", "network"),
-    ("network", "shipments"),
 }
 IN_A_CYCLE = {
     "accounts", "anomalies", "audit", "counter", "factors", "network", "notifications", "shipments",

@@ -11,11 +11,11 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Q
 
+from pvz.cells.services import cell_retire
 from pvz.inventory.counters import count_counters_drift
 from pvz.inventory.models import InventoryCount, InventoryScan, ScanKind, ScanOutcome
 from pvz.inventory.selectors import CountProgress, count_progress, scope_cells
 from pvz.inventory.services import inventory_start
-from pvz.network.services import cell_retire
 from pvz.shipments.models import Shipment
 from pvz.shipments.services import shipment_move, shipment_transition
 from pvz.shipments.statuses import AT_POINT, Status

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from pvz.cells.services import cell_retire
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.inventory.models import CountStatus, InventoryMissing, InventoryScan, ScanOutcome, UnknownReason
 from pvz.inventory.selectors import count_progress, missing_parcels
@@ -16,7 +17,6 @@ from pvz.inventory.services import (
     inventory_start,
 )
 from pvz.network.models import SizeClass
-from pvz.network.services import cell_retire
 from pvz.shipments.models import EventKind, ShipmentEvent
 from pvz.shipments.services import shipment_move, shipment_transition
 from pvz.shipments.statuses import Status

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from pvz.cells.services import cell_retire, cell_update, cells_create_bulk
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.network.models import Cell, SizeClass
-from pvz.network.services import cell_retire, cell_update, cells_create_bulk, special_places_ensure
+from pvz.network.services import special_places_ensure
 from tests.audit.records import no_new_records, the_record
 from tests.factories import CellFactory
 

@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 
 from pvz.accounts.roles import Role
 from pvz.api.permissions import point_for
+from pvz.cells.selectors import cell_get, cells_bulk_plan, cells_occupancy, occupancy_totals
 from pvz.core.errors import NotFound
 from pvz.network.models import CellKind, SizeClass
-from pvz.network.selectors import cell_get, cells_bulk_plan, cells_occupancy, occupancy_totals
 from pvz.shipments.services import shipment_transition
 from pvz.shipments.statuses import Status
 from tests.factories import CellFactory, PickupPointFactory, operator_at

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from pvz.cells.services import cell_retire, cell_update, cells_create_bulk
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.network.models import Cell, CellKind, SizeClass
-from pvz.network.services import (
-    SPECIAL_PLACES,
-    cell_retire,
-    cell_update,
-    cells_create_bulk,
-    special_places_ensure,
-)
+from pvz.network.services import SPECIAL_PLACES, special_places_ensure
 from pvz.shipments.services import shipment_transition
 from pvz.shipments.statuses import Status
 from tests.factories import CellFactory, PickupPointFactory, ShipmentFactory

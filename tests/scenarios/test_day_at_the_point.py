@@ -33,6 +33,7 @@ from collections.abc import Callable
 import pytest
 
 from pvz.accounts.models import User
+from pvz.cells.services import cells_create_bulk
 from pvz.core.clock import FrozenClock
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.counter.identify import customer_identify
@@ -41,7 +42,7 @@ from pvz.counter.services import line_refuse_last, session_finish, session_open,
 from pvz.inbound.models import Acceptance, Carriage, CarriageStatus, ScanOutcomeKind, Tote, ToteStatus
 from pvz.inbound.services import acceptance_close, acceptance_open, acceptance_scan, carriage_register_arrival
 from pvz.network.models import Partner, PartnerPoint, PickupPoint, SizeClass
-from pvz.network.services import cells_create_bulk, special_places_ensure
+from pvz.network.services import special_places_ensure
 from pvz.outbound.models import ConfirmMethod, Dispatch
 from pvz.outbound.services import (
     return_carriage_create,

@@ -13,9 +13,7 @@ from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.idempotency import idempotent
 from pvz.api.permissions import point_for, require_perm, requires
-from pvz.network.labels import MAX_LABELS, LabelLayout, cell_labels_pdf
-from pvz.network.models import Cell
-from pvz.network.selectors import (
+from pvz.cells.selectors import (
     CAPACITY_MAX,
     CAPACITY_MIN,
     MAX_CELLS_PER_BULK,
@@ -30,7 +28,10 @@ from pvz.network.selectors import (
     cells_occupancy,
     occupancy_totals,
 )
-from pvz.network.services import cell_retire, cell_update, cells_create_bulk, special_places_ensure
+from pvz.cells.services import cell_retire, cell_update, cells_create_bulk
+from pvz.network.labels import MAX_LABELS, LabelLayout, cell_labels_pdf
+from pvz.network.models import Cell
+from pvz.network.services import special_places_ensure
 
 router = Router(tags=["cells"])
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from pvz.cells.selectors import cell_zone
 from pvz.inventory.models import InventoryCount, InventoryMissing, InventoryScan, ScanKind, ScanOutcome
-from pvz.network.selectors import cell_zone
 
 
 @dataclass(frozen=True)

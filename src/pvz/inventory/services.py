@@ -20,6 +20,7 @@ from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.accounts.selectors import user_can
 from pvz.audit.services import audit_record
+from pvz.cells.selectors import zone_normalize
 from pvz.core import clock
 from pvz.core.broadcast import point_changed
 from pvz.core.effects import after_commit
@@ -57,7 +58,6 @@ from pvz.inventory.selectors import (
     zones_of_point,
 )
 from pvz.network.models import Cell, PickupPoint
-from pvz.network.selectors import zone_normalize
 from pvz.shipments.counters import cell_counters_drift, cell_counters_repair, cells_lock
 from pvz.shipments.errors import IdempotencyMismatch, InvalidTransition
 from pvz.shipments.models import Shipment

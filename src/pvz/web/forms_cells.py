@@ -9,9 +9,9 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from pvz.cells.selectors import CAPACITY_MAX, CAPACITY_MIN, RACK_MAX, RACK_MIN, SHELF_MAX, SHELF_MIN
 from pvz.network.labels import LabelLayout
 from pvz.network.models import SizeClass
-from pvz.network.selectors import CAPACITY_MAX, CAPACITY_MIN, RACK_MAX, RACK_MIN, SHELF_MAX, SHELF_MIN
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise

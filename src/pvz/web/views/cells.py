@@ -15,10 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pvz.accounts.roles import Perm
-from pvz.core.errors import DomainError, NotFound
-from pvz.network.labels import LabelLayout, cell_labels_pdf
-from pvz.network.models import Cell, CellKind
-from pvz.network.selectors import (
+from pvz.cells.selectors import (
     MAX_CELLS_PER_BULK,
     CellOccupancy,
     cell_contents,
@@ -28,7 +25,11 @@ from pvz.network.selectors import (
     cells_occupancy,
     occupancy_totals,
 )
-from pvz.network.services import cell_retire, cell_update, cells_create_bulk, special_places_ensure
+from pvz.cells.services import cell_retire, cell_update, cells_create_bulk
+from pvz.core.errors import DomainError, NotFound
+from pvz.network.labels import LabelLayout, cell_labels_pdf
+from pvz.network.models import Cell, CellKind
+from pvz.network.services import special_places_ensure
 from pvz.web.forms_cells import CellEditForm, CellsBulkForm, CellsFilterForm, LabelsForm
 from pvz.web.permissions import PointRequest, require_point_perm
 

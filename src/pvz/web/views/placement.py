@@ -20,10 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pvz.accounts.roles import Perm
 from pvz.accounts.services import user_set_auto_placement
+from pvz.cells.selectors import cell_free_places
 from pvz.core.errors import DomainError, ErrorCode, NotFound
 from pvz.inbound.placement import NoFreeCell, Placement, cell_suggest, shipment_place
 from pvz.network.models import Cell
-from pvz.network.selectors import cell_free_places
 from pvz.scanning.selectors import ScanResult, ScanTarget, scan_resolve
 from pvz.shipments.errors import InvalidTransition
 from pvz.shipments.models import Shipment

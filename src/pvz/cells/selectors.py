@@ -1,4 +1,4 @@
-"""Reads on points and their cells, always scoped to the caller's points."""
+"""Reads on a point's cells and what they hold, always scoped to the caller's points."""
 
 from __future__ import annotations
 
