@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,15 @@ def test_a_violation_breaks_its_contract(
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{broken} BROKEN" in result.stdout
     assert f"{kept} KEPT" in result.stdout
+
+
+def test_every_app_is_named_by_the_contracts() -> None:
+    """A new app joins the domain list (or is an interface): none escapes the contracts by being unlisted."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    contracts = {contract["id"]: contract for contract in config["contracts"]}
+    domain = set(contracts["interfaces-above-domain"]["source_modules"])
+    interfaces = set(contracts["interfaces-above-domain"]["forbidden_modules"])
+    packages = {f"pvz.{path.parent.name}" for path in (ROOT / "src" / "pvz").glob("*/__init__.py")}
+
+    assert packages - domain - interfaces == set()
+    assert set(contracts["core-imports-no-app"]["forbidden_modules"]) == packages - {"pvz.core"}
