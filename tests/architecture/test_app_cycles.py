@@ -12,14 +12,12 @@ import grimp
 # Each pair once, alphabetically; see docs/architecture.md § Layers.
 MUTUAL_PAIRS = {
     ("accounts", "anomalies"),
-    ("accounts", "audit"),
     ("accounts", "network"),
     ("accounts", "usersessions"),
     ("anomalies", "counter"),
-    ("audit", "network"),
 }
 IN_A_CYCLE = {
-    "accounts", "anomalies", "audit", "counter", "factors", "network", "notifications", "shipments",
+    "accounts", "anomalies", "counter", "factors", "network", "notifications", "shipments",
     "usersessions", "webhooks",
 }  # fmt: skip
 

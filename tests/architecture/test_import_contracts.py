@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 INTERFACES = "Domain apps never import the interfaces (api, web, realtime)"
 CORE = "core imports no app"
+AUDIT = "audit imports no app but core"
 
 
 def _lint(source_root: Path) -> subprocess.CompletedProcess[str]:
@@ -38,6 +39,7 @@ def test_the_contracts_hold_for_the_code() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{INTERFACES} KEPT" in result.stdout
     assert f"{CORE} KEPT" in result.stdout
+    assert f"{AUDIT} KEPT" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -51,6 +53,13 @@ def test_the_contracts_hold_for_the_code() -> None:
             "def _late() -> object:\n    from pvz.shipments import models\n\n    return models",
             CORE,
             INTERFACES,
+        ),
+        # audit, the floor under every app, naming a user's model for a type only
+        (
+            "audit/chain.py",
+            "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from pvz.accounts.models import User",
+            AUDIT,
+            CORE,
         ),
     ],
 )
@@ -82,3 +91,7 @@ def test_every_app_is_named_by_the_contracts() -> None:
 
     assert packages - domain - interfaces == set()
     assert set(contracts["core-imports-no-app"]["forbidden_modules"]) == packages - {"pvz.core"}
+    assert set(contracts["audit-imports-only-core"]["forbidden_modules"]) == packages - {
+        "pvz.core",
+        "pvz.audit",
+    }

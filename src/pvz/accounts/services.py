@@ -12,7 +12,6 @@ from pvz.accounts.roles import PLATFORM_ROLES, Perm, Role
 from pvz.accounts.selectors import may_manage_role, perms_at_point
 from pvz.accounts.sms import sms_send
 from pvz.anomalies.guard import attempt_check, attempt_failed, attempt_succeeded, sms_send_check
-from pvz.audit.hooks import audit_membership
 from pvz.audit.services import audit_record
 from pvz.core.effects import after_commit
 from pvz.core.errors import Conflict, DomainError, ErrorCode, PermissionDenied
@@ -136,7 +135,7 @@ def membership_grant(*, actor: User | None, user: User, role: str, point: Pickup
             membership.is_active = True
             membership.save(update_fields=["is_active", "updated_at"])
         if created or restored:
-            audit_membership(membership, action="membership.grant", actor=actor)
+            _audit_membership(membership, action="membership.grant", actor=actor)
     user.__dict__.pop("platform_roles", None)  # the cached roles on this instance are now stale
     log.info("membership_granted", membership_id=membership.pk, actor_id=actor.pk if actor else None)
     return membership
@@ -167,7 +166,7 @@ def membership_revoke(*, actor: User | None, membership: Membership) -> Membersh
                 )
             membership.is_active = False
             membership.save(update_fields=["is_active", "updated_at"])
-            audit_membership(membership, action="membership.revoke", actor=actor)
+            _audit_membership(membership, action="membership.revoke", actor=actor)
     log.info("membership_revoked", membership_id=membership.pk, actor_id=actor.pk if actor else None)
     return membership
 
@@ -187,3 +186,13 @@ def user_set_auto_placement(*, actor: User, user: User, enabled: bool) -> User:
     if updated:
         log.info("auto_placement_set", user_id=user.pk, enabled=enabled, actor_id=actor.pk)
     return user
+
+
+def _audit_membership(membership: Membership, *, action: str, actor: User | None) -> None:
+    audit_record(
+        action=action,
+        actor=actor,
+        point_id=membership.point_id,
+        obj=membership,
+        details={"user": membership.user_id, "role": membership.role},
+    )

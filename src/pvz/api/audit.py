@@ -18,8 +18,8 @@ from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
 from pvz.api.permissions import point_for, requires
 from pvz.audit.models import AuditRecord
-from pvz.audit.selectors import PAGE_SIZE_MAX, AuditFilters, audit_page, audit_points, audit_sees_everything
 from pvz.core.errors import DomainError, PermissionDenied
+from pvz.staff.audit_log import PAGE_SIZE_MAX, AuditFilters, audit_page, audit_points, audit_sees_everything
 
 router = Router(tags=["audit"])
 

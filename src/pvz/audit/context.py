@@ -7,14 +7,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from django.http import HttpRequest, HttpResponse
 
 from pvz.audit.models import USER_AGENT_MAX
 
-if TYPE_CHECKING:
-    from pvz.accounts.models import User
+
+class Actor(Protocol):
+    """Whoever acts, as audit needs them: a signed-in `accounts.User` (audit imports no app)."""
+
+    pk: Any
+    phone: str
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,7 @@ class AuditContext:
     request: HttpRequest | None = None
 
     @property
-    def user(self) -> User | None:
+    def user(self) -> Actor | None:
         user = getattr(self.request, "user", None)
         return user if user is not None and user.is_authenticated else None
 

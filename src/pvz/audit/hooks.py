@@ -10,18 +10,6 @@ from pvz.audit.services import audit_record
 if TYPE_CHECKING:
     from django.db import models
 
-    from pvz.accounts.models import Membership, User
-
-
-def audit_membership(membership: Membership, *, action: str, actor: User | None) -> AuditRecord:
-    return audit_record(
-        action=action,
-        actor=actor,
-        point_id=membership.point_id,
-        obj=membership,
-        details={"user": membership.user_id, "role": membership.role},
-    )
-
 
 def audit_customer_code_sent(scope: models.Model, *, customer_id: int) -> AuditRecord:
     """A code texted to a customer (issue session or return visit); never the code itself."""

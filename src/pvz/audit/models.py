@@ -8,8 +8,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pvz.network.models import PickupPoint
-
 GENESIS_HASH = "0" * 64
 USER_AGENT_MAX = 300
 
@@ -35,8 +33,9 @@ class AuditRecord(models.Model):
     actor_phone = models.CharField(max_length=16, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=USER_AGENT_MAX, blank=True)
+    # By name, not by import: audit sits under every app, network's included.
     point = models.ForeignKey(
-        PickupPoint, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_records"
+        "network.PickupPoint", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_records"
     )
     action = models.CharField(_("действие"), max_length=40)
     object_type = models.CharField(max_length=40, blank=True)

@@ -9,14 +9,12 @@ from typing import TYPE_CHECKING, Any
 from django.db import models, transaction
 
 from pvz.audit.chain import json_safe, record_hash
-from pvz.audit.context import audit_context
+from pvz.audit.context import Actor, audit_context
 from pvz.audit.models import AuditChainHead, AuditRecord
 from pvz.core import clock
 
 if TYPE_CHECKING:
     import datetime as dt
-
-    from pvz.accounts.models import User
 
 
 def _valid_ip(ip: str | None) -> str | None:
@@ -30,7 +28,7 @@ def _valid_ip(ip: str | None) -> str | None:
 def audit_record(
     *,
     action: str,
-    actor: User | None = None,
+    actor: Actor | None = None,
     actor_phone: str = "",
     point_id: int | None = None,
     obj: models.Model | None = None,
@@ -51,7 +49,7 @@ def audit_record(
         record = AuditRecord(
             seq=head.seq + 1,
             at=at or clock.now(),
-            actor=actor,
+            actor_id=actor.pk if actor is not None else None,
             actor_phone=actor.phone if actor is not None else actor_phone,
             ip=_valid_ip(context.ip),
             user_agent=context.user_agent,

@@ -1,12 +1,12 @@
-"""The audit log viewer's filters (query string), turned into `audit.selectors.AuditFilters`."""
+"""The audit log viewer's filters (query string), turned into `staff.audit_log.AuditFilters`."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pvz.audit.selectors import AuditFilters
 from pvz.network.models import PickupPoint
+from pvz.staff.audit_log import AuditFilters
 
 SCOPE_POINT = "point"
 SCOPE_ALL = "all"

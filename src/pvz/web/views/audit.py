@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET
 
 from pvz.accounts.roles import Perm
 from pvz.audit.models import AuditRecord
-from pvz.audit.selectors import AuditFilters, audit_page, audit_rows_for_export
 from pvz.audit.services import audit_record
+from pvz.staff.audit_log import AuditFilters, audit_page, audit_rows_for_export
 from pvz.web.forms_audit import AuditFilterForm
 from pvz.web.permissions import PointRequest, require_point_perm
 
