@@ -12,13 +12,10 @@ import grimp
 # Each pair once, alphabetically; see docs/architecture.md § Layers.
 MUTUAL_PAIRS = {
     ("accounts", "anomalies"),
-    ("accounts", "network"),
-    ("accounts", "usersessions"),
     ("anomalies", "counter"),
 }
 IN_A_CYCLE = {
-    "accounts", "anomalies", "counter", "factors", "network", "notifications", "shipments",
-    "usersessions", "webhooks",
+    "accounts", "anomalies", "counter", "factors", "notifications", "shipments", "webhooks",
 }  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from pvz.accounts.models import User
+from pvz.audit.context import Actor
 from pvz.audit.services import audit_record
 from pvz.core.logging import get_logger
 from pvz.network.errors import PointClosed, PointClosing
@@ -26,7 +26,7 @@ SPECIAL_PLACES: tuple[tuple[str, CellKind], ...] = (
 SPECIAL_PLACE_CAPACITY = 500
 
 
-def special_places_ensure(*, actor: User | None, point: PickupPoint) -> list[Cell]:
+def special_places_ensure(*, actor: Actor | None, point: PickupPoint) -> list[Cell]:
     """The point's four special places, created if missing and brought back into work if retired.
     Running it again changes nothing."""
     places = []

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
+from pvz.audit.context import Actor
 from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.effects import after_commit
 from pvz.usersessions.broadcast import sessions_ended_push
 from pvz.usersessions.models import USER_AGENT_MAX, EndReason, UserSession, session_key_hash
-
-if TYPE_CHECKING:
-    from pvz.accounts.models import User
 
 
 def _valid_ip(ip: str | None) -> str | None:
@@ -29,15 +27,17 @@ def _valid_ip(ip: str | None) -> str | None:
         return None
 
 
-def _lock_user(user: User) -> None:
+def _lock_user(user: Actor) -> None:
     """Two logins of one user at once queue here, so the later one sees (and ends) the earlier one's
     session instead of both surviving. NO KEY UPDATE: rows that merely reference the user (audit records,
     FK checks take KEY SHARE) are not blocked, so this cannot deadlock with the audit chain's lock."""
-    type(user)._default_manager.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk").first()
+    get_user_model()._default_manager.select_for_update(no_key=True).filter(pk=user.pk).values_list(
+        "pk"
+    ).first()
 
 
 def user_session_start(
-    *, user: User, session_key: str, ip: str | None = None, user_agent: str = ""
+    *, user: Actor, session_key: str, ip: str | None = None, user_agent: str = ""
 ) -> UserSession:
     """Record the session a login has just saved and end every other session of the user."""
     now = clock.now()
@@ -45,12 +45,12 @@ def user_session_start(
         _lock_user(user)
         # Records of sessions ended longer ago than a cookie lives can no longer meet their cookie.
         UserSession.objects.filter(
-            user=user, ended_at__lt=now - dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+            user_id=user.pk, ended_at__lt=now - dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
         ).delete()
         record, _ = UserSession.objects.update_or_create(
             key_hash=session_key_hash(session_key),
             defaults={
-                "user": user,
+                "user_id": user.pk,
                 "session_key": session_key,
                 "created_at": now,
                 "ip": _valid_ip(ip),
@@ -68,7 +68,7 @@ def user_session_forget(*, session_key: str) -> None:
     UserSession.objects.filter(key_hash=session_key_hash(session_key), ended_at=None).delete()
 
 
-def user_sessions_end(*, user: User, reason: str, keep_session_key: str | None = None) -> int:
+def user_sessions_end(*, user: Actor, reason: str, keep_session_key: str | None = None) -> int:
     """End every live session of `user` except `keep_session_key`: delete the Django sessions, remember
     why each ended (for the device's next request), and after commit tell their open websockets. Returns
     how many live sessions ended; records whose session had already expired are just dropped."""
@@ -76,7 +76,7 @@ def user_sessions_end(*, user: User, reason: str, keep_session_key: str | None =
     now = clock.now()
     with transaction.atomic():
         _lock_user(user)
-        rows = UserSession.objects.select_for_update().filter(user=user, ended_at=None)
+        rows = UserSession.objects.select_for_update().filter(user_id=user.pk, ended_at=None)
         if keep_session_key:
             rows = rows.exclude(key_hash=session_key_hash(keep_session_key))
         records = list(rows)
