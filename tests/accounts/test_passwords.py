@@ -23,10 +23,10 @@ from pvz.accounts.passwords import (
     password_reset_request,
     password_set,
 )
-from pvz.anomalies.models import AuthFailure
 from pvz.audit.models import AuditRecord
 from pvz.core.clock import FrozenClock
 from pvz.core.errors import DomainError, ErrorCode
+from pvz.guard.models import AuthFailure
 from pvz.usersessions.models import UserSession, session_key_hash
 from tests.accounts.conftest import PHONE, wrong
 from tests.factories import UserFactory

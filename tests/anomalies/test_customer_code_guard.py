@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pvz.anomalies.guard import LockedOut
 from pvz.core.errors import DomainError, ErrorCode, RateLimited
 from pvz.counter.models import CustomerCode, Verification
 from pvz.counter.verification import session_sms_code_send, session_sms_code_verify
+from pvz.guard.services import LockedOut
 from tests.counter.conftest import last_sms_code, wrong
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from pvz.anomalies.guard import attempt_failed, sms_send_check
-from pvz.anomalies.models import AuthFailure, AuthLockout, SmsSend
 from pvz.core.errors import RateLimited
 from pvz.core.locks import lock_for_transaction
+from pvz.guard.models import AuthFailure, AuthLockout, SmsSend
+from pvz.guard.services import attempt_failed, sms_send_check
 from tests.races import race
 
 PHONE = "+79161234567"

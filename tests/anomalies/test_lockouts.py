@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pvz.anomalies.guard import LockedOut, attempt_check, attempt_failed, attempt_succeeded
-from pvz.anomalies.models import AuthLockout
 from pvz.audit.models import AuditRecord
 from pvz.core.errors import ErrorCode
+from pvz.guard.models import AuthLockout
+from pvz.guard.services import LockedOut, attempt_check, attempt_failed, attempt_succeeded
 
 pytestmark = pytest.mark.django_db
 
@@ -148,8 +148,8 @@ def test_check_is_one_query(clock, django_assert_num_queries) -> None:
 
 
 def test_purge_keeps_what_the_checks_still_read(clock) -> None:
-    from pvz.anomalies.guard import guard_records_purge, sms_send_check
-    from pvz.anomalies.models import AuthFailure, SmsSend
+    from pvz.guard.models import AuthFailure, SmsSend
+    from pvz.guard.services import guard_records_purge, sms_send_check
 
     fail(5)  # a lockout, its failures used up
     fail(1)

@@ -6,8 +6,8 @@ import pytest
 
 from pvz.accounts.models import OneTimeCode, SmsMessage
 from pvz.accounts.services import login_code_request, login_code_verify
-from pvz.anomalies.guard import LockedOut
 from pvz.core.errors import DomainError, ErrorCode, RateLimited
+from pvz.guard.services import LockedOut
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

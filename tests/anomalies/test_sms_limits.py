@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pvz.anomalies.guard import sms_send_check
-from pvz.anomalies.models import SmsSend
 from pvz.core.errors import ErrorCode, RateLimited
+from pvz.guard.models import SmsSend
+from pvz.guard.services import sms_send_check
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,10 @@ import grimp
 
 # Each pair once, alphabetically; see docs/architecture.md § Layers.
 MUTUAL_PAIRS = {
-    ("accounts", "anomalies"),
     ("anomalies", "counter"),
 }
 IN_A_CYCLE = {
-    "accounts", "anomalies", "counter", "factors", "notifications", "shipments", "webhooks",
+    "anomalies", "counter", "notifications",
 }  # fmt: skip
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from pvz.anomalies.guard import LockedOut
 from pvz.audit.models import AuditRecord
 from pvz.factors import services
 from pvz.factors.models import BackupCode, FactorMethod, TotpDevice
 from pvz.factors.selectors import factor_summary, second_factor_method
 from pvz.factors.totp import totp_matching_step
+from pvz.guard.services import LockedOut
 
 pytestmark = pytest.mark.django_db
 

@@ -17,18 +17,18 @@ from django.utils.translation import gettext_lazy as _
 from pvz.accounts.models import CodePurpose, User
 from pvz.accounts.one_time_codes import CodeInvalid, otp_issue, otp_spend
 from pvz.accounts.sms import sms_send
-from pvz.anomalies.guard import attempt_check, attempt_failed, attempt_succeeded, sms_send_check
 from pvz.audit.services import audit_record
 from pvz.core.effects import after_commit
 from pvz.core.errors import Conflict, DomainError, ErrorCode
 from pvz.core.logging import get_logger
 from pvz.core.phone import normalize_phone
+from pvz.guard.services import attempt_check, attempt_failed, attempt_succeeded, sms_send_check
 from pvz.usersessions.models import EndReason
 from pvz.usersessions.services import user_sessions_end
 
 log = get_logger(__name__)
 
-# Guard kinds (pvz.anomalies.guard): wrong passwords, and wrong password-reset codes.
+# Guard kinds (pvz.guard.services): wrong passwords, and wrong password-reset codes.
 GUARD_PASSWORD = "password"  # noqa: S105 (a guard kind, not a secret)
 GUARD_RESET = "password_reset"
 

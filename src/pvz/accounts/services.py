@@ -11,12 +11,12 @@ from pvz.accounts.one_time_codes import CodeInvalid, otp_issue, otp_spend
 from pvz.accounts.roles import PLATFORM_ROLES, Perm, Role
 from pvz.accounts.selectors import may_manage_role, perms_at_point
 from pvz.accounts.sms import sms_send
-from pvz.anomalies.guard import attempt_check, attempt_failed, attempt_succeeded, sms_send_check
 from pvz.audit.services import audit_record
 from pvz.core.effects import after_commit
 from pvz.core.errors import Conflict, DomainError, ErrorCode, PermissionDenied
 from pvz.core.logging import get_logger
 from pvz.core.phone import normalize_phone
+from pvz.guard.services import attempt_check, attempt_failed, attempt_succeeded, sms_send_check
 from pvz.network.models import PickupPoint
 
 log = get_logger(__name__)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "pvz.onboarding",
     "pvz.staff",
     "pvz.usersessions",
+    "pvz.guard",
     "pvz.anomalies",
     "pvz.factors",
     "pvz.partners",

@@ -40,7 +40,7 @@ PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
     # Seals the shipment history into the audit chain; every 5 minutes keeps unsealed history short.
     PeriodicTask(every_seconds=5 * 60, task_path="pvz.audit.tasks.seal_shipment_events"),
     # Failed attempts, lockouts and SMS counts only matter within a day; hourly keeps the tables small.
-    PeriodicTask(every_seconds=60 * 60, task_path="pvz.anomalies.tasks.purge_guard_records"),
+    PeriodicTask(every_seconds=60 * 60, task_path="pvz.guard.tasks.purge_guard_records"),
     # Retention counts in days; daily is precise enough, and the job is idempotent and batched.
     PeriodicTask(every_seconds=24 * 60 * 60, task_path="pvz.closing.tasks.anonymize_retired_customers"),
     # Partner webhooks: the outbox is polled, not signalled, so a scan pays one INSERT and no task row.

@@ -16,7 +16,6 @@ from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pvz.anomalies.guard import LockedOut, attempt_check, attempt_failed, attempt_succeeded, sms_send_check
 from pvz.anomalies.services import anomaly_check_after_sms_verification
 from pvz.audit.context import audit_context
 from pvz.audit.hooks import audit_customer_code_sent
@@ -25,6 +24,7 @@ from pvz.core.errors import DomainError, RateLimited
 from pvz.core.locks import lock_for_transaction
 from pvz.counter.errors import CodeExhausted, CodeExpired, CodeInvalid
 from pvz.counter.models import IssueSession
+from pvz.guard.services import LockedOut, attempt_check, attempt_failed, attempt_succeeded, sms_send_check
 from pvz.shipments.models import Customer
 
 CODE_TTL = dt.timedelta(minutes=10)

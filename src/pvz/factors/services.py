@@ -2,7 +2,7 @@
 owners' rule for their points.
 
 Every code a person types here (an e-mail code, an authenticator code, a backup code) goes through the
-"second_factor" guard of `pvz.anomalies.guard`: a locked-out phone is refused before any check, and a
+"second_factor" guard of `pvz.guard.services`: a locked-out phone is refused before any check, and a
 wrong code is counted in its own transaction before the error is raised.
 """
 
@@ -22,7 +22,6 @@ from pvz.accounts.models import CodePurpose, User
 from pvz.accounts.one_time_codes import CodeInvalid, otp_issue, otp_spend
 from pvz.accounts.roles import Perm
 from pvz.accounts.selectors import user_can
-from pvz.anomalies.guard import attempt_check, attempt_failed, attempt_succeeded
 from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.codes import code_hash
@@ -41,6 +40,7 @@ from pvz.factors.totp import (
     totp_new_secret,
     totp_uri,
 )
+from pvz.guard.services import attempt_check, attempt_failed, attempt_succeeded
 from pvz.network.models import PickupPoint
 
 log = get_logger(__name__)

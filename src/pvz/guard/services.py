@@ -16,13 +16,13 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from pvz.anomalies.conf import value
-from pvz.anomalies.models import AuthFailure, AuthLockout, Scope, SmsSend
 from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.errors import DomainError, ErrorCode, RateLimited
 from pvz.core.locks import lock_for_transaction
 from pvz.core.logging import get_logger
+from pvz.guard.conf import value
+from pvz.guard.models import AuthFailure, AuthLockout, Scope, SmsSend
 
 log = get_logger(__name__)
 

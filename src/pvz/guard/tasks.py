@@ -1,10 +1,10 @@
-"""Background tasks of anomalies, run by the task worker (`manage.py db_worker`)."""
+"""Background tasks of the guard, run by the task worker (`manage.py db_worker`)."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from pvz.anomalies.guard import guard_records_purge
+from pvz.guard.services import guard_records_purge
 
 
 @task()
