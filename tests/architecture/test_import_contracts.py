@@ -18,6 +18,9 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 INTERFACES = "Domain apps never import the interfaces (api, web, realtime)"
 CORE = "core imports no app"
 AUDIT = "audit imports no app but core"
+LAYERS = (
+    "Domain apps in layers (higher may import lower, never the reverse; apps side by side are independent)"
+)
 
 
 def _lint(source_root: Path) -> subprocess.CompletedProcess[str]:
@@ -40,6 +43,7 @@ def test_the_contracts_hold_for_the_code() -> None:
     assert f"{INTERFACES} KEPT" in result.stdout
     assert f"{CORE} KEPT" in result.stdout
     assert f"{AUDIT} KEPT" in result.stdout
+    assert f"{LAYERS} KEPT" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -54,6 +58,15 @@ def test_the_contracts_hold_for_the_code() -> None:
             CORE,
             INTERFACES,
         ),
+        # a lower app importing a higher one (shipments → counter), inside a function
+        (
+            "shipments/statuses.py",
+            "def _late() -> object:\n    from pvz.counter import models\n\n    return models",
+            LAYERS,
+            CORE,
+        ),
+        # two apps side by side (network and guard) importing one another
+        ("network/errors.py", "import pvz.guard.conf", LAYERS, AUDIT),
         # audit, the floor under every app, naming a user's model for a type only
         (
             "audit/chain.py",

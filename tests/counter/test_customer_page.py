@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from pvz.counter.tokens import customer_link_sign, qr_token_verify
+from pvz.counter.tokens import qr_token_verify
 from pvz.inbound.placement import shipment_place
 from pvz.notifications.models import Notification
+from pvz.shipments.customer_links import customer_link_sign
 from pvz.shipments.pickup_codes import pickup_code_for
 from pvz.shipments.statuses import Status
 from tests.factories import CellFactory, CustomerFactory, ShipmentFactory

@@ -22,11 +22,10 @@ from hypothesis import strategies as st
 
 from pvz.accounts.models import Membership
 from pvz.accounts.roles import Role
-from pvz.anomalies.models import TypedParcel
 from pvz.api.counter import _line, _line_out
 from pvz.core.errors import DomainError
 from pvz.counter import scan_database
-from pvz.counter.models import IssueLine, IssueSession, SessionStatus, Verification
+from pvz.counter.models import IssueLine, IssueSession, SessionStatus, TypedParcel, Verification
 from pvz.counter.services import session_open, session_scan_as
 from pvz.network.models import SizeClass
 from pvz.shipments.models import Shipment

@@ -10,13 +10,13 @@ from django.test import override_settings
 
 from pvz.accounts.models import SmsMessage
 from pvz.closing.retention import customers_anonymise_retired
-from pvz.counter.tokens import customer_page_url
 from pvz.network.models import PointStatus
 from pvz.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 from pvz.notifications.services import customer_language, customer_text, notification_send_now
 from pvz.notifications.triggers import customers_notify_expiring_tomorrow
 from pvz.outbound.models import Dispatch
 from pvz.outbound.services import return_carriage_hand_over
+from pvz.shipments.customer_links import customer_page_url
 from pvz.shipments.pickup_codes import pickup_code_for
 from pvz.shipments.statuses import Status
 from pvz.shipments.storage import end_of_local_day

@@ -35,7 +35,6 @@ from pvz.api.partner_auth import ACCESS_PARTNER as API_PARTNER
 from pvz.api.permissions import ACCESS_SIGN_IN as API_SIGN_IN
 from pvz.counter.models import IssueSession, Verification
 from pvz.counter.services import session_open, session_scan
-from pvz.counter.tokens import customer_link_sign
 from pvz.inbound.models import Acceptance, Carriage, Tote, ToteStatus
 from pvz.inbound.services import acceptance_open
 from pvz.inventory.models import InventoryCount
@@ -45,6 +44,7 @@ from pvz.onboarding.services import ApplicationForm, application_submit
 from pvz.outbound.services import return_carriage_create, return_parcel_scan, return_tote_scan
 from pvz.returns.models import CustomerReturn, ReturnReason, ReturnVisit
 from pvz.returns.services import customer_return_create, return_visit_open
+from pvz.shipments.customer_links import customer_link_sign
 from pvz.shipments.models import Customer, Shipment
 from pvz.shipments.pickup_codes import pickup_code_for
 from pvz.shipments.services import shipment_transition

@@ -1,5 +1,5 @@
-"""Anomaly flags raised by rules over counter operations, the parcels issued typed in, and account
-suspensions. Failed sign-ins, lockouts and SMS limits are `pvz.guard`'s."""
+"""Anomaly flags raised by rules over counter operations, and account suspensions. Failed sign-ins,
+lockouts and SMS limits are `pvz.guard`'s; the parcels typed in at the counter, `counter.TypedParcel`."""
 
 from __future__ import annotations
 
@@ -64,15 +64,3 @@ class Suspension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.point_id} ({'lifted' if self.lifted_at else 'active'})"
-
-
-class TypedParcel(models.Model):
-    """A parcel put into an issue session by its posting number rather than its label barcode: typed in,
-    not scanned (the label barcode is what a scanner reads). Rule «Выдачи без сканирования» counts the
-    issued ones."""
-
-    line = models.OneToOneField("counter.IssueLine", on_delete=models.CASCADE, related_name="+")
-    at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"line {self.line_id}"

@@ -9,7 +9,7 @@ from typing import Any
 
 from pvz.accounts.models import User
 from pvz.anomalies.conf import value
-from pvz.anomalies.models import AnomalyFlag, Rule, TypedParcel
+from pvz.anomalies.models import AnomalyFlag, Rule
 from pvz.core.sql import db_datetime, fetch_one
 from pvz.counter.models import CustomerCode, IssueSession, SessionStatus, Verification
 from pvz.network.models import PickupPoint
@@ -34,11 +34,6 @@ def _fires(count: int, threshold: int, minutes: int) -> dict[str, Any] | None:
     if count < threshold:
         return None
     return {"count": count, "threshold": threshold, "minutes": minutes}
-
-
-def typed_issued_count(*, line_ids: list[int]) -> int:
-    """How many of these issued lines were typed in, not scanned (for `IssueSession.typed_issued`)."""
-    return TypedParcel.objects.filter(line_id__in=line_ids).count() if line_ids else 0
 
 
 def rule_sms_verifications(*, user: User, point: PickupPoint, now: dt.datetime) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from pvz.accounts.models import User
 from pvz.accounts.roles import Role
 from pvz.accounts.sms import sms_send
 from pvz.anomalies.conf import value
-from pvz.anomalies.models import AnomalyFlag, Rule, Suspension, TypedParcel
+from pvz.anomalies.models import AnomalyFlag, Rule, Suspension
 from pvz.anomalies.rules import rule_sms_verifications, rules_after_issue
 from pvz.anomalies.selectors import may_lift_suspension
 from pvz.audit.services import audit_record
@@ -22,7 +22,7 @@ from pvz.core import clock
 from pvz.core.effects import after_commit
 from pvz.core.errors import Conflict, NotFound, PermissionDenied
 from pvz.core.logging import get_logger
-from pvz.counter.models import IssueLine, IssueSession
+from pvz.counter.models import IssueSession
 from pvz.network.models import PickupPoint
 from pvz.notifications.triggers import staff_notify_anomaly
 
@@ -126,11 +126,6 @@ def anomaly_check_after_sms_verification(*, session: IssueSession) -> AnomalyFla
     return anomaly_flag_raise(
         rule=Rule.SMS_VERIFICATIONS, user=session.opened_by, point=session.point, details=details
     )
-
-
-def typed_parcel_record(*, line: IssueLine) -> None:
-    """Note that the parcel of `line` was found by its posting number: typed in, not scanned."""
-    TypedParcel.objects.get_or_create(line=line, defaults={"at": clock.now()})
 
 
 def anomaly_flag_resolve(*, actor: User, point: PickupPoint, flag_id: int) -> AnomalyFlag:

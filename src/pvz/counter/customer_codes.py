@@ -16,12 +16,12 @@ from django.apps import apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pvz.anomalies.services import anomaly_check_after_sms_verification
 from pvz.audit.context import audit_context
 from pvz.audit.hooks import audit_customer_code_sent
 from pvz.core.codes import code_hash, code_matches, code_new, code_retry_after
 from pvz.core.errors import DomainError, RateLimited
 from pvz.core.locks import lock_for_transaction
+from pvz.counter import hooks
 from pvz.counter.errors import CodeExhausted, CodeExpired, CodeInvalid
 from pvz.counter.models import IssueSession
 from pvz.guard.services import LockedOut, attempt_check, attempt_failed, attempt_succeeded, sms_send_check
@@ -93,7 +93,7 @@ def customer_code_spend(
         return refusal
     attempt_succeeded(kind="customer_code", phone=phone)
     if isinstance(codes.instance, IssueSession):  # type: ignore[attr-defined]
-        anomaly_check_after_sms_verification(session=codes.instance)  # type: ignore[attr-defined]
+        hooks.sms_verified(codes.instance)  # type: ignore[attr-defined]
     return None
 
 

@@ -72,7 +72,7 @@ class IssueSession(TimeStampedModel):
     bags = models.PositiveSmallIntegerField(default=0)
     issued_count = models.PositiveSmallIntegerField(default=0)
     refused_count = models.PositiveSmallIntegerField(default=0)
-    # Parcels issued in this session that were typed in, not scanned (anomalies.TypedParcel), set at the
+    # Parcels issued in this session that were typed in, not scanned (TypedParcel), set at the
     # finish: the rule «Выдачи без сканирования» sums it over the operator's recent sessions.
     typed_issued = models.PositiveSmallIntegerField(default=0, editable=False)
 
@@ -184,3 +184,18 @@ class CustomerCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class TypedParcel(models.Model):
+    """A parcel put into an issue session by its posting number rather than its label barcode: typed in,
+    not scanned (the label barcode is what a scanner reads). The anomaly rule «Выдачи без сканирования»
+    counts the issued ones (`IssueSession.typed_issued`)."""
+
+    line = models.OneToOneField(IssueLine, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        db_table = "anomalies_typedparcel"  # created by anomalies, kept when the model moved here
+
+    def __str__(self) -> str:
+        return f"line {self.line_id}"

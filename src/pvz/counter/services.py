@@ -20,8 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.accounts.selectors import user_can
-from pvz.anomalies.rules import typed_issued_count
-from pvz.anomalies.services import anomaly_check_after_issue, typed_parcel_record
 from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.broadcast import point_changed
@@ -30,7 +28,7 @@ from pvz.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from pvz.core.logging import get_logger
 from pvz.core.scan import normalize_scan
 from pvz.core.sql import fits_bigint, loaded
-from pvz.counter import finish_database, scan_database
+from pvz.counter import finish_database, hooks, scan_database
 from pvz.counter.commands import command_classify
 from pvz.counter.errors import (
     AlreadyIssued,
@@ -55,6 +53,7 @@ from pvz.counter.models import (
     Verification,
 )
 from pvz.counter.selectors import id_check_needed, refusal_reasons_for, session_get, split_order_lines
+from pvz.counter.typed import typed_issued_count, typed_parcel_record
 from pvz.network.models import Cell, Partner, PickupPoint
 from pvz.shipments.counters import cells_lock
 from pvz.shipments.errors import InvalidTransition
@@ -635,7 +634,7 @@ def session_finish(*, actor: User, session: IssueSession) -> FinishResult:
             },
         )
         _push(locked)
-    anomaly_check_after_issue(session=locked)
+    hooks.finished(locked)
     log.info(
         "issue_session_finished",
         session_id=locked.pk,

@@ -1,5 +1,5 @@
-"""What a customer shows at the counter: the Ozon-style pickup code, our rotating QR token, and the signed
-link to the customer page that displays both.
+"""What a customer shows at the counter: the Ozon-style pickup code and our rotating QR token (the signed
+link to the customer page that displays both is `shipments.customer_links`).
 
 QR token: `PVZQR-<pickup number>-<minted, unix seconds>-<20 hex digits of HMAC-SHA256>`, the HMAC keyed
 from the secret key with the salt "counter-qr". Only digits, Latin letters and "-", so it survives a
@@ -15,9 +15,6 @@ import hmac
 import re
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core import signing
-from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
@@ -37,10 +34,6 @@ _QR = re.compile(
     rf"^{QR_PREFIX}-(?P<number>\d{{1,20}})-(?P<minted>\d{{1,12}})-(?P<sig>[0-9A-F]{{{_SIGNATURE_HEX}}})$"
 )
 _PICKUP_CODE = re.compile(r"^(?P<number>\d{8,})\*(?P<suffix>\d{4})$")
-
-LINK_SALT = "counter-customer-link"
-# The link in the "ready" SMS keeps working this long (longer than any storage period with extension).
-LINK_MAX_AGE = dt.timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -93,24 +86,3 @@ def pickup_code_verify(*, code: str) -> Customer:
     if not hmac.compare_digest(match["suffix"], pickup_code_suffix(customer.pickup_number)):
         raise CodeInvalid(details={"kind": "pickup_code"})
     return customer
-
-
-def customer_link_sign(customer: Customer) -> str:
-    """The opaque part of the customer page URL `/c/<link>/`: the pickup number, signed."""
-    return signing.dumps(customer.pickup_number, salt=LINK_SALT)
-
-
-def customer_link_customer(link: str) -> Customer | None:
-    """The customer of a signed page link, or None when it is forged, older than 30 days or unknown."""
-    try:
-        number = signing.loads(link, salt=LINK_SALT, max_age=LINK_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    return Customer.objects.filter(pickup_number=str(number), anonymized_at__isnull=True).first()
-
-
-def customer_page_url(customer: Customer) -> str:
-    """The customer page's address for messages: absolute when `PVZ_PUBLIC_URL` is configured (e.g.
-    https://pvz.example.ru), else the path alone."""
-    path = reverse("web:customer_qr", args=[customer_link_sign(customer)])
-    return f"{settings.PVZ_PUBLIC_URL.rstrip('/')}{path}"

@@ -11,11 +11,11 @@ from django.utils import formats
 
 from pvz.core import clock
 from pvz.core.logging import get_logger
-from pvz.counter.tokens import customer_page_url
 from pvz.network.models import PickupPoint
 from pvz.notifications import enqueue_sql
 from pvz.notifications.gateway import notification_deliver
 from pvz.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
+from pvz.shipments.customer_links import customer_page_url
 from pvz.shipments.models import Customer, Shipment
 from pvz.shipments.pickup_codes import pickup_code_for
 

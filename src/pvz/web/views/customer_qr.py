@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 
 from pvz.core import clock
 from pvz.core.printing import qr_svg, svg_inline
-from pvz.counter.tokens import QR_REFRESH_SECONDS, customer_link_customer, qr_token_mint
+from pvz.counter.tokens import QR_REFRESH_SECONDS, qr_token_mint
+from pvz.shipments.customer_links import customer_link_customer
 from pvz.shipments.pickup_codes import pickup_code_for
 from pvz.web.permissions import public_page
 
