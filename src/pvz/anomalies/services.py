@@ -25,6 +25,7 @@ from pvz.core.logging import get_logger
 from pvz.counter.models import IssueSession
 from pvz.network.models import PickupPoint
 from pvz.notifications.triggers import staff_notify_anomaly
+from pvz.usersessions.services import user_sessions_end
 
 log = get_logger(__name__)
 
@@ -56,9 +57,6 @@ def _alert_owners(*, flag: AnomalyFlag) -> None:
 
 
 def _end_sessions(user: User) -> None:
-    # Written by the sessions part of issue 6; imported late so anomalies work before it lands.
-    from pvz.usersessions.services import user_sessions_end
-
     user_sessions_end(user=user, reason="suspended")
 
 

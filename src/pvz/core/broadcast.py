@@ -65,7 +65,7 @@ class _RedisPublisher:
     """PUBLISH on the channel a RedisPubSubChannelLayer listens on for a group, in the layer's encoding."""
 
     def __init__(self, layer: Any, address: str, prefix: str) -> None:
-        import redis
+        import redis  # noqa: PLC0415 (only a server with Redis configured loads the client)
 
         self.layer = layer
         self.prefix = prefix

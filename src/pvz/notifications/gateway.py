@@ -8,6 +8,7 @@ import json
 from django.core.mail import send_mail
 
 from pvz.accounts.sms import sms_send
+from pvz.factors.models import EmailFactor
 from pvz.notifications.models import Channel, Notification, PushSubscription, StaffChannel, StaffDelivery
 from pvz.notifications.push import PushGone, push_enabled, push_send
 
@@ -34,8 +35,6 @@ def notification_deliver(notification: Notification) -> None:
 
 def staff_email_address(user_id: int) -> str | None:
     """A person's confirmed e-mail (the one they confirmed as a second factor), if any."""
-    from pvz.factors.models import EmailFactor
-
     factor = EmailFactor.objects.filter(user_id=user_id, confirmed_at__isnull=False).first()
     return factor.email if factor is not None else None
 

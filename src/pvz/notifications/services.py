@@ -93,7 +93,7 @@ def _write_and_enqueue(
     """The message's row and its sending job, in the caller's transaction. On PostgreSQL with the database
     task backend (production) one prepared statement writes both (`notifications.enqueue_sql`: every
     placement writes one, so it is on the scan's path); otherwise the ORM and the task library."""
-    from pvz.notifications.tasks import notification_send
+    from pvz.notifications.tasks import notification_send  # noqa: PLC0415 (tasks imports this module)
 
     recipient = customer.phone if channel == Channel.SMS else customer.email
     if enqueue_sql.available(notification_send):

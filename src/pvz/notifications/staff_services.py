@@ -58,7 +58,7 @@ def staff_notify(
     outside deliveries, due now or at the end of the person's quiet hours (in the point's timezone).
 
     `render` returns (title, text) and is called in each person's language."""
-    from pvz.notifications.tasks import staff_delivery_send
+    from pvz.notifications.tasks import staff_delivery_send  # noqa: PLC0415 (tasks imports this module)
 
     now = clock.now()
     created: list[StaffMessage] = []
