@@ -8,6 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from pvz.core.errors import DomainError, ErrorCode
+from pvz.core.uploads import photo_check
 from pvz.inbound.models import (
     Acceptance,
     AcceptanceScan,
@@ -24,7 +25,6 @@ from pvz.inbound.services import (
     acceptance_open,
     acceptance_scan,
     acceptance_undo_last,
-    photo_check,
     tote_send_back,
     tote_use_for_returns,
 )

@@ -32,6 +32,7 @@ from pvz.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from pvz.core.logging import get_logger
 from pvz.core.scan import ScanGuess, ScanKind, classify_scan, normalize_scan
 from pvz.core.sql import fits_bigint
+from pvz.core.uploads import photo_check
 from pvz.inbound import place_database, scan_database
 from pvz.inbound.acts import DiscrepancyAct, discrepancy_act_build, shortage_key_prefix
 from pvz.inbound.errors import AcceptanceClosed, ArrivalMismatch, NothingToUndo
@@ -83,16 +84,10 @@ DRIVER_NAME_MAX = 200
 SEALS_MAX = 10
 DAMAGE_NOTE_MAX = 500
 MAX_ETA_AHEAD = dt.timedelta(days=30)
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_CODE_LENGTH = 200
 # Parcels a scan may accept: those the table lets into ACCEPTED (announced, or missing from an earlier
 # carriage). Anything else of this point has been accepted already in this visit.
 ACCEPTABLE = (Status.EXPECTED, Status.SHORTAGE)
-_PHOTO_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
-    (b"\xff\xd8\xff", 0, "jpg"),
-    (b"\x89PNG\r\n\x1a\n", 0, "png"),
-    (b"WEBP", 8, "webp"),  # RIFF container: "RIFF" <size> "WEBP"
-)
 
 
 # ---- planned deliveries and arrival -------------------------------------------------------------------
@@ -723,23 +718,6 @@ def acceptance_undo_last(*, actor: User, acceptance: Acceptance) -> UndoResult:
         _push_progress(locked, progress)
     log.info("acceptance_scan_undone", acceptance_id=locked.pk, outcome=scan.outcome, actor_id=actor.pk)
     return UndoResult(scan=scan, progress=progress, shipment=shipment, notification_already_sent=sent)
-
-
-def photo_check(photo: File) -> str:
-    """The extension for a damage photo if it is a JPEG, PNG or WebP (by its first bytes, not its name)
-    of at most 10 MB; VALIDATION_FAILED otherwise."""
-    size = photo.size or 0
-    if size > MAX_PHOTO_BYTES:
-        raise DomainError(
-            _("Фото больше 10 МБ. Сделайте снимок поменьше."), details={"field": "photo", "size": size}
-        )
-    photo.seek(0)
-    head = photo.read(16)
-    photo.seek(0)
-    for signature, offset, extension in _PHOTO_SIGNATURES:
-        if head[offset : offset + len(signature)] == signature and (offset == 0 or head[:4] == b"RIFF"):
-            return extension
-    raise DomainError(_("Фото должно быть в формате JPEG, PNG или WebP."), details={"field": "photo"})
 
 
 def acceptance_mark_damaged(

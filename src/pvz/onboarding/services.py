@@ -31,7 +31,7 @@ from pvz.core.effects import after_commit
 from pvz.core.errors import Conflict, DomainError, PermissionDenied, RateLimited
 from pvz.core.logging import get_logger
 from pvz.core.phone import normalize_phone
-from pvz.inbound.services import photo_check
+from pvz.core.uploads import photo_check
 from pvz.network.models import PickupPoint, validate_timezone
 from pvz.network.services import special_places_ensure
 from pvz.onboarding.models import ApplicationPhoto, ApplicationStatus, PointApplication

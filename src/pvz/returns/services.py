@@ -21,9 +21,9 @@ from pvz.core.effects import after_commit
 from pvz.core.errors import DomainError, NotFound
 from pvz.core.logging import get_logger
 from pvz.core.scan import normalize_scan
+from pvz.core.uploads import photo_check
 from pvz.counter.identify import customer_identify
 from pvz.counter.models import Verification
-from pvz.inbound.services import photo_check
 from pvz.network.models import Partner, PickupPoint
 from pvz.returns.errors import NeverIssued, ReturnWindowClosed, VisitNotVerified, WrongCustomer
 from pvz.returns.models import CustomerReturn, ReturnCondition, ReturnPhoto, ReturnReason, ReturnVisit
