@@ -1,0 +1,127 @@
+"""Opening, cancelling and bagging an issue session; the session's lock and its live push."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from pvz.accounts.models import User
+from pvz.audit.services import audit_record
+from pvz.core import clock
+from pvz.core.broadcast import point_changed
+from pvz.core.effects import after_commit
+from pvz.core.errors import DomainError
+from pvz.core.logging import get_logger
+from pvz.counter.errors import (
+    SessionClosed,
+)
+from pvz.counter.models import (
+    IssueSession,
+    SessionStatus,
+    Verification,
+)
+from pvz.network.models import PickupPoint
+from pvz.shipments.models import Customer
+
+log = get_logger(__name__)
+
+MAX_BAGS = 50
+
+
+# ---- sessions -------------------------------------------------------------------------------------------
+
+
+def session_open(
+    *, actor: User, point: PickupPoint, customer: Customer, verification: Verification = Verification.NONE
+) -> IssueSession:
+    """The customer's open session at `point`, opened now if there is none. A verified opening (code or
+    QR) verifies an unverified open session; a verification already recorded is kept."""
+    with transaction.atomic():
+        # Serialises openings for one customer, so two counters cannot both open a session for them.
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        now = clock.now()
+        session = (
+            IssueSession.objects.select_for_update(of=("self",))
+            .filter(point=point, customer=customer, status=SessionStatus.OPEN)
+            .first()
+        )
+        if session is None:
+            session = IssueSession.objects.create(
+                point=point,
+                customer=customer,
+                opened_by=actor,
+                opened_at=now,
+                verification=verification,
+                verified_at=now if verification != Verification.NONE else None,
+            )
+            audit_record(
+                action="issue.opened",
+                actor=actor,
+                point_id=point.pk,
+                obj=session,
+                details={"customer": customer.pk, "verification": verification},
+            )
+            log.info("issue_session_opened", session_id=session.pk, actor_id=actor.pk, how=verification)
+        elif verification != Verification.NONE and not session.is_verified:
+            session.verification, session.verified_at = verification, now
+            session.save(update_fields=["verification", "verified_at", "updated_at"])
+            audit_record(
+                action="issue.verified",
+                actor=actor,
+                point_id=point.pk,
+                obj=session,
+                details={"customer": customer.pk, "verification": verification},
+            )
+            log.info("issue_session_verified", session_id=session.pk, actor_id=actor.pk, how=verification)
+    return session
+
+
+def lock_open_session(session: IssueSession) -> IssueSession:
+    """The session locked for a write, with its point and customer; SESSION_CLOSED once it has ended."""
+    locked = (
+        IssueSession.objects.select_for_update(of=("self",))
+        .select_related("point", "customer")
+        .get(pk=session.pk)
+    )
+    if locked.status != SessionStatus.OPEN:
+        raise SessionClosed(details={"session_id": locked.pk, "status": locked.status})
+    return locked
+
+
+def session_cancel(*, actor: User, session: IssueSession) -> IssueSession:
+    """End the session without issuing or refusing anything; its parcels stay where they are."""
+    with transaction.atomic():
+        locked = lock_open_session(session)
+        locked.status = SessionStatus.CANCELLED
+        locked.finished_at = clock.now()
+        locked.finished_by = actor
+        locked.save(update_fields=["status", "finished_at", "finished_by", "updated_at"])
+        audit_record(action="issue.cancelled", actor=actor, point_id=locked.point_id, obj=locked)
+        _push(locked)
+    log.info("issue_session_cancelled", session_id=locked.pk, actor_id=actor.pk)
+    return locked
+
+
+def session_set_bags(*, actor: User, session: IssueSession, count: int) -> IssueSession:
+    """How many bags the customer took (0–50)."""
+    if not 0 <= count <= MAX_BAGS:
+        raise DomainError(_("Количество пакетов — от 0 до 50."), details={"field": "count", "max": MAX_BAGS})
+    with transaction.atomic():
+        locked = lock_open_session(session)
+        locked.bags = count
+        locked.save(update_fields=["bags", "updated_at"])
+    return locked
+
+
+def _push(session: IssueSession) -> None:
+    after_commit(
+        point_changed,
+        session.point_id,
+        topic="issue",
+        data={
+            "session": session.pk,
+            "status": session.status,
+            "issued": session.issued_count,
+            "refused": session.refused_count,
+        },
+    )
