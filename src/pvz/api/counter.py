@@ -337,7 +337,7 @@ def _point(request: HttpRequest, point_id: int) -> tuple[User, PickupPoint]:
 
 def _session(request: HttpRequest, session_id: int) -> tuple[User, IssueSession]:
     user = caller(request)
-    return user, selectors.session_for(user=user, session_id=session_id, perm=Perm.OPERATE)
+    return user, selectors.session_get(user=user, session_id=session_id, perm=Perm.OPERATE)
 
 
 def _line(line: IssueLine) -> LineOut:

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
-from pvz.accounts.selectors import point_access, points_for_user
+from pvz.accounts.selectors import point_access
 from pvz.core.errors import NotFound, PermissionDenied
 from pvz.counter.models import IssueLine, IssueSession, LineState, RefusalReason, SessionStatus
 from pvz.network.models import Partner, PickupPoint
@@ -64,21 +64,10 @@ def refusal_reasons_for(*, partner: Partner | None) -> list[RefusalReason]:
     return list(RefusalReason.objects.filter(partner__isnull=True, is_active=True))
 
 
-def session_get(*, user: User, session_id: int) -> IssueSession:
-    """A session of one of the caller's points; another point's session is not found, never forbidden."""
-    session = (
-        IssueSession.objects.filter(point__in=points_for_user(user=user), pk=session_id)
-        .select_related("point", "customer", "opened_by", "finished_by")
-        .first()
-    )
-    if session is None:
-        raise NotFound(details={"session_id": session_id})
-    return session
-
-
-def session_for(*, user: User, session_id: int, perm: Perm) -> IssueSession:
-    """`session_get` for a caller who must hold `perm` at the session's point (PERMISSION_DENIED without
-    it), in two index probes: the session by its id, then the caller's access to its point."""
+def session_get(*, user: User, session_id: int, perm: Perm | None = None) -> IssueSession:
+    """A session of one of the caller's points; another point's session is not found, never forbidden.
+    With `perm`, the caller must also hold it at the session's point (PERMISSION_DENIED without it). Two
+    index probes: the session by its id, then the caller's access to its point."""
     session = (
         IssueSession.objects.filter(pk=session_id)
         .select_related("point", "customer", "opened_by", "finished_by")
@@ -88,7 +77,7 @@ def session_for(*, user: User, session_id: int, perm: Perm) -> IssueSession:
     if session is None or access is None:
         raise NotFound(details={"session_id": session_id})
     point, perms = access
-    if perm not in perms:
+    if perm is not None and perm not in perms:
         raise PermissionDenied(details={"point": point.pk, "permission": str(perm)})
     return session
 

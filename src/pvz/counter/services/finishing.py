@@ -29,7 +29,7 @@ from pvz.counter.models import (
 )
 from pvz.counter.selectors import id_check_needed, split_order_lines
 from pvz.counter.services.scanning import shipment_issue_error
-from pvz.counter.services.sessions import _push, lock_open_session
+from pvz.counter.services.sessions import lock_open_session, session_push
 from pvz.counter.typed import typed_issued_count
 from pvz.shipments.counters import cells_lock
 from pvz.shipments.models import Shipment
@@ -155,7 +155,7 @@ def session_finish(*, actor: User, session: IssueSession) -> FinishResult:
                 ),
             },
         )
-        _push(locked)
+        session_push(locked)
     hooks.finished(locked)
     log.info(
         "issue_session_finished",

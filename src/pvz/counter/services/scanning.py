@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
-from pvz.accounts.selectors import user_can
 from pvz.core import clock
 from pvz.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from pvz.core.logging import get_logger
@@ -167,9 +166,7 @@ def session_scan_as(*, actor: User, session_id: int, code: str) -> ScanOutcome:
         if "existing" in answer:
             return outcome
         return _scanned(answer, actor=actor, session_id=session_id, now=now)
-    session = session_get(user=actor, session_id=session_id)
-    if not user_can(user=actor, perm=Perm.OPERATE, point=session.point):
-        raise PermissionDenied(details={"point": session.point_id, "permission": str(Perm.OPERATE)})
+    session = session_get(user=actor, session_id=session_id, perm=Perm.OPERATE)
     return session_scan(actor=actor, session=session, code=code)
 
 

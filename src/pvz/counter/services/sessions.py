@@ -97,7 +97,7 @@ def session_cancel(*, actor: User, session: IssueSession) -> IssueSession:
         locked.finished_by = actor
         locked.save(update_fields=["status", "finished_at", "finished_by", "updated_at"])
         audit_record(action="issue.cancelled", actor=actor, point_id=locked.point_id, obj=locked)
-        _push(locked)
+        session_push(locked)
     log.info("issue_session_cancelled", session_id=locked.pk, actor_id=actor.pk)
     return locked
 
@@ -113,7 +113,7 @@ def session_set_bags(*, actor: User, session: IssueSession, count: int) -> Issue
     return locked
 
 
-def _push(session: IssueSession) -> None:
+def session_push(session: IssueSession) -> None:
     after_commit(
         point_changed,
         session.point_id,
