@@ -146,6 +146,13 @@ class PermissionDenied(DomainError):
     default_message = _("Недостаточно прав для этого действия.")
 
 
+class InvalidTransition(DomainError):
+    """A status change its lifecycle's table does not allow (`pvz.core.lifecycle`)."""
+
+    code = ErrorCode.INVALID_TRANSITION
+    default_message = _("Это действие недоступно для отправления в его текущем статусе.")
+
+
 class Conflict(DomainError):
     code = ErrorCode.CONFLICT
     default_message = _("Кто-то изменил эти данные одновременно с вами. Обновите и повторите.")

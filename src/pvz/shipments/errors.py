@@ -2,12 +2,17 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from pvz.core.errors import DomainError, ErrorCode
+from pvz.core.errors import DomainError, ErrorCode, InvalidTransition
 
-
-class InvalidTransition(DomainError):
-    code = ErrorCode.INVALID_TRANSITION
-    default_message = _("Это действие недоступно для отправления в его текущем статусе.")
+__all__ = [
+    "AlreadyExtended",
+    "CellFull",
+    "CellTooSmall",
+    "IdempotencyMismatch",
+    "InvalidTransition",
+    "StorageExpired",
+    "StorageNotExpired",
+]
 
 
 class IdempotencyMismatch(DomainError):
