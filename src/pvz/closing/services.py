@@ -21,6 +21,7 @@ from pvz.core.errors import Conflict, DomainError, ErrorCode, PermissionDenied
 from pvz.core.logging import get_logger
 from pvz.network.models import PickupPoint, PointStatus
 from pvz.network.services import point_lock
+from pvz.network.statuses import POINT
 
 log = get_logger(__name__)
 
@@ -61,7 +62,7 @@ def point_close_start(
                 % {"status": locked.get_status_display().lower()},
                 details={"point": locked.pk, "status": locked.status},
             )
-        locked.status = PointStatus.CLOSING
+        POINT.set(locked, PointStatus.CLOSING)
         locked.closing_started_at = now
         locked.closing_reason = reason
         locked.closing_planned_on = planned_on
@@ -95,7 +96,7 @@ def point_close_cancel(*, actor: User, point: PickupPoint) -> PickupPoint:
                 _("Отменить можно только начатое закрытие."),
                 details={"point": locked.pk, "status": locked.status},
             )
-        locked.status = PointStatus.OPEN
+        POINT.set(locked, PointStatus.OPEN)
         locked.closing_started_at = None
         locked.closing_reason = ""
         locked.closing_planned_on = None
@@ -137,7 +138,7 @@ def point_close_complete(*, actor: User, point: PickupPoint) -> PickupPoint:
                 code=ErrorCode.CONFLICT,
                 details={"point": locked.pk, "remaining": leftovers.as_dict()},
             )
-        locked.status = PointStatus.CLOSED
+        POINT.set(locked, PointStatus.CLOSED)
         locked.closed_at = clock.now()
         locked.is_active = False
         locked.save(update_fields=["status", "closed_at", "is_active", "updated_at"])

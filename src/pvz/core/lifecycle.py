@@ -35,7 +35,7 @@ class Lifecycle(Generic[S]):
     ) -> None:
         missing = set(statuses) - set(transitions)
         if missing:
-            raise ValueError(f"{name}: no row for {sorted(missing)} in the transition table")
+            raise ValueError(f"{name}: no row for {sorted(str(s) for s in missing)} in the transition table")
         self.name = name
         self.statuses = statuses
         self.field = field

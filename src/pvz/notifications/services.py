@@ -15,6 +15,7 @@ from pvz.network.models import PickupPoint
 from pvz.notifications import enqueue_sql
 from pvz.notifications.gateway import notification_deliver
 from pvz.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
+from pvz.notifications.statuses import NOTIFICATION
 from pvz.shipments.customer_links import customer_page_url
 from pvz.shipments.models import Customer, Shipment
 from pvz.shipments.pickup_codes import pickup_code_for
@@ -170,11 +171,11 @@ def notification_send_now(*, notification_id: int) -> Notification:
         try:
             notification_deliver(notification)
         except Exception as exc:  # any channel failure is recorded, not raised into the worker
-            notification.status = NotificationStatus.FAILED
+            NOTIFICATION.set(notification, NotificationStatus.FAILED)
             notification.error = f"{type(exc).__name__}: {exc}"[:300]
             log.warning("notification_failed", notification_id=notification.pk, error=notification.error)
         else:
-            notification.status = NotificationStatus.SENT
+            NOTIFICATION.set(notification, NotificationStatus.SENT)
             notification.sent_at = clock.now()
             notification.error = ""
         notification.save()
@@ -198,7 +199,7 @@ def notification_withdraw_ready(*, shipment: Shipment, reason: str) -> bool:
         copies = Notification.objects.select_for_update().filter(dedup_key=f"{key}:{Channel.EMAIL}")
         for row in [notification, *copies]:
             if row.status != NotificationStatus.SENT:
-                row.status = NotificationStatus.WITHDRAWN
+                NOTIFICATION.set(row, NotificationStatus.WITHDRAWN)
                 row.error = reason[:300]
             row.dedup_key = f"{row.dedup_key}:withdrawn:{row.pk}"
             row.save(update_fields=["status", "error", "dedup_key", "updated_at"])

@@ -31,6 +31,7 @@ from pvz.notifications.models import (
 )
 from pvz.notifications.quiet_hours import quiet_hours_end
 from pvz.notifications.selectors import staff_preferences, staff_unread_count
+from pvz.notifications.statuses import STAFF_DELIVERY
 
 log = get_logger(__name__)
 
@@ -118,11 +119,11 @@ def staff_delivery_send_now(*, delivery_id: int) -> StaffDelivery:
         try:
             staff_delivery_deliver(delivery)
         except Exception as exc:  # any channel failure is recorded, not raised into the worker
-            delivery.status = DeliveryStatus.FAILED
+            STAFF_DELIVERY.set(delivery, DeliveryStatus.FAILED)
             delivery.error = f"{type(exc).__name__}: {exc}"[:300]
             log.warning("staff_delivery_failed", delivery_id=delivery.pk, error=delivery.error)
         else:
-            delivery.status = DeliveryStatus.SENT
+            STAFF_DELIVERY.set(delivery, DeliveryStatus.SENT)
             delivery.sent_at = clock.now()
             delivery.error = ""
         delivery.save()

@@ -35,6 +35,7 @@ from pvz.core.uploads import photo_check
 from pvz.network.models import PickupPoint, validate_timezone
 from pvz.network.services import special_places_ensure
 from pvz.onboarding.models import ApplicationPhoto, ApplicationStatus, PointApplication
+from pvz.onboarding.statuses import APPLICATION
 
 log = get_logger(__name__)
 
@@ -266,7 +267,7 @@ def application_approve(*, actor: User, application: PointApplication, draft: Po
         )
         special_places_ensure(actor=actor, point=point)
         membership_grant(actor=actor, user=owner, role=Role.OWNER, point=point)
-        locked.status = ApplicationStatus.APPROVED
+        APPLICATION.set(locked, ApplicationStatus.APPROVED)
         locked.point = point
         locked.owner = owner
         locked.reviewed_by = actor
@@ -300,7 +301,7 @@ def application_reject(*, actor: User, application: PointApplication, reason: st
         )
     with transaction.atomic():
         locked = _lock_pending(application)
-        locked.status = ApplicationStatus.REJECTED
+        APPLICATION.set(locked, ApplicationStatus.REJECTED)
         locked.reject_reason = reason
         locked.reviewed_by = actor
         locked.reviewed_at = clock.now()

@@ -34,6 +34,7 @@ from pvz.core.logging import get_logger
 from pvz.webhooks.models import DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from pvz.webhooks.services import PARKED_UNTIL, webhooks_fan_out
 from pvz.webhooks.signing import signature_headers
+from pvz.webhooks.statuses import DELIVERY
 from pvz.webhooks.transport import GuardedTransport
 from pvz.webhooks.urlguard import AddressRefused
 
@@ -168,10 +169,10 @@ def _record(claimed: list[WebhookDelivery], outcomes: list[Outcome]) -> None:
             delivery.last_status_code = outcome.status_code
             delivery.last_error = outcome.error
             if outcome.ok:
-                delivery.status = DeliveryStatus.DELIVERED
+                DELIVERY.set(delivery, DeliveryStatus.DELIVERED)
                 delivery.delivered_at = outcome.at
             elif outcome.at >= delivery.give_up_at:
-                delivery.status = DeliveryStatus.DEAD
+                DELIVERY.set(delivery, DeliveryStatus.DEAD)
                 log.warning("webhook_dead", delivery_id=delivery.pk, event_id=delivery.event.event_id)
             else:
                 wait = retry_delay(delivery.attempts, fraction=random_fraction())

@@ -28,6 +28,7 @@ from pvz.webhooks.models import (
     WebhookEndpoint,
 )
 from pvz.webhooks.signing import secret_generate
+from pvz.webhooks.statuses import DELIVERY
 from pvz.webhooks.urlguard import webhook_url_check
 
 if TYPE_CHECKING:
@@ -156,8 +157,7 @@ def delivery_replay(*, actor: User | None, delivery: WebhookDelivery) -> Webhook
         locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status == DeliveryStatus.PENDING:
             raise DeliveryNotReplayable(details={"delivery_id": locked.pk})
-        previous = locked.status
-        locked.status = DeliveryStatus.PENDING
+        previous = DELIVERY.set(locked, DeliveryStatus.PENDING)
         locked.next_attempt_at = now if locked.endpoint.is_active else PARKED_UNTIL
         locked.give_up_at = now + RETRY_WINDOW
         locked.save(update_fields=["status", "next_attempt_at", "give_up_at"])
