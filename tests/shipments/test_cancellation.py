@@ -81,7 +81,7 @@ def test_cancellation_pushes_the_change_to_the_point_after_commit(
     parcel = at_status(point, Status.ACCEPTED, Status.STORED)
     pushed: list[tuple[int, dict[str, object]]] = []
     monkeypatch.setattr(
-        "pvz.shipments.services.point_changed", lambda point_id, **kw: pushed.append((point_id, kw))
+        "pvz.shipments.services.events.point_changed", lambda point_id, **kw: pushed.append((point_id, kw))
     )
 
     with django_capture_on_commit_callbacks(execute=True):

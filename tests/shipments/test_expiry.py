@@ -173,7 +173,8 @@ def test_the_scan_pushes_one_change_to_the_point_after_commit(
 ) -> None:
     pushed: list[tuple[int, dict[str, object]]] = []
     monkeypatch.setattr(
-        "pvz.shipments.services.point_changed", lambda point_id, **kw: pushed.append((point_id, kw))
+        "pvz.shipments.services.return_zone.point_changed",
+        lambda point_id, **kw: pushed.append((point_id, kw)),
     )
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -18,7 +18,7 @@ from pvz.core.errors import DomainError, ErrorCode
 from pvz.core.logging import get_logger
 from pvz.shipments.errors import InvalidTransition
 from pvz.shipments.models import EventKind, Shipment, ShipmentEvent
-from pvz.shipments.services import _first_with_key, _lock, shipment_transition_locked
+from pvz.shipments.services import event_with_key, shipment_lock, shipment_transition_locked
 from pvz.shipments.statuses import Status
 
 log = get_logger(__name__)
@@ -55,12 +55,12 @@ def shipment_cancel(*, actor: User | None, shipment: Shipment, reason: str, key:
     returns the first cancellation."""
     text = _check_reason(reason)
     with transaction.atomic():
-        first = _first_with_key(
+        first = event_with_key(
             key, shipment_id=shipment.pk, kind=EventKind.TRANSITION, to_status=Status.CANCELLED
         )
         if first is not None:
             return Cancellation(Shipment.objects.get(pk=shipment.pk), first, replayed=True)
-        locked = _lock(shipment.pk, None)
+        locked = shipment_lock(shipment.pk, None)
         if locked.status != Status.STORED:
             earlier = ShipmentEvent.objects.filter(
                 shipment=locked, visit=locked.visit, to_status=Status.CANCELLED

@@ -1,13 +1,16 @@
 """The shipment lifecycle as data: every allowed (from, to) pair, and nothing else.
 
-This table is the single source of truth; `shipment_transition` refuses any pair not listed here and
-the UI asks it which actions to offer.
+This table is the single source of truth; `SHIPMENT` (`pvz.core.lifecycle`) is built from it, and
+`shipment_transition` sets a status only through `SHIPMENT.set`, so it refuses any pair not listed here; the
+UI asks it which actions to offer.
 """
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from pvz.core.lifecycle import Lifecycle
 
 
 class Status(models.TextChoices):
@@ -50,6 +53,9 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.LOST: frozenset(),
 }
 
+# The refusal keeps InvalidTransition's own message ("…для отправления в его текущем статусе").
+SHIPMENT: Lifecycle[Status] = Lifecycle("shipment", Status, TRANSITIONS)
+
 # Where the parcel physically is after entering a status.
 NEEDS_CELL: frozenset[Status] = frozenset({S.STORED})
 # Statuses in which the parcel is not on our shelves: entering one clears its cell.
@@ -72,7 +78,7 @@ COMPENSATING: frozenset[tuple[Status, Status]] = frozenset(
 
 def allowed_next(status: str) -> frozenset[Status]:
     """What a person may do next with a shipment in `status` (compensating pairs left out)."""
-    return frozenset(to for to in TRANSITIONS[Status(status)] if (status, to) not in COMPENSATING)
+    return frozenset(to for to in SHIPMENT.next(status) if (status, to) not in COMPENSATING)
 
 
 def is_movable(status: str) -> bool:
@@ -82,8 +88,8 @@ def is_movable(status: str) -> bool:
 
 
 def is_allowed(from_status: str, to_status: str) -> bool:
-    return Status(to_status) in TRANSITIONS[Status(from_status)]
+    return SHIPMENT.allowed(from_status, to_status)
 
 
 def all_pairs() -> list[tuple[Status, Status]]:
-    return [(a, b) for a in Status for b in Status]
+    return SHIPMENT.all_pairs()
