@@ -567,7 +567,7 @@ def test_every_scan_pushes_progress_to_the_point_after_commit(
 ) -> None:
     pushed = []
     monkeypatch.setattr(
-        "pvz.inbound.services.point_changed", lambda point_id, **kw: pushed.append((point_id, kw))
+        "pvz.inbound.services.acceptances.point_changed", lambda point_id, **kw: pushed.append((point_id, kw))
     )
     with django_capture_on_commit_callbacks(execute=True):
         scan(delivery, acceptance, delivery.shipments()[0].barcode)

@@ -70,7 +70,9 @@ def test_eta_update_pushes_the_approaching_list(
     point, clock, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
     pushed = []
-    monkeypatch.setattr("pvz.inbound.services.point_changed", lambda pid, **kw: pushed.append((pid, kw)))
+    monkeypatch.setattr(
+        "pvz.inbound.services.carriages.point_changed", lambda pid, **kw: pushed.append((pid, kw))
+    )
     carriage = CarriageFactory(point=point, eta=at(15))
 
     with django_capture_on_commit_callbacks(execute=True):
