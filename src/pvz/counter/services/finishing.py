@@ -30,6 +30,7 @@ from pvz.counter.models import (
 from pvz.counter.selectors import id_check_needed, split_order_lines
 from pvz.counter.services.scanning import shipment_issue_error
 from pvz.counter.services.sessions import lock_open_session, session_push
+from pvz.counter.statuses import SESSION
 from pvz.counter.typed import typed_issued_count
 from pvz.shipments.counters import cells_lock
 from pvz.shipments.models import Shipment
@@ -128,7 +129,7 @@ def session_finish(*, actor: User, session: IssueSession) -> FinishResult:
                 _finish_line(actor, locked, line, shipments[line.shipment_id], invalid.get(line.pk))
                 for line in lines
             ]
-        locked.status = SessionStatus.FINISHED
+        SESSION.set(locked, SessionStatus.FINISHED, details={"session_id": locked.pk})
         locked.finished_at = now
         locked.finished_by = actor
         locked.issued_count = sum(o.result == LineResult.ISSUED for o in outcomes)

@@ -26,6 +26,7 @@ from pvz.counter.models import (
 )
 from pvz.counter.selectors import refusal_reasons_for
 from pvz.counter.services.sessions import lock_open_session
+from pvz.counter.statuses import LINE
 
 log = get_logger(__name__)
 
@@ -65,13 +66,12 @@ def line_try_on(*, actor: User, session: IssueSession, line_id: int) -> IssueLin
 def _line_look(session: IssueSession, line_id: int, state: LineState) -> IssueLine:
     with transaction.atomic():
         line = _lock_line(session, line_id)[1]
-        if line.state == LineState.REFUSED:
-            raise DomainError(
-                _("Отправление в отказе. Сначала отмените отказ."), details={"line_id": line.pk}
-            )
+        # A refused parcel is not looked at: a form error (its refusal is undone first), not a conflict.
+        if not LINE.allowed(line.state, state):
+            raise DomainError(LINE.message, details={"line_id": line.pk})
         if state == LineState.TRYING_ON and not line.shipment.try_on_allowed:
             raise TryOnNotAllowed(details={"line_id": line.pk})
-        line.state = state
+        LINE.set(line, state)
         line.save(update_fields=["state"])
     return line
 
@@ -80,7 +80,7 @@ def line_take(*, actor: User, session: IssueSession, line_id: int) -> IssueLine:
     """The customer takes the parcel after all: ends an inspection or undoes a refusal."""
     with transaction.atomic():
         line = _lock_line(session, line_id)[1]
-        line.state = LineState.TAKEN
+        LINE.set(line, LineState.TAKEN)
         line.refusal_reason = None
         line.refusal_note = ""
         line.save(update_fields=["state", "refusal_reason", "refusal_note"])
@@ -101,7 +101,7 @@ def line_refuse(
         )
         if reason is None:
             raise DomainError(_("Выберите причину отказа из списка."), details={"field": "reason_id"})
-        line.state = LineState.REFUSED
+        LINE.set(line, LineState.REFUSED)
         line.refusal_reason = reason
         line.refusal_note = note
         line.save(update_fields=["state", "refusal_reason", "refusal_note"])

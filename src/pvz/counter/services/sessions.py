@@ -20,6 +20,7 @@ from pvz.counter.models import (
     SessionStatus,
     Verification,
 )
+from pvz.counter.statuses import SESSION
 from pvz.network.models import PickupPoint
 from pvz.shipments.models import Customer
 
@@ -92,7 +93,7 @@ def session_cancel(*, actor: User, session: IssueSession) -> IssueSession:
     """End the session without issuing or refusing anything; its parcels stay where they are."""
     with transaction.atomic():
         locked = lock_open_session(session)
-        locked.status = SessionStatus.CANCELLED
+        SESSION.set(locked, SessionStatus.CANCELLED, details={"session_id": locked.pk})
         locked.finished_at = clock.now()
         locked.finished_by = actor
         locked.save(update_fields=["status", "finished_at", "finished_by", "updated_at"])
