@@ -40,8 +40,9 @@ def test_no_two_api_schemas_share_a_name():
 
     seen: dict[str, str] = {}
     clashes = []
-    for info in pkgutil.iter_modules(pvz.api.__path__):
-        module = importlib.import_module(f"pvz.api.{info.name}")
+    # Every module, those of a package (pvz.api.counter.schemas) too.
+    for info in pkgutil.walk_packages(pvz.api.__path__, prefix="pvz.api."):
+        module = importlib.import_module(info.name)
         for value in vars(module).values():
             if (
                 isinstance(value, type)

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from pvz.accounts.models import Membership
 from pvz.accounts.roles import Role
-from pvz.api.counter import _line, _line_out
+from pvz.api.counter.rendering import line_fresh_out, line_out
 from pvz.core.errors import DomainError
 from pvz.counter import scan_database
 from pvz.counter.models import IssueLine, IssueSession, SessionStatus, TypedParcel, Verification
@@ -138,7 +138,7 @@ def _run(world: World, actions: list[tuple[int, int, int]]) -> list[Any]:
         except DomainError as error:
             answers.append(("error", str(error.code), str(error.message), error.details))
             continue
-        line = _line_out(outcome.line) if outcome.complete else _line(outcome.line)
+        line = line_out(outcome.line) if outcome.complete else line_fresh_out(outcome.line)
         answers.append((outcome.created, line.model_dump(exclude={"id"})))  # ids differ between the runs
     return answers
 
