@@ -21,7 +21,7 @@ admin.site.site_title = _("OpenPVZ")
 admin.site.index_title = _("Платформа")
 
 
-class UserForm(forms.ModelForm):
+class UserForm(forms.ModelForm[User]):
     # Wider than the stored E.164 value: people type spaces, brackets and dashes.
     phone = forms.CharField(
         label=_("телефон"), max_length=40, help_text=_("Как удобно, например 8 916 123-45-67")
@@ -38,7 +38,7 @@ class UserForm(forms.ModelForm):
             raise forms.ValidationError(str(error.message)) from None
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, User]):
     model = Membership
     fk_name = "user"
     fields = ["role", "point", "is_active"]
@@ -47,7 +47,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(admin.ModelAdmin[User]):
     form = UserForm
     list_display = ["phone", "full_name", "is_active", "date_joined", "last_login"]
     list_filter = ["is_active", "memberships__role"]
@@ -66,13 +66,13 @@ class UserAdmin(admin.ModelAdmin):
             return found, may_have_duplicates
         return found | queryset.filter(phone=phone), may_have_duplicates
 
-    def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm[User], change: bool) -> None:
         if not change:
             obj.set_unusable_password()  # staff log in by SMS code; a password would be a second door
         super().save_model(request, obj, form, change)
 
 
 @admin.register(SmsMessage)
-class SmsMessageAdmin(ReadOnlyAdmin):
+class SmsMessageAdmin(ReadOnlyAdmin[SmsMessage]):
     list_display = ["created_at", "phone", "text"]
     search_fields = ["phone"]

@@ -6,6 +6,8 @@ password must never be stored. A replayed change is harmless anyway: it fails on
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -65,7 +67,7 @@ def me_security_get(request: HttpRequest) -> SecurityOut:
     description="One a minute and five an hour (and the daily SMS limits): else 429 RATE_LIMITED.",
 )
 @requires_sign_in
-def me_password_code_send(request: HttpRequest) -> Status:
+def me_password_code_send(request: HttpRequest) -> Status[Any]:
     password_reset_request(phone=caller(request).phone, ip=client_ip(request))
     return Status(204, None)
 

@@ -19,4 +19,5 @@ session_auth = SessionAuth(csrf=True)
 
 def caller(request: HttpRequest) -> User:
     """The signed-in user a handler acts for (the router's auth has already refused anyone else)."""
-    return request.auth  # type: ignore[attr-defined]
+    user: User = request.auth  # type: ignore[attr-defined]
+    return user

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
@@ -187,7 +187,7 @@ def cells_list(request: HttpRequest, point_id: int, query: Query[CellsQuery]) ->
 )
 @idempotent
 @requires(Perm.MANAGE_POINT)
-def cells_bulk(request: HttpRequest, point_id: int, payload: CellsBulkIn) -> Status:
+def cells_bulk(request: HttpRequest, point_id: int, payload: CellsBulkIn) -> Status[Any]:
     user = caller(request)
     point = point_for(user=user, point_id=point_id, perm=Perm.MANAGE_POINT)
     cells = cells_create_bulk(

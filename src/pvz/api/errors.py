@@ -99,7 +99,7 @@ def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
     return fields
 
 
-def error_answer(error: DomainError) -> Status:
+def error_answer(error: DomainError) -> Status[Any]:
     """An error answered rather than raised, with the shared body: for a refusal whose side effect (a
     counted wrong code) must stay saved with the idempotent request's stored answer."""
     return Status(error.http_status, {"error": error.as_dict()})

@@ -8,6 +8,7 @@ and backup codes that must be shown once only.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -100,7 +101,7 @@ def me_factors_get(request: HttpRequest) -> FactorsOut:
     "hour (429 RATE_LIMITED).",
 )
 @requires_sign_in
-def me_factors_email_add(request: HttpRequest, payload: EmailIn) -> Status:
+def me_factors_email_add(request: HttpRequest, payload: EmailIn) -> Status[Any]:
     services.email_factor_add(user=caller(request), email=payload.email, ip=client_ip(request))
     return Status(202, _factors(request))
 
@@ -126,7 +127,7 @@ def me_factors_email_confirm(request: HttpRequest, payload: SixDigitsIn) -> Fact
     summary="Mail a code to the confirmed address (to delete a factor without an app)",
 )
 @requires_sign_in
-def me_factors_email_code_send(request: HttpRequest) -> Status:
+def me_factors_email_code_send(request: HttpRequest) -> Status[Any]:
     services.email_second_factor_send(user=caller(request), ip=client_ip(request))
     return Status(204, None)
 
@@ -139,7 +140,7 @@ def me_factors_email_code_send(request: HttpRequest) -> Status:
     description="A new secret (replacing an unconfirmed one). A confirmed app must be deleted first (409).",
 )
 @requires_sign_in
-def me_factors_totp_start(request: HttpRequest) -> Status:
+def me_factors_totp_start(request: HttpRequest) -> Status[Any]:
     enrolment = services.totp_enrol_start(user=caller(request))
     return Status(201, TotpEnrolmentOut(secret=enrolment.secret, otpauth_uri=enrolment.uri))
 

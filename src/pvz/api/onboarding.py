@@ -163,7 +163,7 @@ def application_submit(
     request: HttpRequest,
     form: Form[ApplicationIn],
     photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
-) -> Status:
+) -> Status[Any]:
     application = services.application_submit(
         form=services.ApplicationForm(**form.dict()), photos=list(photos or []), ip=client_ip(request)
     )

@@ -219,7 +219,7 @@ def return_carriages_open(request: HttpRequest, point_id: int) -> list[ReturnCar
 )
 @idempotent
 @requires(Perm.OPERATE)
-def return_carriage_create(request: HttpRequest, point_id: int, payload: ReturnCarriageIn) -> Status:
+def return_carriage_create(request: HttpRequest, point_id: int, payload: ReturnCarriageIn) -> Status[Any]:
     user = caller(request)
     point = point_for(user=user, point_id=point_id, perm=Perm.OPERATE)
     carriage = services.return_carriage_create(
@@ -335,7 +335,7 @@ def return_empty_tote_add(request: HttpRequest, carriage_id: int, payload: Outbo
     return ToteScanOut(created=scan.created, registered=False, tote=_tote_out(scan.dispatch_tote, []))
 
 
-def _handover_answer(carriage: Carriage, outcome: object) -> Status | HandoverActOut:
+def _handover_answer(carriage: Carriage, outcome: object) -> Status[Any] | HandoverActOut:
     if isinstance(outcome, DomainError):
         # Answered, not raised: the counted wrong try must stay saved with the request's stored answer.
         return error_answer(outcome)

@@ -63,7 +63,8 @@ partner_auth = PartnerKeyAuth()
 
 def partner_key_of(request: HttpRequest) -> PartnerApiKey:
     """The key the request authenticated with (the router's auth has refused anything else)."""
-    return request.auth  # type: ignore[attr-defined]
+    key: PartnerApiKey = request.auth  # type: ignore[attr-defined]
+    return key
 
 
 def partner_of(request: HttpRequest) -> Partner:

@@ -189,7 +189,7 @@ def _json_body(request: HttpRequest) -> Any:
 )
 @idempotent(max_body=_max_bytes)
 @requires_partner
-def partner_carriage_create(request: HttpRequest) -> Status:
+def partner_carriage_create(request: HttpRequest) -> Status[Any]:
     carriage = manifest_ingest(partner=partner_of(request), data=_json_body(request))
     return Status(201, _out(carriage))
 
@@ -215,7 +215,7 @@ def partner_carriage_create_csv(
     carriage_number: Form[str],
     point: Form[str],
     eta: Form[str] = "",
-) -> Status:
+) -> Status[Any]:
     if file.size is not None and file.size > _max_bytes():
         raise RequestDataTooBig
     data, lines = manifest_from_csv(file.read(), carriage_number=carriage_number, point=point, eta=eta)

@@ -9,6 +9,7 @@ Every endpoint needs *operate* at the point: another point's visit or return is 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
@@ -216,7 +217,7 @@ def reasons(request: HttpRequest, point_id: int, partner_id: int | None = None) 
 )
 @idempotent
 @requires(Perm.OPERATE)
-def visit_open(request: HttpRequest, point_id: int, payload: VisitIn) -> Status:
+def visit_open(request: HttpRequest, point_id: int, payload: VisitIn) -> Status[Any]:
     user, point = _point(request, point_id)
     visit = services.return_visit_open(
         actor=user, point=point, code=payload.code, customer_id=payload.customer_id
@@ -262,7 +263,7 @@ def sms_code_send(request: HttpRequest, visit_id: int) -> SmsSentOut:
 )
 @idempotent
 @requires(Perm.OPERATE)
-def sms_code_verify(request: HttpRequest, visit_id: int, payload: ReturnCodeIn) -> VisitOut | Status:
+def sms_code_verify(request: HttpRequest, visit_id: int, payload: ReturnCodeIn) -> VisitOut | Status[Any]:
     user, visit = _visit(request, visit_id)
     refusal = verification.return_sms_code_try(actor=user, visit=visit, code=payload.code)
     if refusal is not None:
@@ -291,7 +292,7 @@ def return_create(
     visit_id: int,
     form: Form[ReturnForm],
     photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
-) -> Status:
+) -> Status[Any]:
     user, visit = _visit(request, visit_id)
     created = services.customer_return_create(
         actor=user,

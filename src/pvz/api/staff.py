@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -127,7 +129,7 @@ def staff_list(request: HttpRequest, point_id: int) -> list[StaffMemberOut]:
 )
 @idempotent
 @requires(Perm.MANAGE_STAFF)
-def staff_invite_endpoint(request: HttpRequest, point_id: int, payload: InviteIn) -> Status:
+def staff_invite_endpoint(request: HttpRequest, point_id: int, payload: InviteIn) -> Status[Any]:
     user = caller(request)
     points = [point_for(user=user, point_id=point_id, perm=Perm.MANAGE_STAFF)]
     for other_id in payload.points:

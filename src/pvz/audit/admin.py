@@ -11,7 +11,7 @@ from pvz.audit.models import AuditRecord
 
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
+class AuditRecordAdmin(admin.ModelAdmin[AuditRecord]):
     list_display = ["seq", "at", "action", "actor_phone", "ip", "point", "object_type", "object_id"]
     list_filter = ["action"]
     list_select_related = ["point"]

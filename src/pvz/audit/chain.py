@@ -29,7 +29,8 @@ HASHED_FIELDS = (
 
 def json_safe(details: dict[str, Any]) -> dict[str, Any]:
     """`details` as it will read back from the JSON column, so the hash of the stored row matches."""
-    return json.loads(json.dumps(details, cls=DjangoJSONEncoder))
+    safe: dict[str, Any] = json.loads(json.dumps(details, cls=DjangoJSONEncoder))
+    return safe
 
 
 def _canonical(value: Any) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -27,7 +28,7 @@ class MissingSecretError(RuntimeError):
 
 
 def _secret_key() -> str:
-    value = env.str("PVZ_SECRET_KEY", default="")
+    value: str = env.str("PVZ_SECRET_KEY", default="")
     if value:
         return value
     if PRODUCTION:
@@ -46,7 +47,7 @@ SECRET_KEY: str = _secret_key()
 _default_db = f"sqlite:///{VAR_DIR / 'pvz.sqlite3'}"
 if PRODUCTION and not env.str("DATABASE_URL", default=""):
     raise MissingSecretError("DATABASE_URL must be set when PVZ_PRODUCTION=true")
-DATABASE: dict = env.db_url("DATABASE_URL", default=_default_db)
+DATABASE: dict[str, Any] = env.db_url("DATABASE_URL", default=_default_db)
 # PostgreSQL connection pool per process (app server or worker).
 DB_POOL_MIN: int = env.int("PVZ_DB_POOL_MIN", default=2)
 DB_POOL_MAX: int = env.int("PVZ_DB_POOL_MAX", default=10)
@@ -128,4 +129,5 @@ DEFAULT_FROM_EMAIL: str = env.str("PVZ_DEFAULT_FROM_EMAIL", default="OpenPVZ <no
 
 def email_settings(url: str) -> dict[str, object]:
     """Django's EMAIL_* settings from an SMTP URL."""
-    return environ.Env.email_url_config(url)
+    config: dict[str, object] = environ.Env.email_url_config(url)
+    return config

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
 from pvz.config import env
+
+# Admin classes and forms name their model as a type argument (ModelAdmin[Partner]) for mypy strict; this
+# lets the classes be subscripted at run time too (django-tasks calls it as well, but we do not rely on that).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = env.BASE_DIR
 PACKAGE_DIR = BASE_DIR / "src" / "pvz"

@@ -38,7 +38,8 @@ def structured_formatter(json: bool = False) -> structlog.stdlib.ProcessorFormat
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name)
+    logger: structlog.stdlib.BoundLogger = structlog.get_logger(name)
+    return logger
 
 
 _request_log = logging.getLogger("pvz.request")

@@ -58,6 +58,6 @@ def svg_inline(svg: bytes) -> str:
 
 def pdf_from_html(html: str) -> bytes:
     fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf()
+    pdf: bytes | None = HTML(string=html, url_fetcher=fetcher).write_pdf()
     assert pdf is not None  # write_pdf returns bytes when no target is given
     return pdf

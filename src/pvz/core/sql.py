@@ -26,7 +26,7 @@ from django.db.backends.postgresql.base import ServerBindingCursor  # type: igno
 from django.db.backends.utils import CursorWrapper
 
 
-class _PreparedCursor(ServerBindingCursor):
+class _PreparedCursor(ServerBindingCursor):  # type: ignore[misc]  # Django ships no types for it
     """psycopg's server-side binding cursor, preparing every statement it runs."""
 
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
@@ -80,10 +80,12 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     if cursor is not None:
         with connection.wrap_database_errors:
             cursor.execute(sql, params)
-            return cursor.fetchone()
+            row: tuple[Any, ...] | None = cursor.fetchone()
+            return row
     with hot_cursor() as wrapped:
         wrapped.execute(sql, params)
-        return wrapped.fetchone()
+        found: tuple[Any, ...] | None = wrapped.fetchone()
+        return found
 
 
 def fetch_json(sql: str, params: Sequence[Any]) -> dict[str, Any]:

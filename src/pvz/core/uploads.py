@@ -16,7 +16,7 @@ _PHOTO_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
 )
 
 
-def photo_check(photo: File) -> str:
+def photo_check(photo: File[bytes]) -> str:
     """The extension for a photo if it is a JPEG, PNG or WebP (by its first bytes, not its name)
     of at most 10 MB; VALIDATION_FAILED otherwise."""
     size = photo.size or 0

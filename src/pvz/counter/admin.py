@@ -12,13 +12,13 @@ from pvz.counter.models import IssueLine, IssueSession, RefusalReason
 
 
 @admin.register(RefusalReason)
-class RefusalReasonAdmin(admin.ModelAdmin):
+class RefusalReasonAdmin(admin.ModelAdmin[RefusalReason]):
     list_display = ["title", "code", "partner", "position", "is_active"]
     list_filter = ["partner", "is_active"]
     search_fields = ["title", "code"]
 
 
-class IssueLineInline(admin.TabularInline):
+class IssueLineInline(admin.TabularInline[IssueLine, IssueSession]):
     model = IssueLine
     raw_id_fields = ["shipment"]
     extra = 0
@@ -32,7 +32,7 @@ class IssueLineInline(admin.TabularInline):
 
 
 @admin.register(IssueSession)
-class IssueSessionAdmin(ReadOnlyAdmin):
+class IssueSessionAdmin(ReadOnlyAdmin[IssueSession]):
     list_display = [
         "pk",
         "point",

@@ -33,6 +33,7 @@ def session_sms_code_send(*, actor: User, session: IssueSession) -> CustomerCode
         now = clock.now()
         customer = locked.customer
         customer_code_wait(customer=customer, now=now)
+        sent: CustomerCode
         sent, code = customer_code_create(
             locked.codes, scope=("counter", locked.pk), customer=customer, now=now
         )

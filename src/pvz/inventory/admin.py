@@ -9,7 +9,7 @@ from pvz.inventory.models import InventoryCount
 
 
 @admin.register(InventoryCount)
-class InventoryCountAdmin(ReadOnlyAdmin):
+class InventoryCountAdmin(ReadOnlyAdmin[InventoryCount]):
     list_display = ["pk", "point", "zone", "status", "started_by", "started_at", "finished_at"]
     list_filter = ["status", "point"]
     list_select_related = ["point", "started_by"]

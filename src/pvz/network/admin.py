@@ -8,12 +8,12 @@ from pvz.network.models import Cell, Partner, PartnerPoint, PickupPoint
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(admin.ModelAdmin[Partner]):
     list_display = ["code", "name", "storage_days", "return_window_days", "id_check_threshold_kop"]
     search_fields = ["code", "name"]
 
 
-class PartnerPointInline(admin.TabularInline):
+class PartnerPointInline(admin.TabularInline[PartnerPoint, PickupPoint]):
     model = PartnerPoint
     fields = ["partner", "storage_days"]
     autocomplete_fields = ["partner"]
@@ -21,7 +21,7 @@ class PartnerPointInline(admin.TabularInline):
 
 
 @admin.register(PickupPoint)
-class PickupPointAdmin(admin.ModelAdmin):
+class PickupPointAdmin(admin.ModelAdmin[PickupPoint]):
     list_display = ["code", "name", "address", "timezone", "capacity", "status", "is_active"]
     list_filter = ["status", "is_active", "timezone"]
     search_fields = ["code", "name", "address"]
@@ -31,7 +31,7 @@ class PickupPointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cell)
-class CellAdmin(admin.ModelAdmin):
+class CellAdmin(admin.ModelAdmin[Cell]):
     list_display = ["address", "point", "kind", "size_class", "capacity", "is_active"]
     list_filter = ["point", "kind", "size_class", "is_active"]
     list_select_related = ["point"]

@@ -10,7 +10,7 @@ from pvz.onboarding.models import PointApplication
 
 
 @admin.register(PointApplication)
-class PointApplicationAdmin(ReadOnlyAdmin):
+class PointApplicationAdmin(ReadOnlyAdmin[PointApplication]):
     list_display = ["id", "applicant_name", "phone", "address", "status", "submitted_at", "point"]
     list_filter = ["status"]
     list_select_related = ["point"]

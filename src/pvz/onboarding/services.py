@@ -130,7 +130,7 @@ def _pending_conflict() -> Conflict:
 
 
 def application_submit(
-    *, form: ApplicationForm, photos: Sequence[File] = (), ip: str | None = None
+    *, form: ApplicationForm, photos: Sequence[File[bytes]] = (), ip: str | None = None
 ) -> PointApplication:
     """A new PENDING application from the public form, with up to five photos of the premises. At most
     `PVZ_APPLICATIONS_PER_IP_PER_HOUR` per IP address in a rolling hour and one pending per phone. The

@@ -10,7 +10,7 @@ from pvz.outbound.models import Dispatch
 
 
 @admin.register(Dispatch)
-class DispatchAdmin(ReadOnlyAdmin):
+class DispatchAdmin(ReadOnlyAdmin[Dispatch]):
     list_display = ["carriage", "created_at", "handed_over_at", "method", "courier_name"]
     list_filter = ["method"]
     list_select_related = ["carriage"]

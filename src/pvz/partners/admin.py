@@ -36,7 +36,7 @@ def _show_plaintext(request: HttpRequest, key: PartnerApiKey, plaintext: str) ->
 
 
 @admin.register(PartnerApiKey)
-class PartnerApiKeyAdmin(admin.ModelAdmin):
+class PartnerApiKeyAdmin(admin.ModelAdmin[PartnerApiKey]):
     list_display = ["prefix", "name", "partner", "created_at", "expires_at", "revoked_at", "last_used_at"]
     list_filter = ["partner"]
     list_select_related = ["partner"]
@@ -86,7 +86,7 @@ class PartnerApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(CarriageTrackingPoint)
-class CarriageTrackingPointAdmin(admin.ModelAdmin):
+class CarriageTrackingPointAdmin(admin.ModelAdmin[CarriageTrackingPoint]):
     list_display = ["carriage", "at", "lat", "lon", "text"]
     list_select_related = ["carriage"]
     search_fields = ["carriage__number"]

@@ -10,14 +10,14 @@ from pvz.returns.models import CustomerReturn, ReturnReason
 
 
 @admin.register(ReturnReason)
-class ReturnReasonAdmin(admin.ModelAdmin):
+class ReturnReasonAdmin(admin.ModelAdmin[ReturnReason]):
     list_display = ["title", "code", "partner", "position", "is_active"]
     list_filter = ["partner", "is_active"]
     search_fields = ["title", "code"]
 
 
 @admin.register(CustomerReturn)
-class CustomerReturnAdmin(ReadOnlyAdmin):
+class CustomerReturnAdmin(ReadOnlyAdmin[CustomerReturn]):
     list_display = ["number", "point", "shipment", "reason", "condition", "accepted_by", "accepted_at"]
     list_filter = ["point", "condition"]
     list_select_related = ["point", "shipment", "reason", "accepted_by"]

@@ -139,7 +139,7 @@ def return_check(*, actor: User, visit: ReturnVisit, code: str) -> ReturnCheck:
 
 
 def _check_form(
-    *, reason_id: int, condition: str, note: str, photos: Sequence[File], partner: Partner
+    *, reason_id: int, condition: str, note: str, photos: Sequence[File[bytes]], partner: Partner
 ) -> tuple[ReturnReason, list[str]]:
     if condition not in ReturnCondition.values:
         raise DomainError(_("Выберите состояние товара."), details={"field": "condition"})
@@ -168,7 +168,7 @@ def customer_return_create(
     reason_id: int,
     condition: str,
     note: str = "",
-    photos: Sequence[File] = (),
+    photos: Sequence[File[bytes]] = (),
     key: str | None = None,
 ) -> CustomerReturn:
     """Accept the scanned parcel back from the visit's (verified) customer: it must be ISSUED to them and

@@ -46,6 +46,7 @@ def return_sms_code_send(*, actor: User, visit: ReturnVisit) -> ReturnCode:
         now = clock.now()
         customer = locked.customer
         customer_code_wait(customer=customer, now=now)
+        sent: ReturnCode
         sent, code = customer_code_create(locked.codes, scope=(_SCOPE, locked.pk), customer=customer, now=now)
         with translation.override("ru"):
             text = gettext("Код для возврата заказа в %(point)s: %(code)s. Назовите его сотруднику ПВЗ.") % {

@@ -17,13 +17,13 @@ EVENT_FIELDS = ("at", "from_status", "to_status", "point", "cell", "actor", "rea
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(admin.ModelAdmin[Customer]):
     list_display = ["phone", "name", "pickup_number", "anonymized_at"]
     search_fields = ["phone", "name", "pickup_number"]
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(admin.ModelAdmin[Order]):
     list_display = ["number", "partner", "customer", "created_at"]
     list_filter = ["partner"]
     list_select_related = ["partner", "customer"]
@@ -31,7 +31,7 @@ class OrderAdmin(admin.ModelAdmin):
     autocomplete_fields = ["partner", "customer"]
 
 
-class ShipmentEventInline(admin.TabularInline):
+class ShipmentEventInline(admin.TabularInline[ShipmentEvent, Shipment]):
     model = ShipmentEvent
     fields = EVENT_FIELDS
     readonly_fields = EVENT_FIELDS
@@ -49,7 +49,7 @@ class ShipmentEventInline(admin.TabularInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):
+class ShipmentAdmin(admin.ModelAdmin[Shipment]):
     list_display = ["posting_number", "barcode", "partner", "point", "status", "cell", "storage_deadline"]
     list_filter = ["status", "partner", "point"]
     list_select_related = ["partner", "point", "cell"]
@@ -61,7 +61,7 @@ class ShipmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShipmentEvent)
-class ShipmentEventAdmin(ReadOnlyAdmin):
+class ShipmentEventAdmin(ReadOnlyAdmin[ShipmentEvent]):
     list_display = ["shipment", "at", "from_status", "to_status", "point", "actor"]
     list_filter = ["to_status", "point"]
     list_select_related = ["shipment", "point", "actor"]

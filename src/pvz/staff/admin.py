@@ -10,7 +10,7 @@ from pvz.staff.models import PermissionGrant
 
 
 @admin.register(PermissionGrant)
-class PermissionGrantAdmin(ReadOnlyAdmin):
+class PermissionGrantAdmin(ReadOnlyAdmin[PermissionGrant]):
     list_display = ("membership", "perm", "granted_by", "created")
     list_filter = ("perm",)
     list_select_related = ("membership__user", "membership__point", "granted_by")

@@ -52,7 +52,8 @@ class PartnerSettingsForm(forms.Form):
         return None if rub is None else int(rub * 100)
 
     def patterns(self) -> list[str]:
-        return self.cleaned_data["barcode_patterns"].splitlines()
+        patterns: str = self.cleaned_data["barcode_patterns"]
+        return patterns.splitlines()
 
 
 class ReasonForm(forms.Form):

@@ -27,7 +27,7 @@ from pvz.webhooks.services import delivery_replay, webhook_endpoint_create, webh
 from pvz.webhooks.urlguard import webhook_url_check
 
 
-class WebhookEndpointForm(forms.ModelForm):
+class WebhookEndpointForm(forms.ModelForm[WebhookEndpoint]):
     """Shows the SSRF guard's refusal on the URL field (the services apply the guard again)."""
 
     url = forms.URLField(
@@ -39,7 +39,7 @@ class WebhookEndpointForm(forms.ModelForm):
         fields = ["partner", "url", "is_active", "event_types", "description"]
 
     def clean_url(self) -> str:
-        url = self.cleaned_data["url"]
+        url: str = self.cleaned_data["url"]
         if "url" not in self.changed_data:
             return url
         try:
@@ -49,7 +49,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
     form = WebhookEndpointForm
     list_display = ["url", "partner", "is_active", "created_at"]
     list_filter = ["is_active", "partner"]
@@ -80,13 +80,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(ReadOnlyAdmin):
+class OutboxEventAdmin(ReadOnlyAdmin[OutboxEvent]):
     list_display = ["event_id", "type", "partner", "ordering_key", "created_at", "fanned_out_at"]
     list_filter = ["type", "partner"]
     search_fields = ["=event_id", "=ordering_key"]
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(admin.TabularInline[DeliveryAttempt, WebhookDelivery]):
     model = DeliveryAttempt
     fields = readonly_fields = ("at", "status_code", "error", "duration_ms")
     extra = 0
@@ -99,7 +99,9 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.action(description=_("Отправить повторно"))
-def replay(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+def replay(
+    modeladmin: admin.ModelAdmin[WebhookDelivery], request: HttpRequest, queryset: QuerySet[WebhookDelivery]
+) -> None:
     user = request.user if request.user.is_authenticated else None
     done = 0
     for delivery in queryset:
@@ -112,7 +114,7 @@ def replay(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySe
     modeladmin.message_user(request, _("Поставлено на повторную отправку: %(n)s") % {"n": done})
 
 
-class _DeliveryAdminBase(ReadOnlyAdmin):
+class _DeliveryAdminBase(ReadOnlyAdmin[WebhookDelivery]):
     list_display = [
         "id",
         "event_id_display",
@@ -148,5 +150,5 @@ class WebhookDeliveryAdmin(_DeliveryAdminBase):
 class DeadLetterAdmin(_DeliveryAdminBase):
     list_filter = ["endpoint"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[DeadLetter]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WebhookDelivery]:
         return super().get_queryset(request).filter(status=DeliveryStatus.DEAD)

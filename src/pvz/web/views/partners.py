@@ -73,7 +73,7 @@ def _bind_error(form: Any, error: DomainError) -> DomainError | None:
 
 def _shown_once(request: PointRequest) -> dict[str, Any] | None:
     """The secret to show once, with the end of the replaced secret's overlap as a datetime."""
-    shown = request.session.pop(SHOWN_ONCE_KEY, None)
+    shown: dict[str, Any] | None = request.session.pop(SHOWN_ONCE_KEY, None)
     if shown and shown.get("previous_until"):
         shown["previous_until"] = dt.datetime.fromisoformat(shown["previous_until"])
     return shown
