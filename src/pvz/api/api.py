@@ -30,6 +30,7 @@ from pvz.api import (
     returns,
     shipments,
     staff,
+    storage,
 )
 from pvz.api.auth import session_auth
 from pvz.api.errors import register_error_handlers
@@ -50,6 +51,7 @@ register_error_handlers(api)
 api.add_router("", me.router)
 api.add_router("", account.router)
 api.add_router("", shipments.router)
+api.add_router("", storage.router)
 api.add_router("", cells.router)
 api.add_router("", inbound.router)
 api.add_router("", placement.router)

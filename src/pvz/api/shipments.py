@@ -1,6 +1,6 @@
 """Shipment endpoints: find a parcel by what was scanned and show its whole story; search by any
-identifier, phone or cell; extend storage; the expiry lists and the scan-out of expired parcels to the
-return zone.
+identifier, phone or cell. The storage-period endpoints (extension, expiry lists, return zone) are in
+`api.storage`, which shares the status, point and partner schemas defined here.
 
 Scoping: a shipment or point the caller does not work at is 404 NOT_FOUND, never 403; acting needs the
 `operate` permission at that point (else 403 PERMISSION_DENIED).
@@ -14,32 +14,16 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from pvz.accounts.models import User
-from pvz.accounts.roles import Perm
 from pvz.accounts.selectors import points_for_user
 from pvz.api.auth import caller
 from pvz.api.errors import ErrorOut
-from pvz.api.idempotency import event_key, idempotent
-from pvz.api.permissions import point_for, require_perm, requires, requires_sign_in
+from pvz.api.permissions import point_for, requires_sign_in
 from pvz.core.errors import NotFound
 from pvz.core.phone import phone_masked
 from pvz.network.models import PickupPoint
 from pvz.scanning.search import QUERY_MAX_LENGTH, SEARCH_LIMIT_MAX, SearchHit, shipments_search
 from pvz.shipments.models import Shipment, ShipmentEvent
-from pvz.shipments.selectors import (
-    shipment_find,
-    shipment_get,
-    shipment_history,
-    shipments_expired_on_shelves,
-    shipments_expiring_today,
-)
-from pvz.shipments.services import (
-    EXTENSION_DAYS_MAX,
-    EXTENSION_DAYS_MIN,
-    ReturnZoneOutcome,
-    shipment_extend_storage,
-    shipment_to_return_zone_as,
-)
+from pvz.shipments.selectors import shipment_find, shipment_history
 from pvz.shipments.statuses import Status, allowed_next
 
 router = Router(tags=["shipments"])
@@ -114,7 +98,7 @@ class LookupQuery(Schema):
     point: int | None = Field(default=None, description="Look only at this point (id).")
 
 
-def _local(moment: dt.datetime | None, point: PickupPoint) -> dt.datetime | None:
+def point_local(moment: dt.datetime | None, point: PickupPoint) -> dt.datetime | None:
     # Shown in the point's own timezone, so a deadline reads as "23:59:59" of the day it ends there.
     return moment.astimezone(point.tz) if moment else None
 
@@ -144,8 +128,8 @@ def _shipment_out(shipment: Shipment, history: list[ShipmentEvent]) -> ShipmentO
         status=ShipmentStatusOut.of(shipment.status),
         next_statuses=sorted(allowed_next(shipment.status)),
         cell=shipment.cell.address if shipment.cell else None,
-        stored_at=_local(shipment.stored_at, point),
-        storage_deadline=_local(shipment.storage_deadline, point),
+        stored_at=point_local(shipment.stored_at, point),
+        storage_deadline=point_local(shipment.storage_deadline, point),
         size_class=shipment.size_class,
         weight_g=shipment.weight_g,
         category=shipment.category,
@@ -249,7 +233,7 @@ def _hit_out(hit: SearchHit) -> ShipmentSearchHitOut:
         point=PointRefOut(id=point.pk, code=point.code, name=point.name, timezone=point.timezone),
         status=ShipmentStatusOut.of(shipment.status),
         cell=shipment.cell.address if shipment.cell else None,
-        storage_deadline=_local(shipment.storage_deadline, point),
+        storage_deadline=point_local(shipment.storage_deadline, point),
         customer_name=customer.name,
         customer_phone=customer.phone if hit.phone_visible else phone_masked(customer.phone),
         matched_by=[str(kind) for kind in hit.matched_by],
@@ -281,199 +265,4 @@ def shipments_search_get(request: HttpRequest, query: Query[ShipmentSearchQuery]
         cells=[cell.address for cell in result.cells],
         truncated=result.truncated,
         results=[_hit_out(hit) for hit in result.hits],
-    )
-
-
-# --- Storage extension
-
-
-class ExtendStorageIn(Schema):
-    days: int = Field(
-        description=(
-            f"By how many days: {EXTENSION_DAYS_MIN}–{EXTENSION_DAYS_MAX} (else 422 VALIDATION_FAILED)."
-        )
-    )
-
-
-class ExtensionOut(Schema):
-    shipment_id: int
-    days: int
-    previous_deadline: dt.datetime = Field(description="In the point's timezone.")
-    storage_deadline: dt.datetime = Field(
-        description="The new deadline: end of a local day, point's timezone."
-    )
-    extended_at: dt.datetime
-    version: int
-
-
-@router.post(
-    "/shipments/{shipment_id}/extend-storage",
-    response={
-        200: ExtensionOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
-    operation_id="shipment_extend_storage",
-    summary="Extend the storage period (продление)",
-    description=(
-        "Moves the deadline of a STORED parcel by 1–7 days to the end of that later local day; once per "
-        "visit (409 ALREADY_EXTENDED), only while `now <= deadline` (409 STORAGE_EXPIRED), only while "
-        "STORED (409 INVALID_TRANSITION). Writes one `extension` event with both deadlines."
-    ),
-)
-@idempotent
-@requires(Perm.OPERATE)
-def shipment_extend_storage_post(
-    request: HttpRequest, shipment_id: int, payload: ExtendStorageIn
-) -> ExtensionOut:
-    user = caller(request)
-    shipment = shipment_get(user=user, shipment_id=shipment_id)
-    require_perm(user=user, perm=Perm.OPERATE, point=shipment.point)
-    extension = shipment_extend_storage(
-        actor=user, shipment=shipment, days=payload.days, key=event_key(request, user, "extend")
-    )
-    extended = extension.shipment
-    point = shipment.point
-    assert extended.storage_deadline is not None and extended.storage_extended_at is not None
-    return ExtensionOut(
-        shipment_id=extended.pk,
-        days=payload.days,
-        previous_deadline=extension.previous_deadline.astimezone(point.tz),
-        storage_deadline=extended.storage_deadline.astimezone(point.tz),
-        extended_at=extended.storage_extended_at.astimezone(point.tz),
-        version=extended.version,
-    )
-
-
-# --- Expiry lists and the return zone
-
-
-class ShelfItemOut(Schema):
-    id: int
-    posting_number: str
-    barcode: str
-    partner: PartnerRefOut
-    status: ShipmentStatusOut
-    cell: str | None
-    storage_deadline: dt.datetime | None = Field(description="In the point's timezone.")
-    customer_name: str
-    customer_phone: str = Field(description="Masked, e.g. +7 916 ***-**-67.")
-
-
-def _shelf_item(shipment: Shipment) -> ShelfItemOut:
-    customer = shipment.order.customer
-    return ShelfItemOut(
-        id=shipment.pk,
-        posting_number=shipment.posting_number,
-        barcode=shipment.barcode,
-        partner=PartnerRefOut(code=shipment.partner.code, name=shipment.partner.name),
-        status=ShipmentStatusOut.of(shipment.status),
-        cell=shipment.cell.address if shipment.cell else None,
-        storage_deadline=_local(shipment.storage_deadline, shipment.point),
-        customer_name=customer.name,
-        customer_phone=phone_masked(customer.phone),
-    )
-
-
-def _point_to_operate(user: User, point_id: int) -> PickupPoint:
-    return point_for(user=user, point_id=point_id, perm=Perm.OPERATE)
-
-
-@router.get(
-    "/points/{point_id}/expiring-today",
-    response={200: list[ShelfItemOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-    operation_id="shipments_expiring_today",
-    summary="Parcels whose storage ends today",
-    description=(
-        "«Истекает сегодня»: STORED parcels of the point with `now <= deadline <= end of today`, today "
-        "taken in the point's timezone; sorted by cell address."
-    ),
-)
-@requires(Perm.OPERATE)
-def expiring_today_get(request: HttpRequest, point_id: int) -> list[ShelfItemOut]:
-    user = caller(request)
-    point = _point_to_operate(user, point_id)
-    return [_shelf_item(s) for s in shipments_expiring_today(user=user, point=point)]
-
-
-@router.get(
-    "/points/{point_id}/expired",
-    response={200: list[ShelfItemOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-    operation_id="shipments_expired_on_shelves",
-    summary="Expired parcels still to take to the return zone",
-    description="«Истёк срок»: EXPIRED parcels of the point, sorted by the address of the place they lie in.",
-)
-@requires(Perm.OPERATE)
-def expired_get(request: HttpRequest, point_id: int) -> list[ShelfItemOut]:
-    user = caller(request)
-    point = _point_to_operate(user, point_id)
-    return [_shelf_item(s) for s in shipments_expired_on_shelves(user=user, point=point)]
-
-
-class ReturnZoneScanIn(Schema):
-    code: str = Field(
-        min_length=1,
-        max_length=100,
-        description="Label barcode or posting number as scanned, any keyboard layout.",
-    )
-
-
-class ReturnZoneScanOut(Schema):
-    outcome: str = Field(
-        description=(
-            "moved: → AWAITING_DISPATCH, now in the return zone; already: it was already waiting "
-            "for dispatch, nothing changed."
-        )
-    )
-    shipment_id: int
-    posting_number: str
-    status: ShipmentStatusOut
-    cell: str | None = Field(description="Where it lies now (the return zone after a move).")
-    from_cell: str | None = Field(description="The cell it was taken from (moved only).")
-
-
-@router.post(
-    "/points/{point_id}/return-zone/scans",
-    response={
-        200: ReturnZoneScanOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
-    operation_id="return_zone_scan",
-    summary="Scan a parcel leaving the point into the return zone",
-    description=(
-        "The parcel leaves its cell for the point's return zone and waits for a return carriage "
-        "(EXPIRED, CANCELLED, REFUSED or DAMAGED → AWAITING_DISPATCH). A STORED parcel past its deadline "
-        "is expired on the spot first; "
-        "one within its deadline (`now <= deadline`) is 409 STORAGE_NOT_EXPIRED; other statuses 409 "
-        "INVALID_TRANSITION; a parcel of another point 404. A parcel already awaiting dispatch answers "
-        "`already` and changes nothing."
-    ),
-)
-@idempotent
-@requires(Perm.OPERATE)
-def return_zone_scan_post(
-    request: HttpRequest, point_id: int, payload: ReturnZoneScanIn
-) -> ReturnZoneScanOut:
-    user = caller(request)
-    scan = shipment_to_return_zone_as(
-        actor=user, point_id=point_id, code=payload.code, key=event_key(request, user, "return-zone")
-    )
-    shipment = scan.shipment
-    cell = scan.zone if scan.outcome is ReturnZoneOutcome.MOVED else shipment.cell
-    return ReturnZoneScanOut(
-        outcome=str(scan.outcome),
-        shipment_id=shipment.pk,
-        posting_number=shipment.posting_number,
-        status=ShipmentStatusOut.of(shipment.status),
-        cell=cell.address if cell else None,
-        from_cell=scan.from_cell,
     )
