@@ -228,7 +228,7 @@ def test_the_scan_answer_says_whether_the_parcel_is_fragile(signed_in, delivery)
 def test_the_scan_answer_built_without_validation_is_what_validation_gives(delivery, acceptance) -> None:
     from ninja.renderers import JSONRenderer
 
-    from pvz.api.inbound import ScanOutcomeOut, _scan_out
+    from pvz.api.inbound.acceptances import ScanOutcomeOut, _scan_out
     from pvz.inbound.services import acceptance_scan
 
     tote = delivery.lines()[0].tote
