@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from pvz.web.views import acceptance
+from pvz.web.views import acceptance, acceptance_screen
 
 urlpatterns: list[URLPattern] = [
     path("acceptance/", acceptance.acceptance_list, name="acceptance_list"),
@@ -25,10 +25,16 @@ urlpatterns: list[URLPattern] = [
     path(
         "acceptance/carriages/<int:carriage_id>/start/", acceptance.acceptance_start, name="acceptance_start"
     ),
-    path("acceptance/<int:acceptance_id>/", acceptance.acceptance_screen, name="acceptance_screen"),
-    path("acceptance/<int:acceptance_id>/scan/", acceptance.acceptance_scan, name="acceptance_scan"),
-    path("acceptance/<int:acceptance_id>/undo/", acceptance.acceptance_undo, name="acceptance_undo"),
-    path("acceptance/<int:acceptance_id>/damage/", acceptance.acceptance_damage, name="acceptance_damage"),
-    path("acceptance/<int:acceptance_id>/close/", acceptance.acceptance_close, name="acceptance_close"),
-    path("acceptance/<int:acceptance_id>/act/", acceptance.acceptance_act, name="acceptance_act"),
+    path("acceptance/<int:acceptance_id>/", acceptance_screen.acceptance_screen, name="acceptance_screen"),
+    path("acceptance/<int:acceptance_id>/scan/", acceptance_screen.acceptance_scan, name="acceptance_scan"),
+    path("acceptance/<int:acceptance_id>/undo/", acceptance_screen.acceptance_undo, name="acceptance_undo"),
+    path(
+        "acceptance/<int:acceptance_id>/damage/",
+        acceptance_screen.acceptance_damage,
+        name="acceptance_damage",
+    ),
+    path(
+        "acceptance/<int:acceptance_id>/close/", acceptance_screen.acceptance_close, name="acceptance_close"
+    ),
+    path("acceptance/<int:acceptance_id>/act/", acceptance_screen.acceptance_act, name="acceptance_act"),
 ]

@@ -116,7 +116,7 @@ def acceptance_mark_damaged(
     acceptance: Acceptance,
     shipment: Shipment,
     note: str,
-    photo: File | None = None,
+    photo: File[bytes] | None = None,
 ) -> AcceptanceDamage:
     """A parcel accepted in this open acceptance (placed or not) → DAMAGED, into the point's inspection
     place when it has one, with the note and optional photo for the act."""
