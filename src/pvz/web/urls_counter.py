@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from pvz.web.views import counter, customer_qr
+from pvz.web.views import counter, counter_finish, counter_lines, counter_screen, customer_qr
 
 urlpatterns: list[URLPattern] = [
     path("c/<str:link>/", customer_qr.customer_qr, name="customer_qr"),
@@ -14,13 +14,17 @@ urlpatterns: list[URLPattern] = [
     path("issue/identify/", counter.issue_identify, name="issue_identify"),
     path("issue/open/", counter.issue_open, name="issue_open"),
     path("issue/commands/", counter.issue_commands, name="issue_commands"),
-    path("issue/<int:session_id>/", counter.issue_session, name="issue_session"),
-    path("issue/<int:session_id>/scan/", counter.issue_scan, name="issue_scan"),
-    path("issue/<int:session_id>/finish/", counter.issue_finish, name="issue_finish"),
-    path("issue/<int:session_id>/cancel/", counter.issue_cancel, name="issue_cancel"),
+    path("issue/<int:session_id>/", counter_screen.issue_session, name="issue_session"),
+    path("issue/<int:session_id>/scan/", counter_finish.issue_scan, name="issue_scan"),
+    path("issue/<int:session_id>/finish/", counter_finish.issue_finish, name="issue_finish"),
+    path("issue/<int:session_id>/cancel/", counter_finish.issue_cancel, name="issue_cancel"),
     path("issue/<int:session_id>/sms/", counter.issue_sms_send, name="issue_sms_send"),
     path("issue/<int:session_id>/sms/verify/", counter.issue_sms_verify, name="issue_sms_verify"),
-    path("issue/<int:session_id>/bags/", counter.issue_bags, name="issue_bags"),
-    path("issue/<int:session_id>/lines/<int:line_id>/<slug:action>/", counter.issue_line, name="issue_line"),
-    path("issue/<int:session_id>/result/", counter.issue_result, name="issue_result"),
+    path("issue/<int:session_id>/bags/", counter_lines.issue_bags, name="issue_bags"),
+    path(
+        "issue/<int:session_id>/lines/<int:line_id>/<slug:action>/",
+        counter_lines.issue_line,
+        name="issue_line",
+    ),
+    path("issue/<int:session_id>/result/", counter_finish.issue_result, name="issue_result"),
 ]
