@@ -124,7 +124,7 @@ raw = Path(json.loads(PARAMS)["path"]).read_bytes()
 started = time.perf_counter()
 data = json.loads(raw)
 parsed = time.perf_counter()
-valid = manifests._validate(partner=partner, data=data, lines=None)
+valid = manifests.manifest_validate(partner=partner, data=data, lines=None)
 validated = time.perf_counter()
 try:
     with transaction.atomic():

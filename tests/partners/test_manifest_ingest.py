@@ -14,8 +14,7 @@ from pvz.core.errors import Conflict, ErrorCode
 from pvz.inbound.models import Carriage, CarriageStatus, ManifestLine, ManifestTote, Tote
 from pvz.network.errors import PointClosing
 from pvz.network.models import Partner, PickupPoint, PointStatus
-from pvz.partners import manifests
-from pvz.partners.manifests import MANIFEST_MAX_LINES, ManifestInvalid, manifest_ingest
+from pvz.partners.manifests import MANIFEST_MAX_LINES, ManifestInvalid, ingest, manifest_ingest
 from pvz.shipments.models import Customer, Order, Shipment
 from pvz.shipments.statuses import Status
 from tests.factories import (
@@ -379,7 +378,7 @@ def test_a_concurrent_manifest_that_took_a_unique_value_first_is_a_conflict(
     def taken(**kwargs: Any) -> None:
         raise IntegrityError("uniq_shipment_barcode")
 
-    monkeypatch.setattr(manifests, "manifest_write", taken)
+    monkeypatch.setattr(ingest, "manifest_write", taken)
 
     with pytest.raises(Conflict) as caught:
         manifest_ingest(partner=partner, data=manifest("msk-1", 2, number="car-2"))
