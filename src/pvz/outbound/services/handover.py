@@ -42,7 +42,7 @@ HANDOVER_REASON = "handed_to_courier"
 _PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def signature_check(signature: File) -> None:
+def signature_check(signature: File[bytes]) -> None:
     """A drawn signature: a PNG (by its first bytes) of at most 512 KB; VALIDATION_FAILED otherwise."""
     size = signature.size or 0
     if size == 0 or size > MAX_SIGNATURE_BYTES:
@@ -137,7 +137,7 @@ def return_carriage_hand_over(
     carriage: Carriage,
     courier_code: str | None = None,
     courier_name: str = "",
-    signature: File | None = None,
+    signature: File[bytes] | None = None,
 ) -> Dispatch | DomainError:
     """Hand the carriage to the courier, confirmed by the courier's code or by a drawn signature with
     the courier's name: every parcel → DISPATCHED (one event each), every tote → sent back, the carriage
