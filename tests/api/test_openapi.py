@@ -24,7 +24,7 @@ def test_schema_names_operations_and_documents_errors():
     lookup = schema["paths"]["/api/v1/shipments/lookup"]["get"]
     assert lookup["operationId"] == "shipments_lookup"
     assert lookup["tags"] == ["shipments"]
-    assert set(lookup["responses"]) == {"200", "401", "404", "422"}
+    assert set(lookup["responses"]) == {"200", "401", "404", "422", "429"}  # 429: the rate limit (issue 14)
     assert schema["paths"]["/api/v1/me"]["get"]["operationId"] == "me_get"
 
 

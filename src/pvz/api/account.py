@@ -15,14 +15,12 @@ from pydantic import Field
 
 from pvz.accounts.passwords import password_change, password_is_set, password_reset_request, password_set
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.errors import SELF_READ_ERRORS, SELF_WRITE_ERRORS
 from pvz.api.permissions import requires_sign_in
 from pvz.audit.context import client_ip
 from pvz.core.errors import DomainError, ErrorCode
 
 router = Router(tags=["me"])
-
-_WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 class SecurityOut(Schema):
@@ -49,7 +47,7 @@ def _security(request: HttpRequest) -> SecurityOut:
 
 @router.get(
     "/me/security",
-    response={200: SecurityOut, 401: ErrorOut},
+    response={200: SecurityOut, **SELF_READ_ERRORS},
     operation_id="me_security_get",
     summary="The caller's sign-in settings",
     description="Whether the caller has set a password (phone + SMS code always works).",
@@ -61,7 +59,7 @@ def me_security_get(request: HttpRequest) -> SecurityOut:
 
 @router.post(
     "/me/password/code",
-    response={204: None, **_WRITE_ERRORS},
+    response={204: None, **SELF_WRITE_ERRORS},
     operation_id="me_password_code_send",
     summary="Text the caller a code for setting their first password",
     description="One a minute and five an hour (and the daily SMS limits): else 429 RATE_LIMITED.",
@@ -74,7 +72,7 @@ def me_password_code_send(request: HttpRequest) -> Status[Any]:
 
 @router.post(
     "/me/password",
-    response={200: SecurityOut, **_WRITE_ERRORS},
+    response={200: SecurityOut, **SELF_WRITE_ERRORS},
     operation_id="me_password_set",
     summary="Set the first password or change the current one",
     description=(

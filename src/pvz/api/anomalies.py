@@ -14,13 +14,10 @@ from pvz.anomalies.models import AnomalyFlag, Suspension
 from pvz.anomalies.selectors import LIST_LIMIT, flags_at_point, suspensions_at_point
 from pvz.anomalies.services import anomaly_flag_resolve, suspension_lift
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
-from pvz.api.permissions import point_for, requires
+from pvz.api.errors import READ_ERRORS, WRITE_ERRORS
+from pvz.api.permissions import point_of, requires
 
 router = Router(tags=["anomalies"])
-
-_READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-_WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class FlagOut(Schema):
@@ -82,14 +79,14 @@ def _suspension_out(suspension: Suspension) -> SuspensionOut:
 
 @router.get(
     "/points/{point_id}/anomalies",
-    response={200: AnomaliesOut, **_READ_ERRORS},
+    response={200: AnomaliesOut, **READ_ERRORS},
     operation_id="anomalies_list",
     summary="Anomaly flags and suspensions of the point's staff",
     description="Owners, managers and platform admins (the manage-point permission).",
 )
 @requires(Perm.MANAGE_POINT)
 def anomalies_list(request: HttpRequest, point_id: int, query: Query[AnomaliesQuery]) -> AnomaliesOut:
-    point = point_for(user=caller(request), point_id=point_id, perm=Perm.MANAGE_POINT)
+    point = point_of(request)
     return AnomaliesOut(
         flags=[_flag_out(flag) for flag in flags_at_point(point=point, open_only=query.open_only)],
         suspensions=[_suspension_out(s) for s in suspensions_at_point(point=point)],
@@ -98,7 +95,7 @@ def anomalies_list(request: HttpRequest, point_id: int, query: Query[AnomaliesQu
 
 @router.post(
     "/points/{point_id}/anomalies/{flag_id}/resolve",
-    response={200: FlagOut, **_WRITE_ERRORS},
+    response={200: FlagOut, **WRITE_ERRORS},
     operation_id="anomaly_resolve",
     summary="Resolve an anomaly flag",
     description="Marks the flag resolved by the caller; resolving a resolved flag changes nothing.",
@@ -106,14 +103,14 @@ def anomalies_list(request: HttpRequest, point_id: int, query: Query[AnomaliesQu
 @requires(Perm.MANAGE_POINT)
 def anomaly_resolve(request: HttpRequest, point_id: int, flag_id: int) -> FlagOut:
     user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.MANAGE_POINT)
+    point = point_of(request)
     flag = anomaly_flag_resolve(actor=user, point=point, flag_id=flag_id)
     return _flag_out(flag)
 
 
 @router.post(
     "/points/{point_id}/suspensions/{suspension_id}/lift",
-    response={200: SuspensionOut, **_WRITE_ERRORS},
+    response={200: SuspensionOut, **WRITE_ERRORS},
     operation_id="suspension_lift",
     summary="Lift a suspension",
     description=(
@@ -124,5 +121,5 @@ def anomaly_resolve(request: HttpRequest, point_id: int, flag_id: int) -> FlagOu
 @requires(Perm.LIFT_SUSPENSION)
 def suspension_lift_endpoint(request: HttpRequest, point_id: int, suspension_id: int) -> SuspensionOut:
     user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.LIFT_SUSPENSION)
+    point = point_of(request)
     return _suspension_out(suspension_lift(actor=user, point=point, suspension_id=suspension_id))

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.errors import READ_ERRORS
 from pvz.api.permissions import point_for, requires
 from pvz.audit.models import AuditRecord
 from pvz.core.errors import DomainError, PermissionDenied
@@ -83,7 +83,7 @@ def _out(record: AuditRecord) -> AuditRecordOut:
 
 @router.get(
     "/audit",
-    response={200: AuditPageOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: AuditPageOut, **READ_ERRORS},
     operation_id="audit_list",
     summary="The audit log, filtered and paginated",
     description=(
@@ -91,7 +91,9 @@ def _out(record: AuditRecord) -> AuditRecordOut:
         "grants and exports. Owners see their points; platform admins everything; others 403."
     ),
 )
-@requires(Perm.VIEW_AUDIT)
+@requires(
+    Perm.VIEW_AUDIT, checked_by="the handler: the point is optional, in the query (platform-wide for admins)"
+)
 def audit_list(request: HttpRequest, query: Query[AuditQuery]) -> AuditPageOut:
     user = caller(request)
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)

@@ -10,9 +10,9 @@ from pydantic import Field
 
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.errors import READ_ERRORS, WRITE_ERRORS
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import point_for, require_perm, requires
+from pvz.api.permissions import Lookup, point_of, requires, subject_of
 from pvz.cells.selectors import (
     CAPACITY_MAX,
     CAPACITY_MIN,
@@ -35,10 +35,10 @@ from pvz.network.services import special_places_ensure
 
 router = Router(tags=["cells"])
 
-SizeClassCode = Literal["S", "M", "L", "XL"]
+# A cell named in the path: one of the caller's points (else 404), checked by `@requires(…, via=CELL)`.
+CELL = Lookup("cell_id", lambda user, cell_id: cell_get(user=user, point=None, cell_id=cell_id))
 
-_READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-_WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+SizeClassCode = Literal["S", "M", "L", "XL"]
 
 
 class CellOut(Schema):
@@ -148,7 +148,7 @@ def _cell_out(cell: Cell) -> CellOut:
 
 @router.get(
     "/points/{point_id}/cells",
-    response={200: CellsOut, **_READ_ERRORS},
+    response={200: CellsOut, **READ_ERRORS},
     operation_id="cells_list",
     summary="Cells of a point with their occupancy",
     description=(
@@ -159,8 +159,7 @@ def _cell_out(cell: Cell) -> CellOut:
 )
 @requires(Perm.VIEW_POINT)
 def cells_list(request: HttpRequest, point_id: int, query: Query[CellsQuery]) -> CellsOut:
-    user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.VIEW_POINT)
+    point = point_of(request)
     rows = cells_occupancy(point=point, zone=query.zone, include_retired=query.include_retired)
     return CellsOut(
         cells=[CellOut.of(row) for row in rows],
@@ -175,7 +174,7 @@ def cells_list(request: HttpRequest, point_id: int, query: Query[CellsQuery]) ->
 
 @router.post(
     "/points/{point_id}/cells/bulk",
-    response={201: CellsCreatedOut, **_WRITE_ERRORS},
+    response={201: CellsCreatedOut, **WRITE_ERRORS},
     operation_id="cells_create_bulk",
     summary="Create cells from a pattern",
     description=(
@@ -189,7 +188,7 @@ def cells_list(request: HttpRequest, point_id: int, query: Query[CellsQuery]) ->
 @requires(Perm.MANAGE_POINT)
 def cells_bulk(request: HttpRequest, point_id: int, payload: CellsBulkIn) -> Status[Any]:
     user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.MANAGE_POINT)
+    point = point_of(request)
     cells = cells_create_bulk(
         actor=user,
         point=point,
@@ -205,7 +204,7 @@ def cells_bulk(request: HttpRequest, point_id: int, payload: CellsBulkIn) -> Sta
 
 @router.post(
     "/points/{point_id}/cells/special-places",
-    response={200: list[CellOut], **_WRITE_ERRORS},
+    response={200: list[CellOut], **WRITE_ERRORS},
     operation_id="cells_special_places_ensure",
     summary="Make sure the point has its special places",
     description=(
@@ -218,13 +217,13 @@ def cells_bulk(request: HttpRequest, point_id: int, payload: CellsBulkIn) -> Sta
 @requires(Perm.MANAGE_POINT)
 def cells_special_places(request: HttpRequest, point_id: int) -> list[CellOut]:
     user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.MANAGE_POINT)
+    point = point_of(request)
     return [_cell_out(cell) for cell in special_places_ensure(actor=user, point=point)]
 
 
 @router.patch(
     "/cells/{cell_id}",
-    response={200: CellOut, **_WRITE_ERRORS},
+    response={200: CellOut, **WRITE_ERRORS},
     operation_id="cells_update",
     summary="Change a cell's size class or capacity",
     description=(
@@ -234,18 +233,16 @@ def cells_special_places(request: HttpRequest, point_id: int) -> list[CellOut]:
     ),
 )
 @idempotent
-@requires(Perm.MANAGE_POINT)
+@requires(Perm.MANAGE_POINT, via=CELL)
 def cells_update(request: HttpRequest, cell_id: int, payload: CellUpdateIn) -> CellOut:
-    user = caller(request)
-    cell = cell_get(user=user, point=None, cell_id=cell_id)
-    require_perm(user=user, perm=Perm.MANAGE_POINT, point=cell.point)
+    user, cell = caller(request), subject_of(request, Cell)
     cell = cell_update(actor=user, cell=cell, size_class=payload.size_class, capacity=payload.capacity)
     return _cell_out(cell)
 
 
 @router.post(
     "/cells/{cell_id}/retire",
-    response={200: CellOut, **_WRITE_ERRORS},
+    response={200: CellOut, **WRITE_ERRORS},
     operation_id="cells_retire",
     summary="Retire an empty cell",
     description=(
@@ -255,17 +252,15 @@ def cells_update(request: HttpRequest, cell_id: int, payload: CellUpdateIn) -> C
     ),
 )
 @idempotent
-@requires(Perm.MANAGE_POINT)
+@requires(Perm.MANAGE_POINT, via=CELL)
 def cells_retire(request: HttpRequest, cell_id: int) -> CellOut:
-    user = caller(request)
-    cell = cell_get(user=user, point=None, cell_id=cell_id)
-    require_perm(user=user, perm=Perm.MANAGE_POINT, point=cell.point)
+    user, cell = caller(request), subject_of(request, Cell)
     return _cell_out(cell_retire(actor=user, cell=cell))
 
 
 @router.get(
     "/points/{point_id}/cells/labels.pdf",
-    response={200: None, **_READ_ERRORS},
+    response={200: None, **READ_ERRORS},
     operation_id="cells_labels_pdf",
     summary="Printable cell labels (PDF)",
     description=(
@@ -284,8 +279,7 @@ def cells_retire(request: HttpRequest, cell_id: int) -> CellOut:
 )
 @requires(Perm.VIEW_POINT)
 def cells_labels(request: HttpRequest, point_id: int, query: Query[LabelsQuery]) -> HttpResponse:
-    user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.VIEW_POINT)
+    point = point_of(request)
     cells = cells_for_labels(point=point, zone=query.zone, ids=query.ids)
     pdf = cell_labels_pdf(cells=cells, layout=query.layout)
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -57,13 +57,18 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
-# The answers most routers document: reads, and writes (429 for rate limits and code lockouts).
-READ_ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS: dict[int, type[ErrorOut]] = {
+# The answers operations document, shared by every router. Every request under /api/v1/ may be 429 (the
+# rate limit, `pvz.api.ratelimit`); 403 comes from `@requires` and, on writes, from the CSRF check;
+# 404 from a point or object of another point; 422 from a query or body that fails validation.
+READ_BY_ID_ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
+READ_ERRORS: dict[int, type[ErrorOut]] = {**READ_BY_ID_ERRORS, 422: ErrorOut}
+WRITE_ERRORS: dict[int, type[ErrorOut]] = {**READ_ERRORS, 400: ErrorOut, 409: ErrorOut}
+# The caller's own data (`/me/…`): no point, so no 404.
+SELF_READ_ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 429: ErrorOut}
+SELF_WRITE_ERRORS: dict[int, type[ErrorOut]] = {
     400: ErrorOut,
     401: ErrorOut,
     403: ErrorOut,
-    404: ErrorOut,
     409: ErrorOut,
     422: ErrorOut,
     429: ErrorOut,

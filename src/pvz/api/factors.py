@@ -16,8 +16,8 @@ from pydantic import Field
 
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
-from pvz.api.permissions import point_for, requires, requires_sign_in
+from pvz.api.errors import READ_BY_ID_ERRORS, SELF_READ_ERRORS, SELF_WRITE_ERRORS, ErrorOut
+from pvz.api.permissions import point_of, requires, requires_sign_in
 from pvz.audit.context import client_ip
 from pvz.factors import services
 from pvz.factors.models import FactorMethod
@@ -25,7 +25,8 @@ from pvz.factors.selectors import factor_summary, point_factor_policy
 
 router = Router(tags=["factors"])
 
-_WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
+# A factor being removed may not exist (404).
+_WRITE_ERRORS: dict[int, type[ErrorOut]] = {**SELF_WRITE_ERRORS, 404: ErrorOut}
 
 
 class FactorsOut(Schema):
@@ -83,7 +84,7 @@ def _factors(request: HttpRequest) -> FactorsOut:
 
 @router.get(
     "/me/factors",
-    response={200: FactorsOut, 401: ErrorOut},
+    response={200: FactorsOut, **SELF_READ_ERRORS},
     operation_id="me_factors_get",
     summary="The caller's second factors",
 )
@@ -207,8 +208,8 @@ def me_factors_email_delete(request: HttpRequest, payload: FactorCodeIn) -> Fact
     return _delete(request, FactorMethod.EMAIL, payload)
 
 
-def _policy(point_id: int, request: HttpRequest) -> PolicyOut:
-    point = point_for(user=caller(request), point_id=point_id, perm=Perm.VIEW_POINT)
+def _policy(request: HttpRequest) -> PolicyOut:
+    point = point_of(request)
     policy = point_factor_policy(point=point)
     return PolicyOut(
         point_id=point.pk,
@@ -220,13 +221,13 @@ def _policy(point_id: int, request: HttpRequest) -> PolicyOut:
 
 @router.get(
     "/points/{point_id}/factor-policy",
-    response={200: PolicyOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: PolicyOut, **READ_BY_ID_ERRORS},
     operation_id="point_factor_policy_get",
     summary="Whether the point requires a second factor of its staff",
 )
 @requires(Perm.VIEW_POINT)
 def point_factor_policy_get(request: HttpRequest, point_id: int) -> PolicyOut:
-    return _policy(point_id, request)
+    return _policy(request)
 
 
 @router.put(
@@ -240,6 +241,6 @@ def point_factor_policy_get(request: HttpRequest, point_id: int) -> PolicyOut:
 @requires(Perm.SET_FACTOR_POLICY)
 def point_factor_policy_put(request: HttpRequest, point_id: int, payload: PolicyIn) -> PolicyOut:
     user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.SET_FACTOR_POLICY)
+    point = point_of(request)
     services.point_factor_policy_set(actor=user, point=point, required=payload.require_second_factor)
-    return _policy(point_id, request)
+    return _policy(request)

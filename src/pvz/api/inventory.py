@@ -17,9 +17,9 @@ from pydantic import Field
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.errors import READ_BY_ID_ERRORS, WRITE_ERRORS, ErrorOut
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import point_for, require_perm, requires
+from pvz.api.permissions import Lookup, point_of, requires, subject_of
 from pvz.inventory import selectors, services
 from pvz.inventory.models import InventoryCount, ScanKind
 from pvz.inventory.report import InventoryReport, ReportLine
@@ -27,16 +27,6 @@ from pvz.inventory.selectors import CountProgress, MissingLine
 from pvz.inventory.services import ScanAnswer
 
 router = Router(tags=["inventory"])
-
-READ_ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS: dict[int, type[ErrorOut]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 # ---- schemas --------------------------------------------------------------------------------------------
@@ -258,12 +248,9 @@ def _report_out(report: InventoryReport, count: InventoryCount) -> ReportOut:
 # ---- access ---------------------------------------------------------------------------------------------
 
 
-def _count(request: HttpRequest, count_id: int, perm: Perm) -> tuple[User, InventoryCount]:
-    """The count if the caller may act on it: not visible → 404, visible without `perm` → 403."""
-    user = caller(request)
-    count = selectors.count_get(user=user, count_id=count_id)
-    require_perm(user=user, perm=perm, point=count.point)
-    return user, count
+# A count named in the path: of one of the caller's points (else 404), the permission checked at its point
+# by `@requires(…, via=COUNT)`.
+COUNT = Lookup("inventory_id", lambda user, count_id: selectors.count_get(user=user, count_id=count_id))
 
 
 # ---- endpoints ------------------------------------------------------------------------------------------
@@ -280,32 +267,31 @@ def _count(request: HttpRequest, count_id: int, perm: Perm) -> tuple[User, Inven
 @requires(Perm.MANAGE_POINT)
 def inventory_start(request: HttpRequest, point_id: int, payload: StartIn) -> InventoryOut:
     user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.MANAGE_POINT)
+    point = point_of(request)
     return _count_out(services.inventory_start(actor=user, point=point, zone=payload.zone))
 
 
 @router.get(
     "/points/{point_id}/inventories",
-    response={200: list[InventoryOut], **READ_ERRORS},
+    response={200: list[InventoryOut], **READ_BY_ID_ERRORS},
     operation_id="inventory_list",
     summary="Inventory counts of a point, newest first (at most 50)",
 )
 @requires(Perm.OPERATE)
 def inventory_list(request: HttpRequest, point_id: int) -> list[InventoryOut]:
-    user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.OPERATE)
+    point = point_of(request)
     return [_count_out(count) for count in selectors.counts_of_point(point=point)]
 
 
 @router.get(
     "/inventories/{inventory_id}",
-    response={200: InventoryOut, **READ_ERRORS},
+    response={200: InventoryOut, **READ_BY_ID_ERRORS},
     operation_id="inventory_get",
     summary="A count with its progress",
 )
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=COUNT)
 def inventory_get(request: HttpRequest, inventory_id: int) -> InventoryOut:
-    return _count_out(_count(request, inventory_id, Perm.OPERATE)[1])
+    return _count_out(subject_of(request, InventoryCount))
 
 
 @router.post(
@@ -319,7 +305,7 @@ def inventory_get(request: HttpRequest, inventory_id: int) -> InventoryOut:
     ),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, checked_by="the scan service, in the round trip of the scan itself (hot path)")
 def inventory_scan_cell(
     request: HttpRequest, inventory_id: int, payload: InventoryScanIn
 ) -> InventoryScanOut:
@@ -346,7 +332,7 @@ def inventory_scan_cell(
     ),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, checked_by="the scan service, in the round trip of the scan itself (hot path)")
 def inventory_scan_parcel(
     request: HttpRequest, inventory_id: int, payload: InventoryScanIn
 ) -> InventoryScanOut:
@@ -363,14 +349,14 @@ def inventory_scan_parcel(
 
 @router.get(
     "/inventories/{inventory_id}/missing",
-    response={200: list[MissingOut], **READ_ERRORS},
+    response={200: list[MissingOut], **READ_BY_ID_ERRORS},
     operation_id="inventory_missing",
     summary="Parcels expected in the count's cells and not scanned (live)",
     description="Parcels placed, moved or changed after the count started are not listed.",
 )
-@requires(Perm.MANAGE_POINT)
+@requires(Perm.MANAGE_POINT, via=COUNT)
 def inventory_missing(request: HttpRequest, inventory_id: int) -> list[MissingOut]:
-    count = _count(request, inventory_id, Perm.MANAGE_POINT)[1]
+    count = subject_of(request, InventoryCount)
     return [_missing_out(line) for line in selectors.missing_parcels(count=count)]
 
 
@@ -387,9 +373,9 @@ def inventory_missing(request: HttpRequest, inventory_id: int) -> list[MissingOu
     ),
 )
 @idempotent
-@requires(Perm.MANAGE_POINT)
+@requires(Perm.MANAGE_POINT, via=COUNT)
 def inventory_finish(request: HttpRequest, inventory_id: int, payload: FinishIn) -> ReportOut:
-    user, count = _count(request, inventory_id, Perm.MANAGE_POINT)
+    user, count = caller(request), subject_of(request, InventoryCount)
     report = services.inventory_finish(
         actor=user, count=count, confirmed_missing_ids=payload.confirmed_missing_ids
     )
@@ -403,20 +389,20 @@ def inventory_finish(request: HttpRequest, inventory_id: int, payload: FinishIn)
     summary="Cancel an open count (nothing is written off)",
 )
 @idempotent
-@requires(Perm.MANAGE_POINT)
+@requires(Perm.MANAGE_POINT, via=COUNT)
 def inventory_cancel(request: HttpRequest, inventory_id: int) -> InventoryOut:
-    user, count = _count(request, inventory_id, Perm.MANAGE_POINT)
+    user, count = caller(request), subject_of(request, InventoryCount)
     return _count_out(services.inventory_cancel(actor=user, count=count))
 
 
 @router.get(
     "/inventories/{inventory_id}/report",
-    response={200: ReportOut, **READ_ERRORS, 409: ErrorOut},
+    response={200: ReportOut, **READ_BY_ID_ERRORS, 409: ErrorOut},
     operation_id="inventory_report",
     summary="The report of a finished count",
     description="409 CONFLICT while the count is open or when it was cancelled.",
 )
-@requires(Perm.MANAGE_POINT)
+@requires(Perm.MANAGE_POINT, via=COUNT)
 def inventory_report(request: HttpRequest, inventory_id: int) -> ReportOut:
-    count = _count(request, inventory_id, Perm.MANAGE_POINT)[1]
+    count = subject_of(request, InventoryCount)
     return _report_out(selectors.count_report(count=count), count)

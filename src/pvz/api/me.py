@@ -8,7 +8,7 @@ from pydantic import Field
 
 from pvz.accounts.selectors import points_with_roles
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.errors import SELF_READ_ERRORS
 from pvz.api.permissions import requires_sign_in
 
 router = Router(tags=["me"])
@@ -35,7 +35,7 @@ class MeOut(Schema):
 
 @router.get(
     "/me",
-    response={200: MeOut, 401: ErrorOut},
+    response={200: MeOut, **SELF_READ_ERRORS},
     operation_id="me_get",
     summary="Current user",
     description="The signed-in user and the pickup points they may work at, with their roles at each.",
@@ -61,7 +61,7 @@ def me_get(request: HttpRequest) -> MeOut:
 
 @router.get(
     "/me/session",
-    response={200: MeSessionOut, 401: ErrorOut},
+    response={200: MeSessionOut, **SELF_READ_ERRORS},
     operation_id="me_session_get",
     summary="Is this session alive",
     description=(

@@ -13,7 +13,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.errors import SELF_READ_ERRORS, SELF_WRITE_ERRORS, ErrorOut
 from pvz.api.permissions import requires_sign_in
 from pvz.notifications.models import StaffChannel, StaffKind
 from pvz.notifications.push import push_enabled
@@ -21,8 +21,6 @@ from pvz.notifications.selectors import staff_messages, staff_preferences, staff
 from pvz.notifications.staff_services import staff_messages_mark_read, staff_preferences_save
 
 router = Router(tags=["notifications"])
-
-_WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 class MessagesQuery(Schema):
@@ -96,7 +94,7 @@ def _preferences_out(request: HttpRequest) -> PreferencesOut:
 
 @router.get(
     "/me/notifications",
-    response={200: MessagesOut, 401: ErrorOut, 422: ErrorOut},
+    response={200: MessagesOut, **SELF_READ_ERRORS, 422: ErrorOut},
     operation_id="me_notifications_list",
     summary="The caller's staff notifications",
     description="Newest first, with the number still unread. In-app messages never wait for quiet hours.",
@@ -125,7 +123,7 @@ def me_notifications_list(request: HttpRequest, query: Query[MessagesQuery]) -> 
 
 @router.post(
     "/me/notifications/read",
-    response={200: MarkedOut, **_WRITE_ERRORS},
+    response={200: MarkedOut, **SELF_WRITE_ERRORS},
     operation_id="me_notifications_read",
     summary="Mark all the caller's notifications read",
 )
@@ -136,7 +134,7 @@ def me_notifications_read(request: HttpRequest) -> MarkedOut:
 
 @router.get(
     "/me/notifications/preferences",
-    response={200: PreferencesOut, 401: ErrorOut},
+    response={200: PreferencesOut, **SELF_READ_ERRORS},
     operation_id="me_notification_preferences_get",
     summary="The caller's notification channels and quiet hours",
     description="Every kind × channel with its current value (push on and e-mail off unless chosen).",
@@ -148,7 +146,7 @@ def me_notification_preferences_get(request: HttpRequest) -> PreferencesOut:
 
 @router.put(
     "/me/notifications/preferences",
-    response={200: PreferencesOut, **_WRITE_ERRORS},
+    response={200: PreferencesOut, **SELF_WRITE_ERRORS},
     operation_id="me_notification_preferences_set",
     summary="Set the caller's notification channels and quiet hours",
     description="Quiet hours need both ends, different (else 422 VALIDATION_FAILED); both null removes them.",

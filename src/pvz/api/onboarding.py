@@ -20,7 +20,7 @@ from pydantic import Field
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
 from pvz.api.errors import READ_ERRORS, WRITE_ERRORS
-from pvz.api.permissions import point_for, requires
+from pvz.api.permissions import point_of, requires
 from pvz.audit.context import client_ip
 from pvz.closing.selectors import point_leftovers
 from pvz.closing.services import point_close_cancel, point_close_complete, point_close_start
@@ -176,7 +176,7 @@ def application_submit(
     operation_id="point_applications_list",
     summary="Opening applications, newest first (platform admins)",
 )
-@requires(Perm.ADMIN_PLATFORM)
+@requires(Perm.ADMIN_PLATFORM, platform=True)
 def applications_list(request: HttpRequest, status: ApplicationStatus | None = None) -> list[ApplicationOut]:
     found = selectors.applications_list(user=caller(request), status=status or "")
     return [_application_out(application) for application in found]
@@ -188,7 +188,7 @@ def applications_list(request: HttpRequest, status: ApplicationStatus | None = N
     operation_id="point_applications_get",
     summary="One opening application (platform admins)",
 )
-@requires(Perm.ADMIN_PLATFORM)
+@requires(Perm.ADMIN_PLATFORM, platform=True)
 def application_get(request: HttpRequest, application_id: int) -> ApplicationOut:
     return _application_out(selectors.application_get(user=caller(request), application_id=application_id))
 
@@ -200,7 +200,7 @@ def application_get(request: HttpRequest, application_id: int) -> ApplicationOut
     summary="Approve: create the point, the owner's account and the owner role (platform admins)",
     description="All or nothing. 409 CONFLICT when already reviewed or when the code is taken.",
 )
-@requires(Perm.ADMIN_PLATFORM)
+@requires(Perm.ADMIN_PLATFORM, platform=True)
 def application_approve(request: HttpRequest, application_id: int, payload: ApproveIn) -> ApplicationOut:
     user = caller(request)
     application = selectors.application_get(user=user, application_id=application_id)
@@ -216,7 +216,7 @@ def application_approve(request: HttpRequest, application_id: int, payload: Appr
     operation_id="point_applications_reject",
     summary="Reject with a reason, texted to the applicant (platform admins)",
 )
-@requires(Perm.ADMIN_PLATFORM)
+@requires(Perm.ADMIN_PLATFORM, platform=True)
 def application_reject(request: HttpRequest, application_id: int, payload: RejectIn) -> ApplicationOut:
     user = caller(request)
     application = selectors.application_get(user=user, application_id=application_id)
@@ -235,7 +235,7 @@ def application_reject(request: HttpRequest, application_id: int, payload: Rejec
 )
 @requires(Perm.MANAGE_POINT)
 def closing_get(request: HttpRequest, point_id: int) -> ClosingOut:
-    return _closing_out(point_for(user=caller(request), point_id=point_id, perm=Perm.MANAGE_POINT))
+    return _closing_out(point_of(request))
 
 
 @router.post(
@@ -247,7 +247,7 @@ def closing_get(request: HttpRequest, point_id: int) -> ClosingOut:
 @requires(Perm.CLOSE_POINT)
 def closing_start(request: HttpRequest, point_id: int, payload: CloseStartIn) -> ClosingOut:
     user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.CLOSE_POINT)
+    point = point_of(request)
     return _closing_out(
         point_close_start(actor=user, point=point, reason=payload.reason, planned_on=payload.planned_on)
     )
@@ -262,7 +262,7 @@ def closing_start(request: HttpRequest, point_id: int, payload: CloseStartIn) ->
 @requires(Perm.CLOSE_POINT)
 def closing_cancel(request: HttpRequest, point_id: int) -> ClosingOut:
     user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.CLOSE_POINT)
+    point = point_of(request)
     return _closing_out(point_close_cancel(actor=user, point=point))
 
 
@@ -276,5 +276,5 @@ def closing_cancel(request: HttpRequest, point_id: int) -> ClosingOut:
 @requires(Perm.CLOSE_POINT)
 def closing_complete(request: HttpRequest, point_id: int) -> ClosingOut:
     user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.CLOSE_POINT)
+    point = point_of(request)
     return _closing_out(point_close_complete(actor=user, point=point))

@@ -17,12 +17,11 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut, error_answer
+from pvz.api.errors import READ_BY_ID_ERRORS, WRITE_ERRORS, ErrorOut, error_answer
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import point_for, require_perm, requires
+from pvz.api.permissions import Lookup, point_of, requires, subject_of
 from pvz.core.errors import Conflict, DomainError
 from pvz.inbound.models import Carriage
 from pvz.outbound import selectors, services
@@ -31,16 +30,6 @@ from pvz.outbound.selectors import ReturnProgress
 from pvz.shipments.models import Shipment
 
 router = Router(tags=["outbound"])
-
-READ_ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS: dict[int, type[ErrorOut]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 # ---- schemas --------------------------------------------------------------------------------------------
@@ -185,11 +174,11 @@ def _act_out(carriage: Carriage, act: dict[str, Any]) -> HandoverActOut:
 # ---- access ---------------------------------------------------------------------------------------------
 
 
-def _for_read(request: HttpRequest, carriage_id: int) -> tuple[User, Carriage]:
-    user = caller(request)
-    carriage = selectors.return_carriage_get(user=user, carriage_id=carriage_id)
-    require_perm(user=user, perm=Perm.OPERATE, point=carriage.point)
-    return user, carriage
+# A return carriage named in the path: of one of the caller's points (else 404), the permission checked at its
+# point by `@requires(…, via=RETURN_CARRIAGE)`.
+RETURN_CARRIAGE = Lookup(
+    "carriage_id", lambda user, carriage_id: selectors.return_carriage_get(user=user, carriage_id=carriage_id)
+)
 
 
 # ---- endpoints ------------------------------------------------------------------------------------------
@@ -197,13 +186,13 @@ def _for_read(request: HttpRequest, carriage_id: int) -> tuple[User, Carriage]:
 
 @router.get(
     "/points/{point_id}/return-carriages",
-    response={200: list[ReturnCarriageOut], **READ_ERRORS},
+    response={200: list[ReturnCarriageOut], **READ_BY_ID_ERRORS},
     operation_id="outbound_return_carriages_open",
     summary="Open return carriages of a point",
 )
 @requires(Perm.OPERATE)
 def return_carriages_open(request: HttpRequest, point_id: int) -> list[ReturnCarriageOut]:
-    point = point_for(user=caller(request), point_id=point_id, perm=Perm.OPERATE)
+    point = point_of(request)
     return [_carriage_out(row.carriage) for row in selectors.return_carriages_open(point=point)]
 
 
@@ -221,7 +210,7 @@ def return_carriages_open(request: HttpRequest, point_id: int) -> list[ReturnCar
 @requires(Perm.OPERATE)
 def return_carriage_create(request: HttpRequest, point_id: int, payload: ReturnCarriageIn) -> Status[Any]:
     user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.OPERATE)
+    point = point_of(request)
     carriage = services.return_carriage_create(
         actor=user, point=point, partner_id=payload.partner_id, courier_phone=payload.courier_phone
     )
@@ -230,13 +219,13 @@ def return_carriage_create(request: HttpRequest, point_id: int, payload: ReturnC
 
 @router.get(
     "/return-carriages/{carriage_id}",
-    response={200: ReturnCarriageOut, **READ_ERRORS},
+    response={200: ReturnCarriageOut, **READ_BY_ID_ERRORS},
     operation_id="outbound_return_carriage_get",
     summary="A return carriage with its totes, parcels and progress",
 )
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=RETURN_CARRIAGE)
 def return_carriage_get(request: HttpRequest, carriage_id: int) -> ReturnCarriageOut:
-    _user, carriage = _for_read(request, carriage_id)
+    carriage = subject_of(request, Carriage)
     return _carriage_out(carriage)
 
 
@@ -251,9 +240,9 @@ def return_carriage_get(request: HttpRequest, carriage_id: int) -> ReturnCarriag
     ),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=RETURN_CARRIAGE)
 def return_tote_scan(request: HttpRequest, carriage_id: int, payload: OutboundCodeIn) -> ToteScanOut:
-    user, carriage = _for_read(request, carriage_id)
+    user, carriage = caller(request), subject_of(request, Carriage)
     scan = services.return_tote_scan(actor=user, carriage=carriage, code=payload.code)
     row = scan.dispatch_tote
     parcels = [line.shipment for line in row.lines.select_related("shipment").order_by("pk")]
@@ -272,11 +261,11 @@ def return_tote_scan(request: HttpRequest, carriage_id: int, payload: OutboundCo
     ),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=RETURN_CARRIAGE)
 def return_parcel_scan(
     request: HttpRequest, carriage_id: int, tote_id: int, payload: OutboundCodeIn
 ) -> ParcelScanOut:
-    user, carriage = _for_read(request, carriage_id)
+    user, carriage = caller(request), subject_of(request, Carriage)
     scan = services.return_parcel_scan(actor=user, carriage=carriage, tote_id=tote_id, code=payload.code)
     progress = selectors.return_progress(carriage=carriage)
     scan.line.shipment.refresh_from_db()
@@ -296,9 +285,9 @@ def return_parcel_scan(
     summary="Take a parcel out of its (unsealed) tote",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=RETURN_CARRIAGE)
 def return_parcel_remove(request: HttpRequest, carriage_id: int, shipment_id: int) -> ReturnCarriageOut:
-    user, carriage = _for_read(request, carriage_id)
+    user, carriage = caller(request), subject_of(request, Carriage)
     services.return_parcel_remove(actor=user, carriage=carriage, shipment_id=shipment_id)
     return _carriage_out(carriage)
 
@@ -311,9 +300,9 @@ def return_parcel_remove(request: HttpRequest, carriage_id: int, shipment_id: in
     description="Nothing goes in or out afterwards. Again with the same number: no-op; another: 409.",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=RETURN_CARRIAGE)
 def return_tote_seal(request: HttpRequest, carriage_id: int, tote_id: int, payload: SealIn) -> ReturnToteOut:
-    user, carriage = _for_read(request, carriage_id)
+    user, carriage = caller(request), subject_of(request, Carriage)
     row = services.return_tote_seal(
         actor=user, carriage=carriage, tote_id=tote_id, seal_number=payload.seal_number
     )
@@ -328,9 +317,9 @@ def return_tote_seal(request: HttpRequest, carriage_id: int, tote_id: int, paylo
     summary="Add an empty tote going back",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=RETURN_CARRIAGE)
 def return_empty_tote_add(request: HttpRequest, carriage_id: int, payload: OutboundCodeIn) -> ToteScanOut:
-    user, carriage = _for_read(request, carriage_id)
+    user, carriage = caller(request), subject_of(request, Carriage)
     scan = services.return_empty_tote_add(actor=user, carriage=carriage, code=payload.code)
     return ToteScanOut(created=scan.created, registered=False, tote=_tote_out(scan.dispatch_tote, []))
 
@@ -354,9 +343,9 @@ def _handover_answer(carriage: Carriage, outcome: object) -> Status[Any] | Hando
     ),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=RETURN_CARRIAGE)
 def return_handover_code(request: HttpRequest, carriage_id: int, payload: HandoverCodeIn) -> Any:
-    user, carriage = _for_read(request, carriage_id)
+    user, carriage = caller(request), subject_of(request, Carriage)
     outcome = services.return_carriage_hand_over(actor=user, carriage=carriage, courier_code=payload.code)
     return _handover_answer(carriage, outcome)
 
@@ -369,11 +358,11 @@ def return_handover_code(request: HttpRequest, carriage_id: int, payload: Handov
     description="Multipart form: `courier_name` and `signature`, a PNG up to 512 KB, stored privately.",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=RETURN_CARRIAGE)
 def return_handover_signature(
     request: HttpRequest, carriage_id: int, form: Form[SignatureForm], signature: File[UploadedFile]
 ) -> Any:
-    user, carriage = _for_read(request, carriage_id)
+    user, carriage = caller(request), subject_of(request, Carriage)
     outcome = services.return_carriage_hand_over(
         actor=user, carriage=carriage, courier_name=form.courier_name, signature=signature
     )
@@ -382,13 +371,13 @@ def return_handover_signature(
 
 @router.get(
     "/return-carriages/{carriage_id}/act",
-    response={200: HandoverActOut, **READ_ERRORS, 409: ErrorOut},
+    response={200: HandoverActOut, **READ_BY_ID_ERRORS, 409: ErrorOut},
     operation_id="outbound_return_handover_act",
     summary="The hand-over act of a handed-over return carriage",
 )
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=RETURN_CARRIAGE)
 def return_handover_act(request: HttpRequest, carriage_id: int) -> HandoverActOut:
-    _user, carriage = _for_read(request, carriage_id)
+    carriage = subject_of(request, Carriage)
     dispatch = selectors.dispatch_of(carriage=carriage)
     if not dispatch.act:
         raise Conflict(_("Акт появится после передачи курьеру."), details={"carriage_id": carriage.pk})

@@ -11,13 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 from pydantic import Field
 
-from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.accounts.services import user_set_auto_placement
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.errors import READ_BY_ID_ERRORS, SELF_READ_ERRORS, WRITE_ERRORS, ErrorOut
 from pvz.api.idempotency import event_key, idempotent
-from pvz.api.permissions import require_perm, requires, requires_sign_in
+from pvz.api.permissions import Lookup, requires, requires_sign_in, subject_of
 from pvz.core.errors import NotFound
 from pvz.core.scan import normalize_scan
 from pvz.inbound.placement import NoFreeCell, cell_suggest
@@ -85,11 +84,9 @@ class PlacementModeIO(Schema):
     )
 
 
-def _shipment_to_operate(user: User, shipment_id: int) -> Shipment:
-    """The shipment if the caller may work on it: not visible → 404, visible without OPERATE → 403."""
-    shipment = shipment_get(user=user, shipment_id=shipment_id)
-    require_perm(user=user, perm=Perm.OPERATE, point=shipment.point)
-    return shipment
+# A parcel named in the path: of one of the caller's points (else 404), the permission checked at its point
+# by `@requires(…, via=SHIPMENT)`.
+SHIPMENT = Lookup("shipment_id", lambda user, shipment_id: shipment_get(user=user, shipment_id=shipment_id))
 
 
 def _cell_at(point: PickupPoint, raw: str) -> Cell:
@@ -102,7 +99,7 @@ def _cell_at(point: PickupPoint, raw: str) -> Cell:
 
 @router.get(
     "/shipments/{shipment_id}/placement-suggestion",
-    response={200: SuggestionOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: SuggestionOut, **READ_BY_ID_ERRORS, 409: ErrorOut},
     operation_id="placement_suggestion_get",
     summary="Suggested cell for an accepted parcel",
     description=(
@@ -112,9 +109,9 @@ def _cell_at(point: PickupPoint, raw: str) -> Cell:
         "409 INVALID_TRANSITION when the parcel is not ACCEPTED."
     ),
 )
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=SHIPMENT)
 def placement_suggestion_get(request: HttpRequest, shipment_id: int) -> SuggestionOut:
-    shipment = _shipment_to_operate(caller(request), shipment_id)
+    shipment = subject_of(request, Shipment)
     if shipment.status != Status.ACCEPTED:
         raise InvalidTransition(details={"from": shipment.status, "to": Status.STORED})
     cell = cell_suggest(shipment=shipment)
@@ -133,15 +130,7 @@ def placement_suggestion_get(request: HttpRequest, shipment_id: int) -> Suggesti
 
 @router.post(
     "/shipments/{shipment_id}/place",
-    response={
-        200: PlacedOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response={200: PlacedOut, **WRITE_ERRORS},
     operation_id="shipment_place",
     summary="Place an accepted parcel in a cell",
     description=(
@@ -153,7 +142,9 @@ def placement_suggestion_get(request: HttpRequest, shipment_id: int) -> Suggesti
     ),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(
+    Perm.OPERATE, checked_by="the placing service, in the round trip of the placement itself (hot path)"
+)
 def shipment_place_post(request: HttpRequest, shipment_id: int, payload: PlaceIn) -> PlacedOut:
     user = caller(request)
     placement = shipment_place_as(
@@ -172,15 +163,7 @@ def shipment_place_post(request: HttpRequest, shipment_id: int, payload: PlaceIn
 
 @router.post(
     "/shipments/{shipment_id}/move",
-    response={
-        200: MovedOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response={200: MovedOut, **WRITE_ERRORS},
     operation_id="shipment_move",
     summary="Move a parcel to another cell",
     description=(
@@ -191,10 +174,9 @@ def shipment_place_post(request: HttpRequest, shipment_id: int, payload: PlaceIn
     ),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=SHIPMENT)
 def shipment_move_post(request: HttpRequest, shipment_id: int, payload: MoveIn) -> MovedOut:
-    user = caller(request)
-    shipment = _shipment_to_operate(user, shipment_id)
+    user, shipment = caller(request), subject_of(request, Shipment)
     cell = _cell_at(shipment.point, payload.cell)
     from_cell = shipment.cell.address if shipment.cell else None
     result = shipment_move(
@@ -211,7 +193,7 @@ def shipment_move_post(request: HttpRequest, shipment_id: int, payload: MoveIn) 
 
 @router.get(
     "/me/placement-mode",
-    response={200: PlacementModeIO, 401: ErrorOut},
+    response={200: PlacementModeIO, **SELF_READ_ERRORS},
     operation_id="placement_mode_get",
     summary="Caller's placement mode",
     description="Whether «Автораспределение» (auto placement) is on for the signed-in user.",
@@ -223,7 +205,7 @@ def placement_mode_get(request: HttpRequest) -> PlacementModeIO:
 
 @router.put(
     "/me/placement-mode",
-    response={200: PlacementModeIO, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut},
+    response={200: PlacementModeIO, **SELF_READ_ERRORS, 400: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     operation_id="placement_mode_set",
     summary="Switch the caller's placement mode",
     description="Turns «Автораспределение» on or off for the signed-in user; it follows them to every point.",

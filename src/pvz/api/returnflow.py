@@ -13,8 +13,8 @@ from pydantic import Field
 
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
-from pvz.api.permissions import point_for, requires
+from pvz.api.errors import READ_BY_ID_ERRORS
+from pvz.api.permissions import point_of, requires
 from pvz.shipments.returnflow import FlowGroup, FlowItem, return_flow_board
 from pvz.shipments.statuses import Status
 
@@ -99,7 +99,7 @@ def _group_out(group: FlowGroup) -> FlowGroupOut:
 
 @router.get(
     "/points/{point_id}/return-flow",
-    response={200: ReturnFlowOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ReturnFlowOut, **READ_BY_ID_ERRORS},
     operation_id="return_flow_board",
     summary="The return flow of a point",
     description=(
@@ -112,7 +112,7 @@ def _group_out(group: FlowGroup) -> FlowGroupOut:
 @requires(Perm.OPERATE)
 def return_flow_get(request: HttpRequest, point_id: int) -> ReturnFlowOut:
     user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.OPERATE)
+    point = point_of(request)
     board = return_flow_board(user=user, point=point)
     return ReturnFlowOut(
         point_id=point.pk,

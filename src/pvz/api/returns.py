@@ -16,13 +16,12 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
 from pvz.api.counter import SmsSentOut
 from pvz.api.errors import READ_ERRORS, WRITE_ERRORS, error_answer
 from pvz.api.idempotency import event_key, idempotent
-from pvz.api.permissions import point_for, require_perm, requires
+from pvz.api.permissions import Lookup, point_of, requires, subject_of
 from pvz.core import clock
 from pvz.core.phone import phone_masked
 from pvz.network.models import PickupPoint
@@ -169,23 +168,12 @@ def _return_out(found: CustomerReturn) -> ReturnOut:
     )
 
 
-def _point(request: HttpRequest, point_id: int) -> tuple[User, PickupPoint]:
-    user = caller(request)
-    return user, point_for(user=user, point_id=point_id, perm=Perm.OPERATE)
-
-
-def _visit(request: HttpRequest, visit_id: int) -> tuple[User, ReturnVisit]:
-    user = caller(request)
-    visit = selectors.visit_get(user=user, visit_id=visit_id)
-    require_perm(user=user, perm=Perm.OPERATE, point=visit.point)
-    return user, visit
-
-
-def _return(request: HttpRequest, return_id: int) -> CustomerReturn:
-    user = caller(request)
-    found = selectors.customer_return_get(user=user, return_id=return_id)
-    require_perm(user=user, perm=Perm.OPERATE, point=found.point)
-    return found
+# A return visit or a customer return named in the path: of one of the caller's points (else 404), the
+# permission checked at its point by `@requires(…, via=…)`.
+VISIT = Lookup("visit_id", lambda user, visit_id: selectors.visit_get(user=user, visit_id=visit_id))
+RETURN = Lookup(
+    "return_id", lambda user, return_id: selectors.customer_return_get(user=user, return_id=return_id)
+)
 
 
 @router.get(
@@ -196,7 +184,7 @@ def _return(request: HttpRequest, return_id: int) -> CustomerReturn:
 )
 @requires(Perm.OPERATE)
 def reasons(request: HttpRequest, point_id: int, partner_id: int | None = None) -> list[ReturnReasonOut]:
-    point = _point(request, point_id)[1]
+    point = point_of(request)
     partner = point.partners.filter(pk=partner_id).first() if partner_id is not None else None
     return [
         ReturnReasonOut(id=r.pk, code=r.code, title=r.title)
@@ -218,7 +206,7 @@ def reasons(request: HttpRequest, point_id: int, partner_id: int | None = None) 
 @idempotent
 @requires(Perm.OPERATE)
 def visit_open(request: HttpRequest, point_id: int, payload: VisitIn) -> Status[Any]:
-    user, point = _point(request, point_id)
+    user, point = caller(request), point_of(request)
     visit = services.return_visit_open(
         actor=user, point=point, code=payload.code, customer_id=payload.customer_id
     )
@@ -231,9 +219,9 @@ def visit_open(request: HttpRequest, point_id: int, payload: VisitIn) -> Status[
     operation_id="returns_visit_get",
     summary="A return visit with the customer's returnable parcels (empty until verified)",
 )
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=VISIT)
 def visit_get(request: HttpRequest, visit_id: int) -> VisitOut:
-    return _visit_out(_visit(request, visit_id)[1])
+    return _visit_out(subject_of(request, ReturnVisit))
 
 
 @router.post(
@@ -244,9 +232,9 @@ def visit_get(request: HttpRequest, visit_id: int) -> VisitOut:
     description="One a minute and five an hour per customer (counter codes included): else 429.",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=VISIT)
 def sms_code_send(request: HttpRequest, visit_id: int) -> SmsSentOut:
-    user, visit = _visit(request, visit_id)
+    user, visit = caller(request), subject_of(request, ReturnVisit)
     sent = verification.return_sms_code_send(actor=user, visit=visit)
     return SmsSentOut(
         sent_at=sent.created_at.astimezone(visit.point.tz),
@@ -262,9 +250,9 @@ def sms_code_send(request: HttpRequest, visit_id: int) -> SmsSentOut:
     description="Wrong: 400 CODE_INVALID with attempts left; the 5th wrong try: CODE_EXHAUSTED.",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=VISIT)
 def sms_code_verify(request: HttpRequest, visit_id: int, payload: ReturnCodeIn) -> VisitOut | Status[Any]:
-    user, visit = _visit(request, visit_id)
+    user, visit = caller(request), subject_of(request, ReturnVisit)
     refusal = verification.return_sms_code_try(actor=user, visit=visit, code=payload.code)
     if refusal is not None:
         # Answered, not raised: the counted wrong try must stay saved with the request's stored answer.
@@ -286,14 +274,14 @@ def sms_code_verify(request: HttpRequest, visit_id: int, payload: ReturnCodeIn) 
     ),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=VISIT)
 def return_create(
     request: HttpRequest,
     visit_id: int,
     form: Form[ReturnForm],
     photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Status[Any]:
-    user, visit = _visit(request, visit_id)
+    user, visit = caller(request), subject_of(request, ReturnVisit)
     created = services.customer_return_create(
         actor=user,
         visit=visit,
@@ -313,9 +301,9 @@ def return_create(
     operation_id="returns_get",
     summary="A customer return (the return act as data)",
 )
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=RETURN)
 def return_get(request: HttpRequest, return_id: int) -> ReturnOut:
-    return _return_out(_return(request, return_id))
+    return _return_out(subject_of(request, CustomerReturn))
 
 
 @router.get(
@@ -332,9 +320,9 @@ def return_get(request: HttpRequest, return_id: int) -> ReturnOut:
         }
     },
 )
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=RETURN)
 def return_label(request: HttpRequest, return_id: int) -> HttpResponse:
-    found = _return(request, return_id)
+    found = subject_of(request, CustomerReturn)
     response = HttpResponse(return_label_pdf(customer_return=found), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{found.number}.pdf"'
     return response

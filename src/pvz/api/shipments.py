@@ -16,7 +16,7 @@ from pydantic import Field
 
 from pvz.accounts.selectors import points_for_user
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.errors import SELF_READ_ERRORS, ErrorOut
 from pvz.api.permissions import point_for, requires_sign_in
 from pvz.core.errors import NotFound
 from pvz.core.phone import phone_masked
@@ -147,7 +147,7 @@ def _shipment_out(shipment: Shipment, history: list[ShipmentEvent]) -> ShipmentO
 
 @router.get(
     "/shipments/lookup",
-    response={200: ShipmentOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: ShipmentOut, **SELF_READ_ERRORS, 404: ErrorOut, 422: ErrorOut},
     operation_id="shipments_lookup",
     summary="Find a shipment by scan",
     description=(
@@ -242,7 +242,7 @@ def _hit_out(hit: SearchHit) -> ShipmentSearchHitOut:
 
 @router.get(
     "/shipments/search",
-    response={200: SearchOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: SearchOut, **SELF_READ_ERRORS, 404: ErrorOut, 422: ErrorOut},
     operation_id="shipments_search",
     summary="Search parcels by any identifier, phone or cell",
     description=(

@@ -11,9 +11,9 @@ from pydantic import Field
 from pvz.accounts.models import Membership
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.errors import READ_ERRORS, WRITE_ERRORS
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import point_for, requires
+from pvz.api.permissions import point_for, point_of, requires
 from pvz.staff.selectors import StaffMember, staff_at_point, staff_member_get
 from pvz.staff.services import (
     permission_grant,
@@ -25,9 +25,6 @@ from pvz.staff.services import (
 )
 
 router = Router(tags=["staff"])
-
-_READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-_WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class StaffMemberOut(Schema):
@@ -83,24 +80,20 @@ def _member_out(member: StaffMember) -> StaffMemberOut:
     )
 
 
-def _one(request: HttpRequest, point_id: int, membership_id: int) -> StaffMemberOut:
-    user = caller(request)
-    point = point_for(user=user, point_id=point_id)
-    member = next(m for m in staff_at_point(actor=user, point=point) if m.membership.pk == membership_id)
+def _one(request: HttpRequest, membership_id: int) -> StaffMemberOut:
+    members = staff_at_point(actor=caller(request), point=point_of(request))
+    member = next(m for m in members if m.membership.pk == membership_id)
     return _member_out(member)
 
 
-def _membership(
-    request: HttpRequest, point_id: int, membership_id: int, perm: Perm = Perm.MANAGE_STAFF
-) -> Membership:
-    user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=perm)
-    return staff_member_get(actor=user, point=point, membership_id=membership_id)
+def _membership(request: HttpRequest, membership_id: int) -> Membership:
+    """A membership at the point `@requires` checked."""
+    return staff_member_get(actor=caller(request), point=point_of(request), membership_id=membership_id)
 
 
 @router.get(
     "/points/{point_id}/staff",
-    response={200: list[StaffMemberOut], **_READ_ERRORS},
+    response={200: list[StaffMemberOut], **READ_ERRORS},
     operation_id="staff_list",
     summary="The point's staff",
     description=(
@@ -111,13 +104,13 @@ def _membership(
 @requires(Perm.MANAGE_STAFF)
 def staff_list(request: HttpRequest, point_id: int) -> list[StaffMemberOut]:
     user = caller(request)
-    point = point_for(user=user, point_id=point_id, perm=Perm.MANAGE_STAFF)
+    point = point_of(request)
     return [_member_out(member) for member in staff_at_point(actor=user, point=point)]
 
 
 @router.post(
     "/points/{point_id}/staff",
-    response={201: InvitationOut, **_WRITE_ERRORS},
+    response={201: InvitationOut, **WRITE_ERRORS},
     operation_id="staff_invite",
     summary="Invite a person by phone",
     description=(
@@ -131,7 +124,7 @@ def staff_list(request: HttpRequest, point_id: int) -> list[StaffMemberOut]:
 @requires(Perm.MANAGE_STAFF)
 def staff_invite_endpoint(request: HttpRequest, point_id: int, payload: InviteIn) -> Status[Any]:
     user = caller(request)
-    points = [point_for(user=user, point_id=point_id, perm=Perm.MANAGE_STAFF)]
+    points = [point_of(request)]
     for other_id in payload.points:
         if other_id not in {point.pk for point in points}:
             points.append(point_for(user=user, point_id=other_id, perm=Perm.MANAGE_STAFF))
@@ -151,7 +144,7 @@ def staff_invite_endpoint(request: HttpRequest, point_id: int, payload: InviteIn
 
 @router.post(
     "/points/{point_id}/staff/{membership_id}/grants",
-    response={200: StaffMemberOut, **_WRITE_ERRORS},
+    response={200: StaffMemberOut, **WRITE_ERRORS},
     operation_id="staff_grant",
     summary="Grant an optional permission",
     description=(
@@ -163,14 +156,14 @@ def staff_invite_endpoint(request: HttpRequest, point_id: int, payload: InviteIn
 @idempotent
 @requires(Perm.MANAGE_STAFF)
 def staff_grant(request: HttpRequest, point_id: int, membership_id: int, payload: GrantIn) -> StaffMemberOut:
-    membership = _membership(request, point_id, membership_id)
+    membership = _membership(request, membership_id)
     permission_grant(actor=caller(request), membership=membership, perm=payload.perm)
-    return _one(request, point_id, membership_id)
+    return _one(request, membership_id)
 
 
 @router.delete(
     "/points/{point_id}/staff/{membership_id}/grants/{perm}",
-    response={200: StaffMemberOut, **_WRITE_ERRORS},
+    response={200: StaffMemberOut, **WRITE_ERRORS},
     operation_id="staff_grant_withdraw",
     summary="Withdraw an optional permission",
     description="The same rules as granting; withdrawing one not granted changes nothing.",
@@ -180,14 +173,14 @@ def staff_grant(request: HttpRequest, point_id: int, membership_id: int, payload
 def staff_grant_withdraw(
     request: HttpRequest, point_id: int, membership_id: int, perm: str
 ) -> StaffMemberOut:
-    membership = _membership(request, point_id, membership_id)
+    membership = _membership(request, membership_id)
     permission_withdraw(actor=caller(request), membership=membership, perm=perm)
-    return _one(request, point_id, membership_id)
+    return _one(request, membership_id)
 
 
 @router.delete(
     "/points/{point_id}/staff/{membership_id}",
-    response={200: PersonOut, **_WRITE_ERRORS},
+    response={200: PersonOut, **WRITE_ERRORS},
     operation_id="staff_withdraw",
     summary="Withdraw a person from the point",
     description=(
@@ -198,14 +191,14 @@ def staff_grant_withdraw(
 @idempotent
 @requires(Perm.MANAGE_STAFF)
 def staff_withdraw_endpoint(request: HttpRequest, point_id: int, membership_id: int) -> PersonOut:
-    membership = _membership(request, point_id, membership_id)
+    membership = _membership(request, membership_id)
     staff_withdraw(actor=caller(request), membership=membership)
     return PersonOut(user_id=membership.user_id, is_active=membership.user.is_active)
 
 
 @router.post(
     "/points/{point_id}/staff/{membership_id}/deactivate",
-    response={200: PersonOut, **_WRITE_ERRORS},
+    response={200: PersonOut, **WRITE_ERRORS},
     operation_id="staff_deactivate",
     summary="Deactivate a person everywhere",
     description=(
@@ -218,14 +211,14 @@ def staff_withdraw_endpoint(request: HttpRequest, point_id: int, membership_id: 
 @idempotent
 @requires(Perm.DEACTIVATE_STAFF)
 def staff_deactivate(request: HttpRequest, point_id: int, membership_id: int) -> PersonOut:
-    membership = _membership(request, point_id, membership_id, Perm.DEACTIVATE_STAFF)
+    membership = _membership(request, membership_id)
     person = user_deactivate(actor=caller(request), user=membership.user)
     return PersonOut(user_id=person.pk, is_active=person.is_active)
 
 
 @router.post(
     "/points/{point_id}/staff/{membership_id}/reactivate",
-    response={200: PersonOut, **_WRITE_ERRORS},
+    response={200: PersonOut, **WRITE_ERRORS},
     operation_id="staff_reactivate",
     summary="Reactivate a deactivated person",
     description="The same rules as deactivation; the person gets back the roles they had.",
@@ -233,6 +226,6 @@ def staff_deactivate(request: HttpRequest, point_id: int, membership_id: int) ->
 @idempotent
 @requires(Perm.DEACTIVATE_STAFF)
 def staff_reactivate(request: HttpRequest, point_id: int, membership_id: int) -> PersonOut:
-    membership = _membership(request, point_id, membership_id, Perm.DEACTIVATE_STAFF)
+    membership = _membership(request, membership_id)
     person = user_reactivate(actor=caller(request), user=membership.user)
     return PersonOut(user_id=person.pk, is_active=person.is_active)

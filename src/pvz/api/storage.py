@@ -13,17 +13,16 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.errors import READ_BY_ID_ERRORS, WRITE_ERRORS
 from pvz.api.idempotency import event_key, idempotent
-from pvz.api.permissions import point_for, require_perm, requires
+from pvz.api.permissions import point_of, requires, subject_of
+from pvz.api.placement import SHIPMENT
 from pvz.api.shipments import PartnerRefOut, ShipmentStatusOut, point_local
 from pvz.core.phone import phone_masked
-from pvz.network.models import PickupPoint
 from pvz.shipments.models import Shipment
-from pvz.shipments.selectors import shipment_get, shipments_expired_on_shelves, shipments_expiring_today
+from pvz.shipments.selectors import shipments_expired_on_shelves, shipments_expiring_today
 from pvz.shipments.services import (
     EXTENSION_DAYS_MAX,
     EXTENSION_DAYS_MIN,
@@ -59,15 +58,7 @@ class ExtensionOut(Schema):
 
 @router.post(
     "/shipments/{shipment_id}/extend-storage",
-    response={
-        200: ExtensionOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response={200: ExtensionOut, **WRITE_ERRORS},
     operation_id="shipment_extend_storage",
     summary="Extend the storage period (продление)",
     description=(
@@ -77,13 +68,11 @@ class ExtensionOut(Schema):
     ),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=SHIPMENT)
 def shipment_extend_storage_post(
     request: HttpRequest, shipment_id: int, payload: ExtendStorageIn
 ) -> ExtensionOut:
-    user = caller(request)
-    shipment = shipment_get(user=user, shipment_id=shipment_id)
-    require_perm(user=user, perm=Perm.OPERATE, point=shipment.point)
+    user, shipment = caller(request), subject_of(request, Shipment)
     extension = shipment_extend_storage(
         actor=user, shipment=shipment, days=payload.days, key=event_key(request, user, "extend")
     )
@@ -130,13 +119,9 @@ def _shelf_item(shipment: Shipment) -> ShelfItemOut:
     )
 
 
-def _point_to_operate(user: User, point_id: int) -> PickupPoint:
-    return point_for(user=user, point_id=point_id, perm=Perm.OPERATE)
-
-
 @router.get(
     "/points/{point_id}/expiring-today",
-    response={200: list[ShelfItemOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: list[ShelfItemOut], **READ_BY_ID_ERRORS},
     operation_id="shipments_expiring_today",
     summary="Parcels whose storage ends today",
     description=(
@@ -147,13 +132,13 @@ def _point_to_operate(user: User, point_id: int) -> PickupPoint:
 @requires(Perm.OPERATE)
 def expiring_today_get(request: HttpRequest, point_id: int) -> list[ShelfItemOut]:
     user = caller(request)
-    point = _point_to_operate(user, point_id)
+    point = point_of(request)
     return [_shelf_item(s) for s in shipments_expiring_today(user=user, point=point)]
 
 
 @router.get(
     "/points/{point_id}/expired",
-    response={200: list[ShelfItemOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: list[ShelfItemOut], **READ_BY_ID_ERRORS},
     operation_id="shipments_expired_on_shelves",
     summary="Expired parcels still to take to the return zone",
     description="«Истёк срок»: EXPIRED parcels of the point, sorted by the address of the place they lie in.",
@@ -161,7 +146,7 @@ def expiring_today_get(request: HttpRequest, point_id: int) -> list[ShelfItemOut
 @requires(Perm.OPERATE)
 def expired_get(request: HttpRequest, point_id: int) -> list[ShelfItemOut]:
     user = caller(request)
-    point = _point_to_operate(user, point_id)
+    point = point_of(request)
     return [_shelf_item(s) for s in shipments_expired_on_shelves(user=user, point=point)]
 
 
@@ -189,15 +174,7 @@ class ReturnZoneScanOut(Schema):
 
 @router.post(
     "/points/{point_id}/return-zone/scans",
-    response={
-        200: ReturnZoneScanOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response={200: ReturnZoneScanOut, **WRITE_ERRORS},
     operation_id="return_zone_scan",
     summary="Scan a parcel leaving the point into the return zone",
     description=(
@@ -210,7 +187,7 @@ class ReturnZoneScanOut(Schema):
     ),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, checked_by="the return-zone service, in the round trip of the scan itself (hot path)")
 def return_zone_scan_post(
     request: HttpRequest, point_id: int, payload: ReturnZoneScanIn
 ) -> ReturnZoneScanOut:

@@ -7,7 +7,6 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from pvz.accounts.roles import Perm
-from pvz.api.counter.access import point_operated
 from pvz.api.counter.rendering import card_out, customer_out, parcel_out
 from pvz.api.counter.schemas import (
     CounterCodeIn,
@@ -17,7 +16,7 @@ from pvz.api.counter.schemas import (
     RefusalReasonOut,
 )
 from pvz.api.errors import READ_ERRORS, ErrorOut
-from pvz.api.permissions import requires
+from pvz.api.permissions import point_of, requires
 from pvz.core import clock
 from pvz.counter import selectors
 from pvz.counter.identify import customer_identify, customer_search
@@ -35,7 +34,7 @@ router = Router()
 def refusal_reasons(
     request: HttpRequest, point_id: int, partner_id: int | None = None
 ) -> list[RefusalReasonOut]:
-    point = point_operated(request, point_id)[1]
+    point = point_of(request)
     partner = point.partners.filter(pk=partner_id).first() if partner_id is not None else None
     return [
         RefusalReasonOut(id=r.pk, code=r.code, title=r.title)
@@ -55,7 +54,7 @@ def refusal_reasons(
 )
 @requires(Perm.OPERATE)
 def identify(request: HttpRequest, point_id: int, payload: CounterCodeIn) -> IdentifyOut:
-    point = point_operated(request, point_id)[1]
+    point = point_of(request)
     now = clock.now()
     found = customer_identify(code=payload.code, now=now)
     return IdentifyOut(
@@ -75,7 +74,7 @@ def identify(request: HttpRequest, point_id: int, payload: CounterCodeIn) -> Ide
 def customers_search(
     request: HttpRequest, point_id: int, query: Query[CounterSearchQuery]
 ) -> list[CounterSearchHitOut]:
-    point = point_operated(request, point_id)[1]
+    point = point_of(request)
     return [
         CounterSearchHitOut(
             customer=customer_out(hit.customer), shipments=[parcel_out(s) for s in hit.shipments]

@@ -9,7 +9,7 @@ from ninja import Router
 
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.counter.access import session_operated
+from pvz.api.counter.access import SESSION
 from pvz.api.counter.rendering import line_fresh_out, line_out
 from pvz.api.counter.schemas import (
     CounterCodeIn,
@@ -22,8 +22,9 @@ from pvz.api.counter.schemas import (
 )
 from pvz.api.errors import WRITE_ERRORS
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import requires
+from pvz.api.permissions import requires, subject_of
 from pvz.counter import services
+from pvz.counter.models import IssueSession
 
 router = Router()
 
@@ -39,7 +40,7 @@ router = Router()
     ),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, checked_by="the scan service, in the round trip of the scan itself (hot path)")
 def session_scan(request: HttpRequest, session_id: int, payload: CounterCodeIn) -> CounterScanOut:
     outcome = services.session_scan_as(actor=caller(request), session_id=session_id, code=payload.code)
     message = _("Отправление добавлено в выдачу.") if outcome.created else _("Это отправление уже в выдаче.")
@@ -54,9 +55,9 @@ def session_scan(request: HttpRequest, session_id: int, payload: CounterCodeIn) 
     summary="The customer inspects the parcel",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=SESSION)
 def line_inspect(request: HttpRequest, session_id: int, line_id: int) -> LineOut:
-    user, session = session_operated(request, session_id)
+    user, session = caller(request), subject_of(request, IssueSession)
     return line_fresh_out(services.line_inspect(actor=user, session=session, line_id=line_id))
 
 
@@ -68,9 +69,9 @@ def line_inspect(request: HttpRequest, session_id: int, line_id: int) -> LineOut
     description="Only where the partner allows it (`try_on_allowed`); else 409 TRY_ON_NOT_ALLOWED.",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=SESSION)
 def line_try_on(request: HttpRequest, session_id: int, line_id: int) -> LineOut:
-    user, session = session_operated(request, session_id)
+    user, session = caller(request), subject_of(request, IssueSession)
     return line_fresh_out(services.line_try_on(actor=user, session=session, line_id=line_id))
 
 
@@ -81,9 +82,9 @@ def line_try_on(request: HttpRequest, session_id: int, line_id: int) -> LineOut:
     summary="The customer refuses the parcel (with a reason)",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=SESSION)
 def line_refuse(request: HttpRequest, session_id: int, line_id: int, payload: RefuseIn) -> LineOut:
-    user, session = session_operated(request, session_id)
+    user, session = caller(request), subject_of(request, IssueSession)
     line = services.line_refuse(
         actor=user, session=session, line_id=line_id, reason_id=payload.reason_id, note=payload.note
     )
@@ -97,9 +98,9 @@ def line_refuse(request: HttpRequest, session_id: int, line_id: int, payload: Re
     summary="The customer takes the parcel after all (undo a refusal, end an inspection or a try-on)",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=SESSION)
 def line_take(request: HttpRequest, session_id: int, line_id: int) -> LineOut:
-    user, session = session_operated(request, session_id)
+    user, session = caller(request), subject_of(request, IssueSession)
     return line_fresh_out(services.line_take(actor=user, session=session, line_id=line_id))
 
 
@@ -110,9 +111,9 @@ def line_take(request: HttpRequest, session_id: int, line_id: int) -> LineOut:
     summary="Record the identity document seen (type and last 4 digits only)",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=SESSION)
 def line_id_check(request: HttpRequest, session_id: int, line_id: int, payload: IdCheckIn) -> LineOut:
-    user, session = session_operated(request, session_id)
+    user, session = caller(request), subject_of(request, IssueSession)
     line = services.line_record_id_check(
         actor=user, session=session, line_id=line_id, document=payload.document, last4=payload.last4
     )
@@ -126,9 +127,9 @@ def line_id_check(request: HttpRequest, session_id: int, line_id: int, payload: 
     summary="Record the payment of the amount due (card reference or cash)",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=SESSION)
 def line_payment(request: HttpRequest, session_id: int, line_id: int, payload: PaymentIn) -> PaymentOut:
-    user, session = session_operated(request, session_id)
+    user, session = caller(request), subject_of(request, IssueSession)
     record = services.line_record_payment(
         actor=user,
         session=session,

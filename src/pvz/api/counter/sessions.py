@@ -3,12 +3,15 @@ reading it, verifying the customer by SMS code, the bags, the finish and the can
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
 
 from pvz.accounts.roles import Perm
-from pvz.api.counter.access import point_operated, session_operated
+from pvz.api.auth import caller
+from pvz.api.counter.access import SESSION
 from pvz.api.counter.rendering import customer_out, finish_out, session_out
 from pvz.api.counter.schemas import (
     BagsIn,
@@ -21,12 +24,12 @@ from pvz.api.counter.schemas import (
 )
 from pvz.api.errors import READ_ERRORS, WRITE_ERRORS, error_answer
 from pvz.api.idempotency import idempotent
-from pvz.api.permissions import requires
+from pvz.api.permissions import point_of, requires, subject_of
 from pvz.core import clock
 from pvz.core.errors import DomainError, NotFound
 from pvz.counter import selectors, services, verification
 from pvz.counter.identify import customer_identify
-from pvz.counter.models import Verification
+from pvz.counter.models import IssueSession, Verification
 from pvz.shipments.models import Customer
 
 router = Router()
@@ -40,7 +43,7 @@ router = Router()
 )
 @requires(Perm.OPERATE)
 def sessions_open(request: HttpRequest, point_id: int) -> list[SessionBriefOut]:
-    point = point_operated(request, point_id)[1]
+    point = point_of(request)
     return [
         SessionBriefOut(
             id=s.pk,
@@ -68,7 +71,7 @@ def sessions_open(request: HttpRequest, point_id: int) -> list[SessionBriefOut]:
 @idempotent
 @requires(Perm.OPERATE)
 def session_open(request: HttpRequest, point_id: int, payload: OpenIn) -> SessionOut:
-    user, point = point_operated(request, point_id)
+    user, point = caller(request), point_of(request)
     if payload.code:
         found = customer_identify(code=payload.code, now=clock.now())
         customer, how = found.customer, found.verification
@@ -92,9 +95,9 @@ def session_open(request: HttpRequest, point_id: int, payload: OpenIn) -> Sessio
     operation_id="counter_session_get",
     summary="An issue session with its lines, fetch list and the customer card",
 )
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=SESSION)
 def session_get(request: HttpRequest, session_id: int) -> SessionOut:
-    return session_out(session_operated(request, session_id)[1])
+    return session_out(subject_of(request, IssueSession))
 
 
 @router.post(
@@ -105,9 +108,9 @@ def session_get(request: HttpRequest, session_id: int) -> SessionOut:
     description="One a minute and five an hour per customer: else 429 RATE_LIMITED with `retry_after`.",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=SESSION)
 def sms_code_send(request: HttpRequest, session_id: int) -> SmsSentOut:
-    user, session = session_operated(request, session_id)
+    user, session = caller(request), subject_of(request, IssueSession)
     sent = verification.session_sms_code_send(actor=user, session=session)
     return SmsSentOut(
         sent_at=sent.created_at.astimezone(session.point.tz),
@@ -123,9 +126,11 @@ def sms_code_send(request: HttpRequest, session_id: int) -> SmsSentOut:
     description="Wrong: 400 CODE_INVALID with attempts left; the 5th wrong try: CODE_EXHAUSTED.",
 )
 @idempotent
-@requires(Perm.OPERATE)
-def sms_code_verify(request: HttpRequest, session_id: int, payload: CounterCodeIn) -> SessionOut | Status:
-    user, session = session_operated(request, session_id)
+@requires(Perm.OPERATE, via=SESSION)
+def sms_code_verify(
+    request: HttpRequest, session_id: int, payload: CounterCodeIn
+) -> SessionOut | Status[Any]:
+    user, session = caller(request), subject_of(request, IssueSession)
     refusal = verification.session_sms_code_try(actor=user, session=session, code=payload.code)
     if refusal is not None:
         # Answered, not raised: the counted wrong try must stay saved with the request's stored answer.
@@ -140,9 +145,9 @@ def sms_code_verify(request: HttpRequest, session_id: int, payload: CounterCodeI
     summary="How many bags the customer took",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=SESSION)
 def session_bags(request: HttpRequest, session_id: int, payload: BagsIn) -> SessionOut:
-    user, session = session_operated(request, session_id)
+    user, session = caller(request), subject_of(request, IssueSession)
     return session_out(services.session_set_bags(actor=user, session=session, count=payload.count))
 
 
@@ -159,9 +164,9 @@ def session_bags(request: HttpRequest, session_id: int, payload: BagsIn) -> Sess
     ),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=SESSION)
 def session_finish(request: HttpRequest, session_id: int) -> FinishOut:
-    user, session = session_operated(request, session_id)
+    user, session = caller(request), subject_of(request, IssueSession)
     return finish_out(services.session_finish(actor=user, session=session))
 
 
@@ -172,7 +177,7 @@ def session_finish(request: HttpRequest, session_id: int) -> FinishOut:
     summary="Cancel the session: nothing is issued or refused",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=SESSION)
 def session_cancel(request: HttpRequest, session_id: int) -> SessionOut:
-    user, session = session_operated(request, session_id)
+    user, session = caller(request), subject_of(request, IssueSession)
     return session_out(services.session_cancel(actor=user, session=session))

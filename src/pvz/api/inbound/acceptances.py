@@ -9,9 +9,9 @@ from ninja.files import UploadedFile
 
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.errors import READ_BY_ID_ERRORS, WRITE_ERRORS, ErrorOut
 from pvz.api.idempotency import idempotent
-from pvz.api.inbound.access import READ_ERRORS, WRITE_ERRORS, acceptance_for_write, carriage_for_write
+from pvz.api.inbound.access import ACCEPTANCE, CARRIAGE
 from pvz.api.inbound.rendering import acceptance_out, act_out, parcel_out, progress_out
 from pvz.api.inbound.schemas import (
     AcceptanceOut,
@@ -26,9 +26,9 @@ from pvz.api.inbound.schemas import (
     ToteProgressOut,
     UndoOut,
 )
-from pvz.api.permissions import requires
+from pvz.api.permissions import requires, subject_of
 from pvz.inbound import selectors, services
-from pvz.inbound.models import AcceptanceDamage
+from pvz.inbound.models import Acceptance, AcceptanceDamage, Carriage
 from pvz.shipments.selectors import shipment_get
 
 router = Router()
@@ -42,9 +42,9 @@ router = Router()
     description="Registers arrival if needed. Several operators get the same open acceptance.",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=CARRIAGE)
 def acceptance_open(request: HttpRequest, carriage_id: int) -> AcceptanceOut:
-    user, carriage = carriage_for_write(request, carriage_id)
+    user, carriage = caller(request), subject_of(request, Carriage)
     acceptance = services.acceptance_open(actor=user, carriage=carriage)
     acceptance.carriage.refresh_from_db()
     return acceptance_out(acceptance)
@@ -52,13 +52,13 @@ def acceptance_open(request: HttpRequest, carriage_id: int) -> AcceptanceOut:
 
 @router.get(
     "/acceptances/{acceptance_id}",
-    response={200: AcceptanceOut, **READ_ERRORS},
+    response={200: AcceptanceOut, **READ_BY_ID_ERRORS},
     operation_id="inbound_acceptance_get",
     summary="An acceptance with its progress",
 )
-@requires(Perm.VIEW_POINT)
+@requires(Perm.VIEW_POINT, via=ACCEPTANCE)
 def acceptance_get(request: HttpRequest, acceptance_id: int) -> AcceptanceOut:
-    return acceptance_out(selectors.acceptance_get(user=caller(request), acceptance_id=acceptance_id))
+    return acceptance_out(subject_of(request, Acceptance))
 
 
 @router.post(
@@ -73,7 +73,7 @@ def acceptance_get(request: HttpRequest, acceptance_id: int) -> AcceptanceOut:
     ),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, checked_by="the scan service, in the round trip of the scan itself (hot path)")
 def acceptance_scan(request: HttpRequest, acceptance_id: int, payload: AcceptanceScanIn) -> ScanOutcomeOut:
     # The service checks the caller's access to the acceptance itself (in the same round trip as the scan
     # on PostgreSQL): 404 for another point's, 403 without "operate".
@@ -153,9 +153,9 @@ def _scan_out(outcome: services.ScanOutcome) -> ScanOutcomeOut:
     description="Only before closing; 409 NOTHING_TO_UNDO when the caller has no scan left to undo.",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=ACCEPTANCE)
 def acceptance_undo(request: HttpRequest, acceptance_id: int) -> UndoOut:
-    user, acceptance = acceptance_for_write(request, acceptance_id)
+    user, acceptance = caller(request), subject_of(request, Acceptance)
     result = services.acceptance_undo_last(actor=user, acceptance=acceptance)
     return UndoOut(
         undone_outcome=result.scan.outcome,
@@ -174,14 +174,14 @@ def acceptance_undo(request: HttpRequest, acceptance_id: int) -> UndoOut:
     description="Multipart form. The photo is JPEG, PNG or WebP up to 10 MB; it is stored privately.",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=ACCEPTANCE)
 def acceptance_mark_damaged(
     request: HttpRequest,
     acceptance_id: int,
     form: Form[DamageForm],
     photo: File[UploadedFile | None] = None,
 ) -> DamageOut:
-    user, acceptance = acceptance_for_write(request, acceptance_id)
+    user, acceptance = caller(request), subject_of(request, Acceptance)
     shipment = shipment_get(user=user, shipment_id=form.shipment_id, point=acceptance.carriage.point)
     damage: AcceptanceDamage = services.acceptance_mark_damaged(
         actor=user, acceptance=acceptance, shipment=shipment, note=form.note, photo=photo
@@ -200,19 +200,19 @@ def acceptance_mark_damaged(
     description=("Every manifest parcel not scanned becomes SHORTAGE. Closing again returns the same act."),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=ACCEPTANCE)
 def acceptance_close(request: HttpRequest, acceptance_id: int) -> ActOut:
-    user, acceptance = acceptance_for_write(request, acceptance_id)
+    user, acceptance = caller(request), subject_of(request, Acceptance)
     return act_out(services.acceptance_close(actor=user, acceptance=acceptance))
 
 
 @router.get(
     "/acceptances/{acceptance_id}/act",
-    response={200: ActOut, **READ_ERRORS, 422: ErrorOut},
+    response={200: ActOut, **READ_BY_ID_ERRORS, 422: ErrorOut},
     operation_id="inbound_acceptance_act",
     summary="The discrepancy act of a closed acceptance",
 )
-@requires(Perm.VIEW_POINT)
+@requires(Perm.VIEW_POINT, via=ACCEPTANCE)
 def acceptance_act(request: HttpRequest, acceptance_id: int) -> ActOut:
-    acceptance = selectors.acceptance_get(user=caller(request), acceptance_id=acceptance_id)
+    acceptance = subject_of(request, Acceptance)
     return act_out(selectors.acceptance_act(acceptance=acceptance))

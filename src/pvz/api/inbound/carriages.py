@@ -8,9 +8,9 @@ from ninja import Query, Router
 
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.errors import ErrorOut
+from pvz.api.errors import READ_BY_ID_ERRORS, WRITE_ERRORS, ErrorOut
 from pvz.api.idempotency import idempotent
-from pvz.api.inbound.access import READ_ERRORS, WRITE_ERRORS, carriage_for_write
+from pvz.api.inbound.access import CARRIAGE
 from pvz.api.inbound.rendering import carriage_out, planned_out
 from pvz.api.inbound.schemas import (
     ArrivalIn,
@@ -19,16 +19,17 @@ from pvz.api.inbound.schemas import (
     InboundCarriageOut,
     PlannedCarriageOut,
 )
-from pvz.api.permissions import point_for, requires
+from pvz.api.permissions import point_of, requires, subject_of
 from pvz.core import clock
 from pvz.inbound import selectors, services
+from pvz.inbound.models import Carriage
 
 router = Router()
 
 
 @router.get(
     "/points/{point_id}/carriages",
-    response={200: list[PlannedCarriageOut], **READ_ERRORS},
+    response={200: list[PlannedCarriageOut], **READ_BY_ID_ERRORS},
     operation_id="inbound_carriages_planned",
     summary="Planned deliveries of a point",
     description=(
@@ -38,13 +39,13 @@ router = Router()
 )
 @requires(Perm.VIEW_POINT)
 def carriages_planned(request: HttpRequest, point_id: int) -> list[PlannedCarriageOut]:
-    point = point_for(user=caller(request), point_id=point_id)
+    point = point_of(request)
     return [planned_out(row) for row in selectors.carriages_planned(point=point, now=clock.now())]
 
 
 @router.get(
     "/points/{point_id}/carriages/lookup",
-    response={200: InboundCarriageOut, **READ_ERRORS, 422: ErrorOut},
+    response={200: InboundCarriageOut, **READ_BY_ID_ERRORS, 422: ErrorOut},
     operation_id="inbound_carriage_lookup",
     summary="Find a carriage by its scanned code",
 )
@@ -53,7 +54,7 @@ def carriage_lookup(
     request: HttpRequest, point_id: int, query: Query[CarriageLookupQuery]
 ) -> InboundCarriageOut:
     user = caller(request)
-    point = point_for(user=user, point_id=point_id)
+    point = point_of(request)
     return carriage_out(selectors.carriage_find(user=user, point=point, code=query.code))
 
 
@@ -65,9 +66,9 @@ def carriage_lookup(
     description="Only before arrival. Every device of the point gets the new ETA and the approaching list.",
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=CARRIAGE)
 def carriage_eta_update(request: HttpRequest, carriage_id: int, payload: EtaIn) -> InboundCarriageOut:
-    user, carriage = carriage_for_write(request, carriage_id)
+    user, carriage = caller(request), subject_of(request, Carriage)
     return carriage_out(services.carriage_eta_update(actor=user, carriage=carriage, eta=payload.eta))
 
 
@@ -82,9 +83,9 @@ def carriage_eta_update(request: HttpRequest, carriage_id: int, payload: EtaIn) 
     ),
 )
 @idempotent
-@requires(Perm.OPERATE)
+@requires(Perm.OPERATE, via=CARRIAGE)
 def carriage_arrival(request: HttpRequest, carriage_id: int, payload: ArrivalIn) -> InboundCarriageOut:
-    user, carriage = carriage_for_write(request, carriage_id)
+    user, carriage = caller(request), subject_of(request, Carriage)
     arrived = services.carriage_register_arrival(
         actor=user,
         carriage=carriage,
