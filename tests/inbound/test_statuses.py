@@ -34,6 +34,7 @@ EXPECTED_ALLOWED = {
         (C.PLANNED, C.ARRIVED),  # arrival registered, or acceptance opened before it
         (C.IN_TRANSIT, C.ARRIVED),
         (C.ARRIVED, C.ACCEPTING),  # acceptance opened
+        (C.ARRIVED, C.CLOSED),  # a return carriage whose arrival was registered, handed over
         (C.ACCEPTING, C.CLOSED),  # acceptance closed
         (C.PLANNED, C.CLOSED),  # a return carriage handed to the courier
     },

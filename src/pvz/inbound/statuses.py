@@ -17,7 +17,8 @@ CARRIAGE: Lifecycle[CarriageStatus] = Lifecycle(
         # A direct carriage: announced (planned or on its way), here, being accepted, closed with the act.
         C.PLANNED: {C.ARRIVED, C.CLOSED},  # → CLOSED: a return carriage, planned, is handed to the courier
         C.IN_TRANSIT: {C.ARRIVED},
-        C.ARRIVED: {C.ACCEPTING},
+        # → CLOSED: a return carriage whose vehicle's arrival was registered is handed to the courier.
+        C.ARRIVED: {C.ACCEPTING, C.CLOSED},
         C.ACCEPTING: {C.CLOSED},
         C.CLOSED: set(),
     },
