@@ -31,6 +31,13 @@ class PointRequest(HttpRequest):
     point_perms: frozenset[Perm]
 
 
+class AtPointRequest(PointRequest):
+    """A request a `require_point_perm` view receives: signed in, its point chosen (never None) and the
+    permission held there. Views and their helpers take this type instead of asserting the point."""
+
+    point: PickupPoint
+
+
 View = Callable[..., HttpResponse]
 
 # What a view needs, declared on it for the permission matrix test (tests/security): views wrapped by

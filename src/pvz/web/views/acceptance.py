@@ -24,7 +24,7 @@ from pvz.core import clock
 from pvz.core.errors import DomainError, NotFound
 from pvz.inbound import selectors, services
 from pvz.inbound.models import AcceptanceStatus, Carriage
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
 
 LIST = "web/acceptance/list.html"
 CARRIAGE = "web/acceptance/carriage.html"
@@ -73,8 +73,7 @@ def _carriage(request: PointRequest, carriage_id: int) -> Carriage:
     return carriage
 
 
-def point_tz(request: PointRequest) -> ZoneInfo:
-    assert request.point is not None  # guaranteed by require_point_perm
+def point_tz(request: AtPointRequest) -> ZoneInfo:
     return request.point.tz
 
 
@@ -82,9 +81,8 @@ def point_tz(request: PointRequest) -> ZoneInfo:
 
 
 def _list_context(
-    request: PointRequest, *, code: str = "", error: DomainError | None = None
+    request: AtPointRequest, *, code: str = "", error: DomainError | None = None
 ) -> dict[str, Any]:
-    assert request.point is not None  # guaranteed by require_point_perm
     return {
         "rows": selectors.carriages_planned(point=request.point, now=clock.now()),
         "totes": selectors.tote_balance(point=request.point),
@@ -95,15 +93,14 @@ def _list_context(
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def acceptance_list(request: PointRequest) -> HttpResponse:
+def acceptance_list(request: AtPointRequest) -> HttpResponse:
     return render(request, LIST, _list_context(request))
 
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def acceptance_find(request: PointRequest) -> HttpResponse:
+def acceptance_find(request: AtPointRequest) -> HttpResponse:
     """The list's scan field: a carriage code (any keyboard layout) opens that carriage."""
-    assert request.point is not None  # guaranteed by require_point_perm
     form = CarriageCodeForm(request.GET)
     if not form.is_valid():
         return redirect("web:acceptance_list")
@@ -119,7 +116,7 @@ def acceptance_find(request: PointRequest) -> HttpResponse:
 
 
 def _carriage_context(
-    request: PointRequest,
+    request: AtPointRequest,
     carriage: Carriage,
     *,
     arrival: ArrivalForm | None = None,
@@ -151,14 +148,14 @@ def _carriage_context(
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def carriage_page(request: PointRequest, carriage_id: int) -> HttpResponse:
+def carriage_page(request: AtPointRequest, carriage_id: int) -> HttpResponse:
     carriage = _carriage(request, carriage_id)
     return render(request, CARRIAGE, _carriage_context(request, carriage))
 
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def carriage_arrival(request: PointRequest, carriage_id: int) -> HttpResponse:
+def carriage_arrival(request: AtPointRequest, carriage_id: int) -> HttpResponse:
     carriage = _carriage(request, carriage_id)
     form = ArrivalForm(request.POST)
     if form.is_valid():
@@ -182,7 +179,7 @@ def carriage_arrival(request: PointRequest, carriage_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.MANAGE_POINT)
 @require_POST
-def carriage_eta(request: PointRequest, carriage_id: int) -> HttpResponse:
+def carriage_eta(request: AtPointRequest, carriage_id: int) -> HttpResponse:
     carriage = _carriage(request, carriage_id)
     form = EtaForm(request.POST)
     if form.is_valid():
@@ -202,7 +199,7 @@ def carriage_eta(request: PointRequest, carriage_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def acceptance_start(request: PointRequest, carriage_id: int) -> HttpResponse:
+def acceptance_start(request: AtPointRequest, carriage_id: int) -> HttpResponse:
     """«Начать приёмку»: opens the carriage's acceptance, or joins the one already open."""
     carriage = _carriage(request, carriage_id)
     try:

@@ -27,7 +27,7 @@ from pvz.inbound import selectors, services
 from pvz.inbound.models import Acceptance, AcceptanceStatus, ScanOutcomeKind
 from pvz.inbound.services import ScanOutcome
 from pvz.shipments.selectors import shipment_get
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
 from pvz.web.speech import cell_address_spoken
 from pvz.web.views.acceptance import point_tz
 
@@ -160,7 +160,7 @@ def _respond(request: PointRequest, acceptance: Acceptance, answer: Answer) -> H
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def acceptance_screen(request: PointRequest, acceptance_id: int) -> HttpResponse:
+def acceptance_screen(request: AtPointRequest, acceptance_id: int) -> HttpResponse:
     acceptance = _acceptance(request, acceptance_id)
     if acceptance.status == AcceptanceStatus.CLOSED:
         return redirect("web:acceptance_act", acceptance_id=acceptance.pk)
@@ -169,7 +169,7 @@ def acceptance_screen(request: PointRequest, acceptance_id: int) -> HttpResponse
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def acceptance_scan(request: PointRequest, acceptance_id: int) -> HttpResponse:
+def acceptance_scan(request: AtPointRequest, acceptance_id: int) -> HttpResponse:
     acceptance = _acceptance(request, acceptance_id)
     form = ScanForm(request.POST)
     raw = request.POST.get("code", "")
@@ -204,7 +204,7 @@ def _undo_body(request: PointRequest, acceptance: Acceptance) -> tuple[int, dict
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def acceptance_undo(request: PointRequest, acceptance_id: int) -> HttpResponse:
+def acceptance_undo(request: AtPointRequest, acceptance_id: int) -> HttpResponse:
     acceptance = _acceptance(request, acceptance_id)
     form = ActionForm(request.POST)
     if not form.is_valid():
@@ -225,7 +225,7 @@ def acceptance_undo(request: PointRequest, acceptance_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def acceptance_damage(request: PointRequest, acceptance_id: int) -> HttpResponse:
+def acceptance_damage(request: AtPointRequest, acceptance_id: int) -> HttpResponse:
     acceptance = _acceptance(request, acceptance_id)
     form = DamageForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -256,7 +256,7 @@ def acceptance_damage(request: PointRequest, acceptance_id: int) -> HttpResponse
 
 
 @require_point_perm(Perm.OPERATE)
-def acceptance_close(request: PointRequest, acceptance_id: int) -> HttpResponse:
+def acceptance_close(request: AtPointRequest, acceptance_id: int) -> HttpResponse:
     """GET: the confirmation, saying how many parcels become shortages; POST: close, then the act."""
     acceptance = _acceptance(request, acceptance_id)
     if request.method == "POST":
@@ -281,7 +281,7 @@ def acceptance_close(request: PointRequest, acceptance_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def acceptance_act(request: PointRequest, acceptance_id: int) -> HttpResponse:
+def acceptance_act(request: AtPointRequest, acceptance_id: int) -> HttpResponse:
     acceptance = _acceptance(request, acceptance_id)
     try:
         act = selectors.acceptance_act(acceptance=acceptance)

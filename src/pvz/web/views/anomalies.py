@@ -15,13 +15,12 @@ from pvz.anomalies.selectors import flags_at_point, may_lift_suspension, suspens
 from pvz.anomalies.services import anomaly_flag_resolve, suspension_lift
 from pvz.audit.services import audit_access_denied
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, require_point_perm
 
 
 @require_point_perm(Perm.MANAGE_POINT)
 @require_GET
-def anomalies_list(request: PointRequest) -> HttpResponse:
-    assert request.point is not None  # guaranteed by require_point_perm
+def anomalies_list(request: AtPointRequest) -> HttpResponse:
     return render(
         request,
         "web/anomalies/list.html",
@@ -39,8 +38,7 @@ def _back() -> HttpResponseRedirect:
 
 @require_point_perm(Perm.MANAGE_POINT)
 @require_POST
-def anomaly_resolve(request: PointRequest, flag_id: int) -> HttpResponse:
-    assert request.point is not None  # guaranteed by require_point_perm
+def anomaly_resolve(request: AtPointRequest, flag_id: int) -> HttpResponse:
     try:
         anomaly_flag_resolve(actor=request.user, point=request.point, flag_id=flag_id)
     except NotFound as exc:
@@ -51,9 +49,8 @@ def anomaly_resolve(request: PointRequest, flag_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.LIFT_SUSPENSION)
 @require_POST
-def suspension_lift_view(request: PointRequest, suspension_id: int) -> HttpResponse:
+def suspension_lift_view(request: AtPointRequest, suspension_id: int) -> HttpResponse:
     """Owners of the point and platform admins; a manager gets 403, another point's suspension 404."""
-    assert request.point is not None  # guaranteed by require_point_perm
     try:
         suspension_lift(actor=request.user, point=request.point, suspension_id=suspension_id)
     except NotFound as exc:

@@ -17,7 +17,7 @@ from pvz.audit.models import AuditRecord
 from pvz.audit.services import audit_record
 from pvz.staff.audit_log import AuditFilters, audit_page, audit_rows_for_export
 from pvz.web.forms_audit import AuditFilterForm
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, require_point_perm
 
 PAGE_SIZE = 50
 CSV_HEADER = (
@@ -38,8 +38,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PHONE = re.compile(r"\+\d{1,15}")
 
 
-def _filters(request: PointRequest) -> tuple[AuditFilterForm, AuditFilters | None]:
-    assert request.point is not None  # guaranteed by require_point_perm
+def _filters(request: AtPointRequest) -> tuple[AuditFilterForm, AuditFilters | None]:
     form = AuditFilterForm(request.GET or None)
     if request.GET and not form.is_valid():
         return form, None
@@ -51,7 +50,7 @@ def _filters(request: PointRequest) -> tuple[AuditFilterForm, AuditFilters | Non
 
 @require_point_perm(Perm.VIEW_AUDIT)
 @require_GET
-def audit_list(request: PointRequest) -> HttpResponse:
+def audit_list(request: AtPointRequest) -> HttpResponse:
     form, filters = _filters(request)
     page = None
     if filters is not None:
@@ -109,7 +108,7 @@ def _csv_lines(rows: Iterator[AuditRecord]) -> Iterator[str]:
 
 @require_point_perm(Perm.VIEW_AUDIT)
 @require_GET
-def audit_export(request: PointRequest) -> HttpResponse:
+def audit_export(request: AtPointRequest) -> HttpResponse:
     form, filters = _filters(request)
     if filters is None:
         return render(request, "web/audit/list.html", {"form": form, "page": None, "query": ""}, status=400)

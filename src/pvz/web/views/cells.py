@@ -31,7 +31,7 @@ from pvz.network.labels import LabelLayout, cell_labels_pdf
 from pvz.network.models import Cell, CellKind
 from pvz.network.services import special_places_ensure
 from pvz.web.forms_cells import CellEditForm, CellsBulkForm, CellsFilterForm, LabelsForm
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
 
 # How many addresses the preview lists before "…": enough to check the pattern reads right.
 PREVIEW_SAMPLE = 6
@@ -51,8 +51,7 @@ def _cell_at_point(request: PointRequest, cell_id: int) -> Cell:
 
 @require_point_perm(Perm.MANAGE_POINT)
 @require_GET
-def cells_list(request: PointRequest) -> HttpResponse:
-    assert request.point is not None  # guaranteed by require_point_perm
+def cells_list(request: AtPointRequest) -> HttpResponse:
     form = CellsFilterForm(request.GET)
     form.is_valid()
     zone = form.cleaned_data.get("zone") or None
@@ -86,8 +85,7 @@ def cells_list(request: PointRequest) -> HttpResponse:
 
 @require_point_perm(Perm.MANAGE_POINT)
 @require_http_methods(["GET", "POST"])
-def cells_new(request: PointRequest) -> HttpResponse:
-    assert request.point is not None  # guaranteed by require_point_perm
+def cells_new(request: AtPointRequest) -> HttpResponse:
     form = CellsBulkForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
@@ -117,9 +115,8 @@ def cells_new(request: PointRequest) -> HttpResponse:
 
 @require_point_perm(Perm.MANAGE_POINT)
 @require_GET
-def cells_preview(request: PointRequest) -> HttpResponse:
+def cells_preview(request: AtPointRequest) -> HttpResponse:
     """The bulk form's live preview: how many addresses the pattern makes, and any that exist already."""
-    assert request.point is not None  # guaranteed by require_point_perm
     form = CellsBulkForm(request.GET)
     context: dict[str, Any] = {"plan": None, "error": None}
     if form.is_valid():
@@ -142,7 +139,7 @@ def cells_preview(request: PointRequest) -> HttpResponse:
 
 @require_point_perm(Perm.MANAGE_POINT)
 @require_http_methods(["GET", "POST"])
-def cell_edit(request: PointRequest, cell_id: int) -> HttpResponse:
+def cell_edit(request: AtPointRequest, cell_id: int) -> HttpResponse:
     cell = _cell_at_point(request, cell_id)
     initial = {"size_class": cell.size_class, "capacity": cell.capacity}
     form = CellEditForm(request.POST or None, initial=initial)
@@ -173,7 +170,7 @@ def cell_edit(request: PointRequest, cell_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.MANAGE_POINT)
 @require_POST
-def cell_retire_view(request: PointRequest, cell_id: int) -> HttpResponse:
+def cell_retire_view(request: AtPointRequest, cell_id: int) -> HttpResponse:
     cell = _cell_at_point(request, cell_id)
     try:
         cell_retire(actor=request.user, cell=cell)
@@ -186,8 +183,7 @@ def cell_retire_view(request: PointRequest, cell_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.MANAGE_POINT)
 @require_POST
-def special_places(request: PointRequest) -> HttpResponse:
-    assert request.point is not None  # guaranteed by require_point_perm
+def special_places(request: AtPointRequest) -> HttpResponse:
     special_places_ensure(actor=request.user, point=request.point)
     messages.success(request, _("Служебные места на месте."))
     return HttpResponseRedirect(_list_url())
@@ -195,8 +191,7 @@ def special_places(request: PointRequest) -> HttpResponse:
 
 @require_point_perm(Perm.MANAGE_POINT)
 @require_GET
-def cells_labels(request: PointRequest) -> HttpResponse:
-    assert request.point is not None  # guaranteed by require_point_perm
+def cells_labels(request: AtPointRequest) -> HttpResponse:
     form = LabelsForm(request.GET)
     form.is_valid()
     zone = form.cleaned_data.get("print_zone") or form.cleaned_data.get("zone") or None

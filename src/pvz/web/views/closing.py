@@ -16,7 +16,7 @@ from pvz.closing.services import point_close_cancel, point_close_complete, point
 from pvz.core.errors import DomainError
 from pvz.network.models import PickupPoint
 from pvz.web.forms_onboarding import CloseStartForm
-from pvz.web.permissions import PointRequest, require_point_perm, require_sign_in
+from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm, require_sign_in
 
 PAGE = "web/closing/page.html"
 
@@ -41,15 +41,13 @@ def _page(
 
 @require_point_perm(Perm.MANAGE_POINT)
 @require_GET
-def closing(request: PointRequest) -> HttpResponse:
-    assert request.point is not None  # guaranteed by require_point_perm
+def closing(request: AtPointRequest) -> HttpResponse:
     return _page(request, request.point)
 
 
 @require_point_perm(Perm.CLOSE_POINT)
 @require_POST
-def closing_start(request: PointRequest) -> HttpResponse:
-    assert request.point is not None
+def closing_start(request: AtPointRequest) -> HttpResponse:
     form = CloseStartForm(request.POST)
     if not form.is_valid():
         return _page(request, request.point, form=form, status=422)
@@ -67,8 +65,7 @@ def closing_start(request: PointRequest) -> HttpResponse:
 
 @require_point_perm(Perm.CLOSE_POINT)
 @require_POST
-def closing_cancel(request: PointRequest) -> HttpResponse:
-    assert request.point is not None
+def closing_cancel(request: AtPointRequest) -> HttpResponse:
     try:
         point_close_cancel(actor=request.user, point=request.point)
     except DomainError as exc:
@@ -78,10 +75,9 @@ def closing_cancel(request: PointRequest) -> HttpResponse:
 
 @require_point_perm(Perm.CLOSE_POINT)
 @require_POST
-def closing_complete(request: PointRequest) -> HttpResponse:
+def closing_complete(request: AtPointRequest) -> HttpResponse:
     """On success the point is closed, so it is no longer anyone's current point: the answer is the page
     once more, saying so, with a link to choose another point."""
-    assert request.point is not None
     try:
         closed = point_close_complete(actor=request.user, point=request.point)
     except DomainError as exc:

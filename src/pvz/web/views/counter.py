@@ -33,7 +33,7 @@ from pvz.counter.commands import REFUSE_COMMANDS, CounterCommand, command_barcod
 from pvz.counter.identify import SearchHit, customer_identify, customer_search
 from pvz.counter.models import IssueSession
 from pvz.shipments.models import Customer
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, require_point_perm
 from pvz.web.views.counter_screen import (
     ANSWER,
     ActionForm,
@@ -77,8 +77,7 @@ class HitRow:
     action_id: uuid.UUID  # one key per «Открыть» button
 
 
-def _home_context(request: PointRequest, **extra: Any) -> dict[str, Any]:
-    assert request.point is not None  # guaranteed by require_point_perm
+def _home_context(request: AtPointRequest, **extra: Any) -> dict[str, Any]:
     sessions = [
         OpenRow(session=s, phone=phone_masked(s.customer.phone), lines=s.lines.count())
         for s in selectors.sessions_open(point=request.point)
@@ -92,9 +91,8 @@ def _home_context(request: PointRequest, **extra: Any) -> dict[str, Any]:
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def issue_home(request: PointRequest) -> HttpResponse:
+def issue_home(request: AtPointRequest) -> HttpResponse:
     """The start page; `?q=` searches customers by order, posting number, barcode or phone."""
-    assert request.point is not None
     query = request.GET.get("q", "").strip()[:100]
     if not query:
         return render(request, HOME, _home_context(request))
@@ -109,16 +107,15 @@ def issue_home(request: PointRequest) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def issue_sessions(request: PointRequest) -> HttpResponse:
+def issue_sessions(request: AtPointRequest) -> HttpResponse:
     """The open-sessions list alone, refreshed by counter.js when the point changes."""
     return render(request, SESSIONS, _home_context(request))
 
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def issue_identify(request: PointRequest) -> HttpResponse:
+def issue_identify(request: AtPointRequest) -> HttpResponse:
     """The start page's scan field: a pickup code or QR opens (or joins) the customer's verified session."""
-    assert request.point is not None
     point = request.point
     form = ScanForm(request.POST)
     raw = request.POST.get("code", "")
@@ -148,9 +145,8 @@ def issue_identify(request: PointRequest) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def issue_open(request: PointRequest) -> HttpResponse:
+def issue_open(request: AtPointRequest) -> HttpResponse:
     """«Открыть» on a search hit: an unverified session, which needs an SMS code before issuing."""
-    assert request.point is not None
     point = request.point
     form = OpenForm(request.POST)
     if not form.is_valid():
@@ -176,7 +172,7 @@ def issue_open(request: PointRequest) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def issue_sms_send(request: PointRequest, session_id: int) -> HttpResponse:
+def issue_sms_send(request: AtPointRequest, session_id: int) -> HttpResponse:
     session = point_session(request, session_id)
     form = ActionForm(request.POST)
     if not form.is_valid():
@@ -195,7 +191,7 @@ def issue_sms_send(request: PointRequest, session_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def issue_sms_verify(request: PointRequest, session_id: int) -> HttpResponse:
+def issue_sms_verify(request: AtPointRequest, session_id: int) -> HttpResponse:
     """The code the customer reads out. A wrong try is counted even though it is refused, so this is not
     wrapped in `_once` (whose transaction would undo the count); a resend is a harmless wrong try."""
     session = point_session(request, session_id)
@@ -227,7 +223,7 @@ class CommandSheetItem:
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def issue_commands(request: PointRequest) -> HttpResponse:
+def issue_commands(request: AtPointRequest) -> HttpResponse:
     """The sheet of command barcodes to print and keep at the counter; refusals use the default list."""
     items = [
         CommandSheetItem("#FINISH", str(_("Завершить выдачу")), _barcode_svg("#FINISH")),

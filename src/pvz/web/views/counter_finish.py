@@ -20,7 +20,7 @@ from pvz.counter import selectors, services
 from pvz.counter.commands import CounterCommand, command_parse
 from pvz.counter.errors import AlreadyIssued, StorageExpired, WrongCustomer
 from pvz.counter.models import IssueSession, LineResult, SessionStatus
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
 from pvz.web.speech import cell_address_spoken
 from pvz.web.templatetags.pvz_format import rub
 from pvz.web.views.counter_screen import (
@@ -107,7 +107,7 @@ def _answer_from(session: IssueSession, body: dict[str, Any], raw: str) -> Answe
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def issue_scan(request: PointRequest, session_id: int) -> HttpResponse:
+def issue_scan(request: AtPointRequest, session_id: int) -> HttpResponse:
     """One scan into the session: a parcel, or a command barcode (#FINISH, #CANCEL, #REFUSE1…9)."""
     session = point_session(request, session_id)
     form = ScanForm(request.POST)
@@ -139,7 +139,7 @@ def _finish(request: PointRequest, session: IssueSession, key: str) -> HttpRespo
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def issue_finish(request: PointRequest, session_id: int) -> HttpResponse:
+def issue_finish(request: AtPointRequest, session_id: int) -> HttpResponse:
     """«Завершить выдачу»: the button, and Enter in the empty scan field (counter.js)."""
     session = point_session(request, session_id)
     form = ActionForm(request.POST)
@@ -150,7 +150,7 @@ def issue_finish(request: PointRequest, session_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def issue_cancel(request: PointRequest, session_id: int) -> HttpResponse:
+def issue_cancel(request: AtPointRequest, session_id: int) -> HttpResponse:
     session = point_session(request, session_id)
     form = ActionForm(request.POST)
     if not form.is_valid():
@@ -172,7 +172,7 @@ def issue_cancel(request: PointRequest, session_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def issue_result(request: PointRequest, session_id: int) -> HttpResponse:
+def issue_result(request: AtPointRequest, session_id: int) -> HttpResponse:
     session = point_session(request, session_id)
     if session.status != SessionStatus.FINISHED:
         return redirect("web:issue_session", session_id=session.pk)

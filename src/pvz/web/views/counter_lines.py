@@ -18,7 +18,7 @@ from pvz.accounts.roles import Perm
 from pvz.core.errors import DomainError
 from pvz.counter import services
 from pvz.counter.models import IdDocument, IssueSession, PaymentMethod
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
 from pvz.web.views.counter_screen import (
     ActionForm,
     form_error,
@@ -117,7 +117,7 @@ LINE_ACTIONS = ("inspect", "try-on", "take", "refuse", "id-check", "payment")
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def issue_line(request: PointRequest, session_id: int, line_id: int, action: str) -> HttpResponse:
+def issue_line(request: AtPointRequest, session_id: int, line_id: int, action: str) -> HttpResponse:
     """A line's buttons: inspect, try on, take, refuse (reason), ID check (type + 4 digits), payment."""
     if action not in LINE_ACTIONS:
         raise Http404
@@ -145,7 +145,7 @@ def issue_line(request: PointRequest, session_id: int, line_id: int, action: str
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def issue_bags(request: PointRequest, session_id: int) -> HttpResponse:
+def issue_bags(request: AtPointRequest, session_id: int) -> HttpResponse:
     session = point_session(request, session_id)
     form = BagsForm(request.POST)
     if not form.is_valid():

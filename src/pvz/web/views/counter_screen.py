@@ -27,7 +27,7 @@ from pvz.core.phone import phone_masked
 from pvz.counter import selectors
 from pvz.counter.commands import REFUSE_COMMANDS
 from pvz.counter.models import IdDocument, IssueLine, IssueSession, LineState, RefusalReason, SessionStatus
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
 from pvz.web.speech import cell_address_spoken
 from pvz.web.templatetags.pvz_format import rub
 
@@ -233,7 +233,7 @@ def page_error(request: PointRequest, session: IssueSession, error: DomainError,
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def issue_session(request: PointRequest, session_id: int) -> HttpResponse:
+def issue_session(request: AtPointRequest, session_id: int) -> HttpResponse:
     session = point_session(request, session_id)
     if session.status == SessionStatus.FINISHED:
         return redirect("web:issue_result", session_id=session.pk)

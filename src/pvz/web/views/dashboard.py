@@ -7,11 +7,10 @@ from django.shortcuts import render
 
 from pvz.accounts.roles import Perm
 from pvz.shipments.selectors import point_dashboard_counts
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, require_point_perm
 
 
 @require_point_perm(Perm.VIEW_POINT)
-def dashboard(request: PointRequest) -> HttpResponse:
-    assert request.point is not None  # guaranteed by require_point_perm
+def dashboard(request: AtPointRequest) -> HttpResponse:
     counts = point_dashboard_counts(point=request.point)
     return render(request, "web/dashboard.html", {"counts": counts})

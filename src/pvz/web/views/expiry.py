@@ -23,7 +23,7 @@ from pvz.accounts.roles import Perm
 from pvz.core.errors import DomainError, NotFound
 from pvz.shipments.selectors import shipments_expired_on_shelves, shipments_expiring_today
 from pvz.shipments.services import ReturnZoneOutcome, ReturnZoneScan, shipment_to_return_zone
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, require_point_perm
 
 TODAY = "web/expiry/today.html"
 RETURN_PAGE = "web/expiry/return_zone.html"
@@ -64,14 +64,12 @@ class Answer:
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def expiry_today(request: PointRequest) -> HttpResponse:
-    assert request.point is not None  # guaranteed by require_point_perm
+def expiry_today(request: AtPointRequest) -> HttpResponse:
     shipments = shipments_expiring_today(user=request.user, point=request.point)
     return render(request, TODAY, {"shipments": shipments, "tab": "today"})
 
 
-def _return_context(request: PointRequest, answer: Answer | None) -> dict[str, object]:
-    assert request.point is not None
+def _return_context(request: AtPointRequest, answer: Answer | None) -> dict[str, object]:
     return {
         "tab": "return_zone",
         "answer": answer,
@@ -83,22 +81,20 @@ def _return_context(request: PointRequest, answer: Answer | None) -> dict[str, o
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def expiry_return_zone(request: PointRequest) -> HttpResponse:
+def expiry_return_zone(request: AtPointRequest) -> HttpResponse:
     return render(request, RETURN_PAGE, _return_context(request, None))
 
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def expiry_return_zone_list(request: PointRequest) -> HttpResponse:
-    assert request.point is not None
+def expiry_return_zone_list(request: AtPointRequest) -> HttpResponse:
     expired = shipments_expired_on_shelves(user=request.user, point=request.point)
     return render(request, RETURN_LIST, {"expired": expired})
 
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def expiry_return_zone_scan(request: PointRequest) -> HttpResponse:
-    assert request.point is not None
+def expiry_return_zone_scan(request: AtPointRequest) -> HttpResponse:
     form = ReturnZoneScanForm(request.POST)
     raw = request.POST.get("code", "")
     if form.is_valid():
@@ -116,8 +112,7 @@ def expiry_return_zone_scan(request: PointRequest) -> HttpResponse:
     return render(request, RETURN_PAGE, _return_context(request, answer), status=answer.http_status)
 
 
-def _answer(request: PointRequest, code: str, scan_id: str) -> Answer:
-    assert request.point is not None
+def _answer(request: AtPointRequest, code: str, scan_id: str) -> Answer:
     try:
         scan = shipment_to_return_zone(
             actor=request.user, point=request.point, code=code, key=f"web-return:{scan_id}"

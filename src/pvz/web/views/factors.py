@@ -29,7 +29,7 @@ from pvz.web.forms_factors import (
     SecondFactorForm,
     SixDigitCodeForm,
 )
-from pvz.web.permissions import PointRequest, public_page, require_point_perm, require_sign_in
+from pvz.web.permissions import AtPointRequest, PointRequest, public_page, require_point_perm, require_sign_in
 from pvz.web.views.auth import PENDING_SIGN_IN_KEY, PendingSignIn, login_finish, pending_sign_in
 
 EXPIRED_MESSAGE = _("Время на вход истекло. Войдите заново.")
@@ -266,9 +266,8 @@ def factor_remove(request: PointRequest, method: str) -> HttpResponse:
 
 @require_point_perm(Perm.MANAGE_STAFF)
 @require_http_methods(["GET", "POST"])
-def point_security(request: PointRequest) -> HttpResponse:
+def point_security(request: AtPointRequest) -> HttpResponse:
     """Owners switch the rule; managers (who also manage staff) see it but cannot change it."""
-    assert request.point is not None  # guaranteed by require_point_perm
     point = request.point
     may_change = services.may_set_factor_policy(user=request.user, point=point)
     policy = point_factor_policy(point=point)

@@ -27,7 +27,7 @@ from pvz.inventory.selectors import CountProgress
 from pvz.inventory.services import ScanAnswer
 from pvz.network.models import Cell
 from pvz.shipments.statuses import Status
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
 
 HOME = "web/inventory.html"
 SCREEN = "web/inventory_screen.html"
@@ -92,8 +92,7 @@ def _count(request: PointRequest, count_id: int) -> InventoryCount:
         raise Http404 from None
 
 
-def _home_context(request: PointRequest, error: DomainError | None = None) -> dict[str, Any]:
-    assert request.point is not None  # guaranteed by require_point_perm
+def _home_context(request: AtPointRequest, error: DomainError | None = None) -> dict[str, Any]:
     return {
         "open_count": selectors.count_open_of_point(point=request.point),
         "zones": selectors.zones_of_point(point=request.point),
@@ -105,14 +104,13 @@ def _home_context(request: PointRequest, error: DomainError | None = None) -> di
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def inventory_home(request: PointRequest) -> HttpResponse:
+def inventory_home(request: AtPointRequest) -> HttpResponse:
     return render(request, HOME, _home_context(request))
 
 
 @require_point_perm(Perm.MANAGE_POINT)
 @require_POST
-def inventory_start(request: PointRequest) -> HttpResponse:
-    assert request.point is not None  # guaranteed by require_point_perm
+def inventory_start(request: AtPointRequest) -> HttpResponse:
     form = StartForm(request.POST)
     if not form.is_valid():
         error = DomainError(_("Выберите зону из списка или всю точку."), details={"field": "zone"})
@@ -142,7 +140,7 @@ def _screen_context(request: PointRequest, count: InventoryCount, answer: Answer
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def inventory_screen(request: PointRequest, count_id: int) -> HttpResponse:
+def inventory_screen(request: AtPointRequest, count_id: int) -> HttpResponse:
     count = _count(request, count_id)
     if count.status != CountStatus.OPEN:
         if count.status == CountStatus.FINISHED and Perm.MANAGE_POINT in request.point_perms:
@@ -153,7 +151,7 @@ def inventory_screen(request: PointRequest, count_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def inventory_scan(request: PointRequest, count_id: int) -> HttpResponse:
+def inventory_scan(request: AtPointRequest, count_id: int) -> HttpResponse:
     count = _count(request, count_id)
     form = ScanForm(request.POST)
     raw = request.POST.get("code", "")
@@ -185,7 +183,7 @@ def inventory_scan(request: PointRequest, count_id: int) -> HttpResponse:
 
 
 @require_point_perm(Perm.MANAGE_POINT)
-def inventory_finish(request: PointRequest, count_id: int) -> HttpResponse:
+def inventory_finish(request: AtPointRequest, count_id: int) -> HttpResponse:
     """GET: the missing list, a checkbox per parcel to write off as LOST; POST: finish, then the report."""
     count = _count(request, count_id)
     if count.status == CountStatus.FINISHED:
@@ -222,7 +220,7 @@ def inventory_finish(request: PointRequest, count_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.MANAGE_POINT)
 @require_POST
-def inventory_cancel(request: PointRequest, count_id: int) -> HttpResponse:
+def inventory_cancel(request: AtPointRequest, count_id: int) -> HttpResponse:
     count = _count(request, count_id)
     try:
         services.inventory_cancel(actor=request.user, count=count)
@@ -233,7 +231,7 @@ def inventory_cancel(request: PointRequest, count_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.MANAGE_POINT)
 @require_GET
-def inventory_report(request: PointRequest, count_id: int) -> HttpResponse:
+def inventory_report(request: AtPointRequest, count_id: int) -> HttpResponse:
     count = _count(request, count_id)
     try:
         report = selectors.count_report(count=count)

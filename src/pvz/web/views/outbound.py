@@ -30,7 +30,7 @@ from pvz.core.idempotency import idempotency_fingerprint, idempotent_call
 from pvz.core.scan import ScanKind, classify_scan, normalize_scan
 from pvz.inbound.models import Carriage, CarriageStatus
 from pvz.outbound import selectors, services
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
 
 LIST = "web/outbound/list.html"
 SCREEN = "web/outbound/carriage.html"
@@ -91,8 +91,7 @@ def _once(
     return dict(done.body)
 
 
-def _carriage(request: PointRequest, carriage_id: int) -> Carriage:
-    assert request.point is not None
+def _carriage(request: AtPointRequest, carriage_id: int) -> Carriage:
     try:
         return selectors.return_carriage_get(user=request.user, carriage_id=carriage_id, point=request.point)
     except NotFound:
@@ -102,8 +101,7 @@ def _carriage(request: PointRequest, carriage_id: int) -> Carriage:
 # ---- list and create ------------------------------------------------------------------------------------
 
 
-def _list_context(request: PointRequest, **extra: Any) -> dict[str, Any]:
-    assert request.point is not None
+def _list_context(request: AtPointRequest, **extra: Any) -> dict[str, Any]:
     return {
         "open": selectors.return_carriages_open(point=request.point),
         "closed": selectors.return_carriages_closed(point=request.point),
@@ -115,14 +113,13 @@ def _list_context(request: PointRequest, **extra: Any) -> dict[str, Any]:
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def dispatch_list(request: PointRequest) -> HttpResponse:
+def dispatch_list(request: AtPointRequest) -> HttpResponse:
     return render(request, LIST, _list_context(request))
 
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def dispatch_create(request: PointRequest) -> HttpResponse:
-    assert request.point is not None
+def dispatch_create(request: AtPointRequest) -> HttpResponse:
     point = request.point
     form = CreateForm(request.POST)
     if not form.is_valid():
@@ -180,7 +177,7 @@ def _screen_context(request: PointRequest, carriage: Carriage, **extra: Any) -> 
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def dispatch_carriage(request: PointRequest, carriage_id: int) -> HttpResponse:
+def dispatch_carriage(request: AtPointRequest, carriage_id: int) -> HttpResponse:
     carriage = _carriage(request, carriage_id)
     if carriage.status == CarriageStatus.CLOSED:
         return redirect("web:dispatch_act", carriage_id=carriage.pk)
@@ -196,7 +193,7 @@ def dispatch_carriage(request: PointRequest, carriage_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def dispatch_board(request: PointRequest, carriage_id: int) -> HttpResponse:
+def dispatch_board(request: AtPointRequest, carriage_id: int) -> HttpResponse:
     carriage = _carriage(request, carriage_id)
     return render(request, BOARD, _screen_context(request, carriage))
 
@@ -264,7 +261,7 @@ def _respond(request: PointRequest, carriage: Carriage, answer: Answer) -> HttpR
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def dispatch_scan(request: PointRequest, carriage_id: int) -> HttpResponse:
+def dispatch_scan(request: AtPointRequest, carriage_id: int) -> HttpResponse:
     carriage = _carriage(request, carriage_id)
     form = ScanForm(request.POST)
     raw = request.POST.get("code", "")
@@ -328,7 +325,7 @@ def _action(
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def dispatch_seal(request: PointRequest, carriage_id: int, tote_id: int) -> HttpResponse:
+def dispatch_seal(request: AtPointRequest, carriage_id: int, tote_id: int) -> HttpResponse:
     carriage = _carriage(request, carriage_id)
     form = SealForm(request.POST)
     seal = request.POST.get("seal_number", "")
@@ -345,7 +342,7 @@ def dispatch_seal(request: PointRequest, carriage_id: int, tote_id: int) -> Http
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def dispatch_remove(request: PointRequest, carriage_id: int, shipment_id: int) -> HttpResponse:
+def dispatch_remove(request: AtPointRequest, carriage_id: int, shipment_id: int) -> HttpResponse:
     carriage = _carriage(request, carriage_id)
     return _action(
         request,
@@ -370,7 +367,7 @@ def _signature_file(data_url: str) -> SimpleUploadedFile:
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def dispatch_handover(request: PointRequest, carriage_id: int) -> HttpResponse:
+def dispatch_handover(request: AtPointRequest, carriage_id: int) -> HttpResponse:
     """«Передать курьеру»: the courier's code, or the signature drawn on the screen with the name."""
     carriage = _carriage(request, carriage_id)
     form = HandoverForm(request.POST)
@@ -409,7 +406,7 @@ def dispatch_handover(request: PointRequest, carriage_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def dispatch_act(request: PointRequest, carriage_id: int) -> HttpResponse:
+def dispatch_act(request: AtPointRequest, carriage_id: int) -> HttpResponse:
     """The printable hand-over act of a handed-over carriage."""
     carriage = _carriage(request, carriage_id)
     if carriage.status != CarriageStatus.CLOSED:

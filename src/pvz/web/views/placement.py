@@ -30,7 +30,7 @@ from pvz.shipments.models import Shipment
 from pvz.shipments.selectors import shipment_get
 from pvz.shipments.services import shipment_move
 from pvz.shipments.statuses import Status, is_movable
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
 from pvz.web.speech import cell_address_spoken
 
 PAGE = "web/placement/page.html"
@@ -114,14 +114,14 @@ def _page_context(request: PointRequest, *, action: Action, answer: Answer | Non
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def placement_page(request: PointRequest) -> HttpResponse:
+def placement_page(request: AtPointRequest) -> HttpResponse:
     action = Action.MOVE if request.GET.get("action") == Action.MOVE else Action.PLACE
     return render(request, PAGE, _page_context(request, action=action, answer=None))
 
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def placement_scan(request: PointRequest) -> HttpResponse:
+def placement_scan(request: AtPointRequest) -> HttpResponse:
     form = PlacementScanForm(request.POST)
     action = Action.MOVE if request.POST.get("action") == Action.MOVE else Action.PLACE
     if form.is_valid():
@@ -144,7 +144,7 @@ def placement_scan(request: PointRequest) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def placement_mode(request: PointRequest) -> HttpResponse:
+def placement_mode(request: AtPointRequest) -> HttpResponse:
     form = PlacementModeForm(request.POST)
     form.is_valid()  # an unticked checkbox is simply absent: a form with nothing in it means "off"
     user_set_auto_placement(
@@ -155,8 +155,7 @@ def placement_mode(request: PointRequest) -> HttpResponse:
     return redirect("web:placement_scan")
 
 
-def _answer(request: PointRequest, data: dict[str, object], action: Action) -> Answer:
-    assert request.point is not None  # guaranteed by require_point_perm
+def _answer(request: AtPointRequest, data: dict[str, object], action: Action) -> Answer:
     raw = str(data["code"])
     pending = _pending(request, data.get("pending"))
     suggested = str(data.get("suggested") or "")

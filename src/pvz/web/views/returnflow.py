@@ -9,13 +9,12 @@ from django.views.decorators.http import require_GET
 
 from pvz.accounts.roles import Perm
 from pvz.shipments.returnflow import return_flow_board
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, require_point_perm
 
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def returnflow_board(request: PointRequest) -> HttpResponse:
-    assert request.point is not None  # guaranteed by require_point_perm
+def returnflow_board(request: AtPointRequest) -> HttpResponse:
     board = return_flow_board(user=request.user, point=request.point)
     return render(
         request,

@@ -28,7 +28,7 @@ from pvz.counter.identify import customer_search
 from pvz.returns import selectors, services, verification
 from pvz.returns.labels import return_label_pdf
 from pvz.returns.models import CustomerReturn, ReturnCondition, ReturnVisit
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
 
 HOME = "web/returns/home.html"
 VISIT = "web/returns/visit.html"
@@ -109,9 +109,8 @@ def _home(request: PointRequest, status: int = 200, **extra: Any) -> HttpRespons
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def returns_home(request: PointRequest) -> HttpResponse:
+def returns_home(request: AtPointRequest) -> HttpResponse:
     """The start page; `?q=` searches customers by order, posting number, barcode or phone."""
-    assert request.point is not None
     query = request.GET.get("q", "").strip()[:100]
     if not query:
         return _home(request)
@@ -127,9 +126,8 @@ def returns_home(request: PointRequest) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def returns_identify(request: PointRequest) -> HttpResponse:
+def returns_identify(request: AtPointRequest) -> HttpResponse:
     """The customer's pickup code or QR scanned: a verified return visit."""
-    assert request.point is not None
     point = request.point
     form = ScanForm(request.POST)
     if not form.is_valid():
@@ -149,9 +147,8 @@ def returns_identify(request: PointRequest) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def returns_open(request: PointRequest) -> HttpResponse:
+def returns_open(request: AtPointRequest) -> HttpResponse:
     """«Открыть» on a search hit: an unverified visit, verified next by an SMS code."""
-    assert request.point is not None
     point = request.point
     form = OpenForm(request.POST)
     if not form.is_valid():
@@ -190,13 +187,13 @@ def _visit_page(request: PointRequest, visit: ReturnVisit, status: int = 200, **
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def returns_visit(request: PointRequest, visit_id: int) -> HttpResponse:
+def returns_visit(request: AtPointRequest, visit_id: int) -> HttpResponse:
     return _visit_page(request, _visit(request, visit_id))
 
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def returns_sms_send(request: PointRequest, visit_id: int) -> HttpResponse:
+def returns_sms_send(request: AtPointRequest, visit_id: int) -> HttpResponse:
     visit = _visit(request, visit_id)
     form = SmsForm(request.POST)
     if not form.is_valid():
@@ -215,7 +212,7 @@ def returns_sms_send(request: PointRequest, visit_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def returns_sms_verify(request: PointRequest, visit_id: int) -> HttpResponse:
+def returns_sms_verify(request: AtPointRequest, visit_id: int) -> HttpResponse:
     visit = _visit(request, visit_id)
     form = SmsForm(request.POST)
     if not form.is_valid():
@@ -231,7 +228,7 @@ def returns_sms_verify(request: PointRequest, visit_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def returns_parcel(request: PointRequest, visit_id: int) -> HttpResponse:
+def returns_parcel(request: AtPointRequest, visit_id: int) -> HttpResponse:
     """The parcel scanned (`?code=`): the return form if this customer may return it now, else the visit
     page with the refusal. Writes nothing."""
     visit = _visit(request, visit_id)
@@ -268,7 +265,7 @@ def _form_page(
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def returns_create(request: PointRequest, visit_id: int) -> HttpResponse:
+def returns_create(request: AtPointRequest, visit_id: int) -> HttpResponse:
     """Confirm: the return is accepted (or refused with nothing saved) and its page opens."""
     visit = _visit(request, visit_id)
     form = ReturnForm(request.POST)
@@ -319,7 +316,7 @@ def returns_create(request: PointRequest, visit_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def return_page(request: PointRequest, return_id: int) -> HttpResponse:
+def return_page(request: AtPointRequest, return_id: int) -> HttpResponse:
     found = _return(request, return_id)
     return render(
         request, DONE, {"ret": found, "shipment": found.shipment, "photos": list(found.photos.all())}
@@ -328,7 +325,7 @@ def return_page(request: PointRequest, return_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.OPERATE)
 @require_GET
-def return_label(request: PointRequest, return_id: int) -> HttpResponse:
+def return_label(request: AtPointRequest, return_id: int) -> HttpResponse:
     found = _return(request, return_id)
     response = HttpResponse(return_label_pdf(customer_return=found), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{found.number}.pdf"'
@@ -337,7 +334,7 @@ def return_label(request: PointRequest, return_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.VIEW_POINT)
 @require_GET
-def return_photo(request: PointRequest, photo_id: int) -> HttpResponse:
+def return_photo(request: AtPointRequest, photo_id: int) -> HttpResponse:
     """A return photo, only to staff of the return's point (any other photo is a 404); never cached."""
     try:
         photo = selectors.return_photo_get(user=request.user, photo_id=photo_id)

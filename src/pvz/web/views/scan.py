@@ -9,13 +9,12 @@ from django.views.decorators.http import require_GET
 from pvz.accounts.roles import Perm
 from pvz.scanning.selectors import ScanTarget, scan_resolve
 from pvz.web.forms import ScanForm
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, require_point_perm
 
 
 @require_point_perm(Perm.VIEW_POINT)
 @require_GET
-def scan(request: PointRequest) -> HttpResponse:
-    assert request.point is not None  # guaranteed by require_point_perm
+def scan(request: AtPointRequest) -> HttpResponse:
     form = ScanForm(request.GET)
     if not form.is_valid():
         return redirect("web:search")

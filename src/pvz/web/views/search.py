@@ -11,7 +11,7 @@ from pvz.accounts.roles import Perm
 from pvz.accounts.selectors import points_for_user
 from pvz.core.errors import DomainError
 from pvz.scanning.search import QUERY_MAX_LENGTH, SearchResult, shipments_search
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, require_point_perm
 from pvz.web.sections import SECTIONS_BY_SLUG
 
 PAGE = "web/search.html"
@@ -25,9 +25,8 @@ class SearchForm(forms.Form):
 
 @require_point_perm(Perm.VIEW_POINT)
 @require_GET
-def search_page(request: PointRequest) -> HttpResponse:
+def search_page(request: AtPointRequest) -> HttpResponse:
     """The current point is searched; with «на всех моих точках» every point the user works at."""
-    assert request.point is not None  # guaranteed by require_point_perm
     form = SearchForm(request.GET)
     query, everywhere = "", False
     if form.is_valid():

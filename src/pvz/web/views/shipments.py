@@ -17,7 +17,7 @@ from pvz.shipments.models import Shipment
 from pvz.shipments.selectors import shipment_get, shipment_history
 from pvz.shipments.services import EXTENSION_DAYS_MAX, EXTENSION_DAYS_MIN, shipment_extend_storage
 from pvz.shipments.statuses import Status, allowed_next
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
 
 
 class ExtendForm(forms.Form):
@@ -61,14 +61,13 @@ def _card(request: PointRequest, shipment: Shipment, *, error: DomainError | Non
 
 
 @require_point_perm(Perm.VIEW_POINT)
-def shipment_card(request: PointRequest, shipment_id: int) -> HttpResponse:
-    assert request.point is not None  # guaranteed by require_point_perm
+def shipment_card(request: AtPointRequest, shipment_id: int) -> HttpResponse:
     return _card(request, _shipment_here(request, shipment_id))
 
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
-def shipment_extend(request: PointRequest, shipment_id: int) -> HttpResponse:
+def shipment_extend(request: AtPointRequest, shipment_id: int) -> HttpResponse:
     shipment = _shipment_here(request, shipment_id)
     form = ExtendForm(request.POST)
     if not form.is_valid():

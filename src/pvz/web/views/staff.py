@@ -26,11 +26,10 @@ from pvz.staff.services import (
     user_reactivate,
 )
 from pvz.web.forms_staff import InviteForm
-from pvz.web.permissions import PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
 
 
-def _invite_form(request: PointRequest, data: Any = None) -> InviteForm:
-    assert request.point is not None  # guaranteed by require_point_perm
+def _invite_form(request: AtPointRequest, data: Any = None) -> InviteForm:
     # Platform roles reach every point of the network: too many to list, so they invite at this one.
     points = (
         [request.point]
@@ -46,9 +45,8 @@ def _invite_form(request: PointRequest, data: Any = None) -> InviteForm:
 
 
 def _page(
-    request: PointRequest, form: InviteForm, error: DomainError | None = None, status: int = 200
+    request: AtPointRequest, form: InviteForm, error: DomainError | None = None, status: int = 200
 ) -> HttpResponse:
-    assert request.point is not None  # guaranteed by require_point_perm
     context = {
         "members": staff_at_point(actor=request.user, point=request.point),
         "form": form,
@@ -61,8 +59,7 @@ def _back() -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("web:staff"))
 
 
-def _member(request: PointRequest, membership_id: int) -> Membership:
-    assert request.point is not None  # guaranteed by require_point_perm
+def _member(request: AtPointRequest, membership_id: int) -> Membership:
     try:
         return staff_member_get(actor=request.user, point=request.point, membership_id=membership_id)
     except NotFound:
@@ -75,13 +72,13 @@ def _report(request: PointRequest, error: DomainError) -> None:
 
 @require_point_perm(Perm.MANAGE_STAFF)
 @require_GET
-def staff_list(request: PointRequest) -> HttpResponse:
+def staff_list(request: AtPointRequest) -> HttpResponse:
     return _page(request, _invite_form(request))
 
 
 @require_point_perm(Perm.MANAGE_STAFF)
 @require_POST
-def staff_invite_view(request: PointRequest) -> HttpResponse:
+def staff_invite_view(request: AtPointRequest) -> HttpResponse:
     form = _invite_form(request, request.POST)
     if not form.is_valid():
         return _page(request, form, status=422)
@@ -106,7 +103,7 @@ def staff_invite_view(request: PointRequest) -> HttpResponse:
 
 @require_point_perm(Perm.MANAGE_STAFF)
 @require_POST
-def staff_perm(request: PointRequest, membership_id: int, perm: str) -> HttpResponse:
+def staff_perm(request: AtPointRequest, membership_id: int, perm: str) -> HttpResponse:
     membership = _member(request, membership_id)
     if perm not in set(Perm):
         raise Http404
@@ -126,7 +123,7 @@ def staff_perm(request: PointRequest, membership_id: int, perm: str) -> HttpResp
 
 @require_point_perm(Perm.MANAGE_STAFF)
 @require_POST
-def staff_withdraw_view(request: PointRequest, membership_id: int) -> HttpResponse:
+def staff_withdraw_view(request: AtPointRequest, membership_id: int) -> HttpResponse:
     membership = _member(request, membership_id)
     try:
         staff_withdraw(actor=request.user, membership=membership)
@@ -139,7 +136,7 @@ def staff_withdraw_view(request: PointRequest, membership_id: int) -> HttpRespon
 
 @require_point_perm(Perm.DEACTIVATE_STAFF)
 @require_POST
-def staff_deactivate(request: PointRequest, membership_id: int) -> HttpResponse:
+def staff_deactivate(request: AtPointRequest, membership_id: int) -> HttpResponse:
     membership = _member(request, membership_id)
     try:
         user_deactivate(actor=request.user, user=membership.user)
@@ -154,7 +151,7 @@ def staff_deactivate(request: PointRequest, membership_id: int) -> HttpResponse:
 
 @require_point_perm(Perm.DEACTIVATE_STAFF)
 @require_POST
-def staff_reactivate(request: PointRequest, membership_id: int) -> HttpResponse:
+def staff_reactivate(request: AtPointRequest, membership_id: int) -> HttpResponse:
     membership = _member(request, membership_id)
     try:
         user_reactivate(actor=request.user, user=membership.user)
