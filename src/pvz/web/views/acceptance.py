@@ -14,17 +14,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pvz.accounts.roles import Perm
 from pvz.core import clock
-from pvz.core.errors import DomainError, NotFound
+from pvz.core.errors import DomainError
 from pvz.inbound import selectors, services
 from pvz.inbound.models import AcceptanceStatus, Carriage
-from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
+from pvz.web.permissions import AtPointRequest, require_point_perm
+from pvz.web.scanner import at_this_point
 
 LIST = "web/acceptance/list.html"
 CARRIAGE = "web/acceptance/carriage.html"
@@ -63,14 +64,12 @@ class EtaForm(forms.Form):
 # ---- access ---------------------------------------------------------------------------------------------
 
 
-def _carriage(request: PointRequest, carriage_id: int) -> Carriage:
-    try:
-        carriage = selectors.carriage_get(user=request.user, carriage_id=carriage_id)
-    except NotFound:
-        raise Http404 from None
-    if request.point is None or carriage.point_id != request.point.pk:
-        raise Http404
-    return carriage
+def _carriage(request: AtPointRequest, carriage_id: int) -> Carriage:
+    return at_this_point(
+        request,
+        lambda: selectors.carriage_get(user=request.user, carriage_id=carriage_id),
+        lambda found: found.point_id,
+    )
 
 
 def point_tz(request: AtPointRequest) -> ZoneInfo:

@@ -14,20 +14,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pvz.accounts.roles import Perm
-from pvz.core.errors import DomainError, NotFound
+from pvz.core.errors import DomainError
 from pvz.core.idempotency import idempotency_fingerprint, idempotent_call
 from pvz.inbound import selectors, services
 from pvz.inbound.models import Acceptance, AcceptanceStatus, ScanOutcomeKind
 from pvz.inbound.services import ScanOutcome
 from pvz.shipments.selectors import shipment_get
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
+from pvz.web.scanner import ScanForm, answer_status, at_this_point, from_scanner, scan_response, unreadable
 from pvz.web.speech import cell_address_spoken
 from pvz.web.views.acceptance import point_tz
 
@@ -35,8 +36,6 @@ SCREEN = "web/acceptance/screen.html"
 ANSWER = "web/acceptance/answer.html"
 CLOSE = "web/acceptance/close.html"
 ACT = "web/acceptance/act.html"
-# Sent by static/pvz/scanner.js (and acceptance.js): such a request gets only the answer partial.
-SCANNER_HEADER = "X-Pvz-Scanner"
 
 # Which sound an outcome makes (scanner.js): done, harmless/neutral, put aside, refused.
 _SOUND: dict[str, str] = {
@@ -53,11 +52,6 @@ _SOUND: dict[str, str] = {
 
 
 # ---- forms ----------------------------------------------------------------------------------------------
-
-
-class ScanForm(forms.Form):
-    code = forms.CharField(max_length=200, strip=False)
-    scan_id = forms.UUIDField()
 
 
 class ActionForm(forms.Form):
@@ -91,7 +85,7 @@ class Answer:
 
     @property
     def http_status(self) -> int:
-        return self.error.http_status if self.error is not None else 200
+        return answer_status(self)
 
     @property
     def spoken(self) -> str:
@@ -116,14 +110,12 @@ def _error_answer(error: DomainError, raw: str = "") -> Answer:
 # ---- access ---------------------------------------------------------------------------------------------
 
 
-def _acceptance(request: PointRequest, acceptance_id: int) -> Acceptance:
-    try:
-        acceptance = selectors.acceptance_get(user=request.user, acceptance_id=acceptance_id)
-    except NotFound:
-        raise Http404 from None
-    if request.point is None or acceptance.carriage.point_id != request.point.pk:
-        raise Http404
-    return acceptance
+def _acceptance(request: AtPointRequest, acceptance_id: int) -> Acceptance:
+    return at_this_point(
+        request,
+        lambda: selectors.acceptance_get(user=request.user, acceptance_id=acceptance_id),
+        lambda found: found.carriage.point_id,
+    )
 
 
 # ---- the acceptance screen ----------------------------------------------------------------------------
@@ -145,17 +137,21 @@ def _screen_context(request: PointRequest, acceptance: Acceptance, answer: Answe
 
 
 def _respond(request: PointRequest, acceptance: Acceptance, answer: Answer) -> HttpResponse:
-    if request.headers.get(SCANNER_HEADER):
+    partial_context = None
+    if from_scanner(request):
         progress = answer.outcome.progress if answer.outcome is not None else None
-        context = {
-            "answer": answer,
+        partial_context = {
             "acceptance": acceptance,
             "progress": progress or selectors.acceptance_progress(acceptance=acceptance),
         }
-        return render(request, ANSWER, context, status=answer.http_status)
-    page = render(request, SCREEN, _screen_context(request, acceptance, answer))
-    page.status_code = answer.http_status
-    return page
+    return scan_response(
+        request,
+        answer,
+        partial=ANSWER,
+        page=SCREEN,
+        page_context=lambda: _screen_context(request, acceptance, answer),
+        partial_context=partial_context,
+    )
 
 
 @require_point_perm(Perm.OPERATE)
@@ -174,10 +170,7 @@ def acceptance_scan(request: AtPointRequest, acceptance_id: int) -> HttpResponse
     form = ScanForm(request.POST)
     raw = request.POST.get("code", "")
     if not form.is_valid():
-        error = DomainError(
-            _("Скан не распознан. Отсканируйте ещё раз."), details=form.errors.get_json_data()
-        )
-        return _respond(request, acceptance, _error_answer(error, raw))
+        return _respond(request, acceptance, _error_answer(unreadable(form), raw))
     try:
         outcome = services.acceptance_scan(
             actor=request.user,

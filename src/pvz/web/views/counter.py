@@ -34,14 +34,14 @@ from pvz.counter.identify import SearchHit, customer_identify, customer_search
 from pvz.counter.models import IssueSession
 from pvz.shipments.models import Customer
 from pvz.web.permissions import AtPointRequest, require_point_perm
+from pvz.web.scanner import from_scanner
 from pvz.web.views.counter_screen import (
     ANSWER,
     ActionForm,
     Answer,
-    ScanForm,
+    IssueScanForm,
     error_answer,
     form_error,
-    from_scanner,
     page_error,
     point_session,
     write_once,
@@ -117,7 +117,7 @@ def issue_sessions(request: AtPointRequest) -> HttpResponse:
 def issue_identify(request: AtPointRequest) -> HttpResponse:
     """The start page's scan field: a pickup code or QR opens (or joins) the customer's verified session."""
     point = request.point
-    form = ScanForm(request.POST)
+    form = IssueScanForm(request.POST)
     raw = request.POST.get("code", "")
     try:
         if not form.is_valid() or not raw.strip():

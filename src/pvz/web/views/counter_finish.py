@@ -21,12 +21,13 @@ from pvz.counter.commands import CounterCommand, command_parse
 from pvz.counter.errors import AlreadyIssued, StorageExpired, WrongCustomer
 from pvz.counter.models import IssueSession, LineResult, SessionStatus
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
+from pvz.web.scanner import unreadable
 from pvz.web.speech import cell_address_spoken
 from pvz.web.templatetags.pvz_format import rub
 from pvz.web.views.counter_screen import (
     ActionForm,
     Answer,
-    ScanForm,
+    IssueScanForm,
     error_answer,
     form_error,
     point_session,
@@ -110,13 +111,10 @@ def _answer_from(session: IssueSession, body: dict[str, Any], raw: str) -> Answe
 def issue_scan(request: AtPointRequest, session_id: int) -> HttpResponse:
     """One scan into the session: a parcel, or a command barcode (#FINISH, #CANCEL, #REFUSE1…9)."""
     session = point_session(request, session_id)
-    form = ScanForm(request.POST)
+    form = IssueScanForm(request.POST)
     raw = request.POST.get("code", "")
     if not form.is_valid():
-        error = DomainError(
-            _("Скан не распознан. Отсканируйте ещё раз."), details=form.errors.get_json_data()
-        )
-        return respond(request, session, error_answer(error, raw))
+        return respond(request, session, error_answer(unreadable(form), raw))
     if not raw.strip():
         # Enter in the empty field, without JavaScript: the one action that finishes.
         return _finish(request, session, str(form.cleaned_data["scan_id"]))

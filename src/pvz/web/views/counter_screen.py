@@ -14,19 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from pvz.accounts.roles import Perm
 from pvz.core import clock
-from pvz.core.errors import DomainError, NotFound
-from pvz.core.idempotency import idempotency_fingerprint, idempotent_call
+from pvz.core.errors import DomainError
 from pvz.core.phone import phone_masked
 from pvz.counter import selectors
 from pvz.counter.commands import REFUSE_COMMANDS
 from pvz.counter.models import IdDocument, IssueLine, IssueSession, LineState, RefusalReason, SessionStatus
+from pvz.web import scanner
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
 from pvz.web.speech import cell_address_spoken
 from pvz.web.templatetags.pvz_format import rub
@@ -34,16 +34,14 @@ from pvz.web.templatetags.pvz_format import rub
 SESSION = "web/counter/session.html"
 LIVE = "web/counter/live.html"
 ANSWER = "web/counter/answer.html"
-# Sent by static/pvz/scanner.js and counter.js: such a request gets only the answer partial.
-SCANNER_HEADER = "X-Pvz-Scanner"
 
 
 # ---- forms ----------------------------------------------------------------------------------------------
 
 
-class ScanForm(forms.Form):
+class IssueScanForm(scanner.ScanForm):
+    # Enter in the empty field finishes the session (the one action a bare Enter may take).
     code = forms.CharField(max_length=200, strip=False, required=False)
-    scan_id = forms.UUIDField()
 
 
 class ActionForm(forms.Form):
@@ -117,7 +115,7 @@ class Answer:
 
     @property
     def http_status(self) -> int:
-        return self.error.http_status if self.error is not None else 200
+        return scanner.answer_status(self)
 
 
 def error_answer(error: DomainError, raw: str = "") -> Answer:
@@ -125,43 +123,23 @@ def error_answer(error: DomainError, raw: str = "") -> Answer:
     return Answer(kind="error", sound="error", error=error, raw=raw, blocking=list(lines or []))
 
 
-def _stored_error(body: dict[str, Any]) -> DomainError:
-    stored = body["error"]
-    return DomainError(stored["message"], code=stored["code"], details=stored["details"])
-
-
 def write_once(
     request: PointRequest, key: str, payload: str, run: Callable[[], dict[str, Any]]
 ) -> dict[str, Any]:
     """Run a write once per client key; a replay returns the first answer. Raises the (stored) error."""
-    done = idempotent_call(
-        scope=f"user:{request.user.pk}",
-        key=f"web-issue:{key}",
-        fingerprint=idempotency_fingerprint(method="POST", path=request.path, body=payload.encode()),
-        run=lambda: (200, run()),
-        actor=request.user,
-    )
-    if "error" in done.body:
-        raise _stored_error(done.body)
-    return dict(done.body)
+    return scanner.write_once(request, "issue", key, payload, lambda: (200, run()))
 
 
 # ---- access ---------------------------------------------------------------------------------------------
 
 
-def point_session(request: PointRequest, session_id: int) -> IssueSession:
+def point_session(request: AtPointRequest, session_id: int) -> IssueSession:
     """The session, if it is one of the operator's current point: any other is a 404."""
-    try:
-        session = selectors.session_get(user=request.user, session_id=session_id)
-    except NotFound:
-        raise Http404 from None
-    if request.point is None or session.point_id != request.point.pk:
-        raise Http404
-    return session
-
-
-def from_scanner(request: PointRequest) -> bool:
-    return bool(request.headers.get(SCANNER_HEADER))
+    return scanner.at_this_point(
+        request,
+        lambda: selectors.session_get(user=request.user, session_id=session_id),
+        lambda session: session.point_id,
+    )
 
 
 # ---- the session screen ---------------------------------------------------------------------------------
@@ -206,7 +184,7 @@ def _session_context(
 def respond(request: PointRequest, session: IssueSession, answer: Answer) -> HttpResponse:
     """A scan's or a finish's answer: the live partial to scanner.js, else the whole session page; where
     the answer leads elsewhere (finished, cancelled, opened), there."""
-    if from_scanner(request):
+    if scanner.from_scanner(request):
         if answer.redirect:
             return render(request, ANSWER, {"answer": answer})
         session.refresh_from_db()

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from enum import StrEnum
 
-from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pvz.accounts.roles import Perm
@@ -24,31 +21,17 @@ from pvz.core.errors import DomainError, NotFound
 from pvz.shipments.selectors import shipments_expired_on_shelves, shipments_expiring_today
 from pvz.shipments.services import ReturnZoneOutcome, ReturnZoneScan, shipment_to_return_zone
 from pvz.web.permissions import AtPointRequest, require_point_perm
+from pvz.web.scanner import ScanForm, Sound, answer_status, not_here, scan_response, unreadable
 
 TODAY = "web/expiry/today.html"
 RETURN_PAGE = "web/expiry/return_zone.html"
 RETURN_ANSWER = "web/expiry/answer.html"
 RETURN_LIST = "web/expiry/expired_list.html"
-# Sent by static/pvz/scanner.js: such a request gets only the answer partial, not the whole page.
-SCANNER_HEADER = "X-Pvz-Scanner"
-
-
-class Outcome(StrEnum):
-    """Which sound the answer makes (see scanner.js)."""
-
-    OK = "ok"
-    PROMPT = "prompt"
-    ERROR = "error"
-
-
-class ReturnZoneScanForm(forms.Form):
-    code = forms.CharField(max_length=200, strip=False)
-    scan_id = forms.UUIDField()
 
 
 @dataclass(frozen=True)
 class Answer:
-    outcome: Outcome
+    outcome: Sound
     scan: ReturnZoneScan | None = None
     error: DomainError | None = None
     raw: str = ""
@@ -59,7 +42,7 @@ class Answer:
 
     @property
     def http_status(self) -> int:
-        return self.error.http_status if self.error is not None else 200
+        return answer_status(self)
 
 
 @require_point_perm(Perm.OPERATE)
@@ -95,21 +78,18 @@ def expiry_return_zone_list(request: AtPointRequest) -> HttpResponse:
 @require_point_perm(Perm.OPERATE)
 @require_POST
 def expiry_return_zone_scan(request: AtPointRequest) -> HttpResponse:
-    form = ReturnZoneScanForm(request.POST)
-    raw = request.POST.get("code", "")
+    form = ScanForm(request.POST)
     if form.is_valid():
         answer = _answer(request, form.cleaned_data["code"], str(form.cleaned_data["scan_id"]))
     else:
-        answer = Answer(
-            outcome=Outcome.ERROR,
-            error=DomainError(
-                _("Скан не распознан. Отсканируйте ещё раз."), details=form.errors.get_json_data()
-            ),
-            raw=raw,
-        )
-    if request.headers.get(SCANNER_HEADER):
-        return render(request, RETURN_ANSWER, {"answer": answer}, status=answer.http_status)
-    return render(request, RETURN_PAGE, _return_context(request, answer), status=answer.http_status)
+        answer = Answer(outcome=Sound.ERROR, error=unreadable(form), raw=request.POST.get("code", ""))
+    return scan_response(
+        request,
+        answer,
+        partial=RETURN_ANSWER,
+        page=RETURN_PAGE,
+        page_context=lambda: _return_context(request, answer),
+    )
 
 
 def _answer(request: AtPointRequest, code: str, scan_id: str) -> Answer:
@@ -118,15 +98,8 @@ def _answer(request: AtPointRequest, code: str, scan_id: str) -> Answer:
             actor=request.user, point=request.point, code=code, key=f"web-return:{scan_id}"
         )
     except NotFound as exc:
-        return Answer(
-            outcome=Outcome.ERROR,
-            error=NotFound(
-                _("Не найдено на этой точке. Проверьте этикетку или введите номер под штрихкодом вручную."),
-                details=exc.details,
-            ),
-            raw=code,
-        )
+        return Answer(outcome=Sound.ERROR, error=not_here(exc), raw=code)
     except DomainError as exc:
-        return Answer(outcome=Outcome.ERROR, error=exc, raw=code)
-    outcome = Outcome.OK if scan.outcome is ReturnZoneOutcome.MOVED else Outcome.PROMPT
+        return Answer(outcome=Sound.ERROR, error=exc, raw=code)
+    outcome = Sound.OK if scan.outcome is ReturnZoneOutcome.MOVED else Sound.PROMPT
     return Answer(outcome=outcome, scan=scan, raw=code)

@@ -28,23 +28,17 @@ from pvz.inventory.services import ScanAnswer
 from pvz.network.models import Cell
 from pvz.shipments.statuses import Status
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
+from pvz.web.scanner import ScanForm, answer_status, scan_response, unreadable
 
 HOME = "web/inventory.html"
 SCREEN = "web/inventory_screen.html"
 ANSWER = "web/inventory_answer.html"
 FINISH = "web/inventory_finish.html"
 REPORT = "web/inventory_report.html"
-# Sent by static/pvz/scanner.js: such a request gets only the answer partial.
-SCANNER_HEADER = "X-Pvz-Scanner"
 
 
 class StartForm(forms.Form):
     zone = forms.CharField(max_length=2, required=False)
-
-
-class ScanForm(forms.Form):
-    code = forms.CharField(max_length=200, strip=False)
-    scan_id = forms.UUIDField()
 
 
 @dataclass(frozen=True)
@@ -77,7 +71,7 @@ class Answer:
 
     @property
     def http_status(self) -> int:
-        return self.error.http_status if self.error is not None else 200
+        return answer_status(self)
 
     @property
     def status_label(self) -> str:
@@ -157,9 +151,7 @@ def inventory_scan(request: AtPointRequest, count_id: int) -> HttpResponse:
     raw = request.POST.get("code", "")
     try:
         if not form.is_valid():
-            raise DomainError(
-                _("Скан не распознан. Отсканируйте ещё раз."), details=form.errors.get_json_data()
-            )
+            raise unreadable(form)
         result = services.inventory_scan(
             actor=request.user,
             count=count,
@@ -174,12 +166,14 @@ def inventory_scan(request: AtPointRequest, count_id: int) -> HttpResponse:
             error=exc,
             raw=raw,
         )
-    if request.headers.get(SCANNER_HEADER):
-        context = {"answer": answer, "count": count, "cell": answer.cell, "progress": answer.progress}
-        return render(request, ANSWER, context, status=answer.http_status)
-    page = render(request, SCREEN, _screen_context(request, count, answer))
-    page.status_code = answer.http_status
-    return page
+    return scan_response(
+        request,
+        answer,
+        partial=ANSWER,
+        page=SCREEN,
+        page_context=lambda: _screen_context(request, count, answer),
+        partial_context={"count": count, "cell": answer.cell, "progress": answer.progress},
+    )
 
 
 @require_point_perm(Perm.MANAGE_POINT)

@@ -26,25 +26,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pvz.accounts.roles import Perm
 from pvz.core.errors import DomainError, NotFound
-from pvz.core.idempotency import idempotency_fingerprint, idempotent_call
 from pvz.core.scan import ScanKind, classify_scan, normalize_scan
 from pvz.inbound.models import Carriage, CarriageStatus
 from pvz.outbound import selectors, services
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
+from pvz.web.scanner import ScanForm, answer_status, scan_response, unreadable, write_once
 
 LIST = "web/outbound/list.html"
 SCREEN = "web/outbound/carriage.html"
 ANSWER = "web/outbound/answer.html"
 BOARD = "web/outbound/board.html"
 ACT = "web/outbound/act.html"
-# Sent by static/pvz/scanner.js: such a request gets only the answer partial.
-SCANNER_HEADER = "X-Pvz-Scanner"
 _DATA_URL_PNG = "data:image/png;base64,"
 
 
-class ScanForm(forms.Form):
-    code = forms.CharField(max_length=200, strip=False)
-    scan_id = forms.UUIDField()
+class DispatchScanForm(ScanForm):
     mode = forms.ChoiceField(choices=[("returns", "returns"), ("empty", "empty")], required=False)
     tote = forms.IntegerField(required=False)
 
@@ -77,18 +73,7 @@ def _form_error(form: forms.Form) -> DomainError:
 def _once(
     request: PointRequest, key: str, payload: str, run: Callable[[], tuple[int, dict[str, Any]]]
 ) -> dict[str, Any]:
-    """Run a write once per client key; a replay returns the first answer. Raises the (stored) error."""
-    done = idempotent_call(
-        scope=f"user:{request.user.pk}",
-        key=f"web-dispatch:{key}",
-        fingerprint=idempotency_fingerprint(method="POST", path=request.path, body=payload.encode()),
-        run=run,
-        actor=request.user,
-    )
-    if "error" in done.body:
-        stored = done.body["error"]
-        raise DomainError(stored["message"], code=stored["code"], details=stored["details"])
-    return dict(done.body)
+    return write_once(request, "dispatch", key, payload, run)
 
 
 def _carriage(request: AtPointRequest, carriage_id: int) -> Carriage:
@@ -161,7 +146,7 @@ class Answer:
 
     @property
     def http_status(self) -> int:
-        return self.error.http_status if self.error is not None else 200
+        return answer_status(self)
 
 
 def _screen_context(request: PointRequest, carriage: Carriage, **extra: Any) -> dict[str, Any]:
@@ -252,25 +237,25 @@ def _answer_from(body: dict[str, Any], raw: str) -> Answer:
 
 
 def _respond(request: PointRequest, carriage: Carriage, answer: Answer) -> HttpResponse:
-    if request.headers.get(SCANNER_HEADER):
-        return render(request, ANSWER, {"answer": answer}, status=answer.http_status)
-    page = render(request, SCREEN, _screen_context(request, carriage, answer=answer))
-    page.status_code = answer.http_status
-    return page
+    return scan_response(
+        request,
+        answer,
+        partial=ANSWER,
+        page=SCREEN,
+        page_context=lambda: _screen_context(request, carriage, answer=answer),
+    )
 
 
 @require_point_perm(Perm.OPERATE)
 @require_POST
 def dispatch_scan(request: AtPointRequest, carriage_id: int) -> HttpResponse:
     carriage = _carriage(request, carriage_id)
-    form = ScanForm(request.POST)
+    form = DispatchScanForm(request.POST)
     raw = request.POST.get("code", "")
     tote_raw = request.POST.get("tote") or None
     keep = int(tote_raw) if tote_raw and tote_raw.isdigit() else None
     if not form.is_valid():
-        error = DomainError(
-            _("Скан не распознан. Отсканируйте ещё раз."), details=form.errors.get_json_data()
-        )
+        error = unreadable(form)
         return _respond(
             request, carriage, Answer(kind="error", sound="error", error=error, raw=raw, tote_id=keep)
         )

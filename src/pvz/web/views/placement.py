@@ -31,13 +31,12 @@ from pvz.shipments.selectors import shipment_get
 from pvz.shipments.services import shipment_move
 from pvz.shipments.statuses import Status, is_movable
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
+from pvz.web.scanner import ScanForm, Sound, answer_status, not_here, scan_response, unreadable
 from pvz.web.speech import cell_address_spoken
 
 PAGE = "web/placement/page.html"
 ANSWER = "web/placement/answer.html"
 MODE = "web/placement/mode.html"
-# Sent by static/pvz/scanner.js: such a request gets only the answer partial, not the whole page.
-SCANNER_HEADER = "X-Pvz-Scanner"
 
 
 class Action(StrEnum):
@@ -45,12 +44,7 @@ class Action(StrEnum):
     MOVE = "move"
 
 
-class Outcome(StrEnum):
-    """Which sound the answer makes (see scanner.js): done, waiting for the next scan, or refused."""
-
-    OK = "ok"
-    PROMPT = "prompt"
-    ERROR = "error"
+Outcome = Sound  # which sound the answer makes: done, waiting for the next scan, or refused
 
 
 class Kind(StrEnum):
@@ -63,9 +57,7 @@ class Kind(StrEnum):
     ERROR = "error"
 
 
-class PlacementScanForm(forms.Form):
-    code = forms.CharField(max_length=200, strip=False)
-    scan_id = forms.UUIDField()
+class PlacementScanForm(ScanForm):
     action = forms.ChoiceField(choices=[(a.value, a.value) for a in Action], required=False)
     pending = forms.IntegerField(min_value=1, required=False)
     suggested = forms.CharField(max_length=32, required=False)
@@ -92,7 +84,7 @@ class Answer:
 
     @property
     def http_status(self) -> int:
-        return self.error.http_status if self.error is not None else 200
+        return answer_status(self)
 
     @property
     def spoken(self) -> str:
@@ -128,18 +120,16 @@ def placement_scan(request: AtPointRequest) -> HttpResponse:
         answer = _answer(request, form.cleaned_data, action)
     else:
         answer = Answer(
-            kind=Kind.ERROR,
-            outcome=Outcome.ERROR,
-            error=DomainError(
-                _("Скан не распознан. Отсканируйте ещё раз."), details=form.errors.get_json_data()
-            ),
-            raw=request.POST.get("code", ""),
+            kind=Kind.ERROR, outcome=Outcome.ERROR, error=unreadable(form), raw=request.POST.get("code", "")
         )
-    if request.headers.get(SCANNER_HEADER):
-        return render(request, ANSWER, {"answer": answer, "action": action}, status=answer.http_status)
-    page = render(request, PAGE, _page_context(request, action=action, answer=answer))
-    page.status_code = answer.http_status
-    return page
+    return scan_response(
+        request,
+        answer,
+        partial=ANSWER,
+        page=PAGE,
+        page_context=lambda: _page_context(request, action=action, answer=answer),
+        partial_context={"action": action},
+    )
 
 
 @require_point_perm(Perm.OPERATE)
@@ -298,10 +288,7 @@ def _not_parcel_or_cell(result: ScanResult) -> DomainError:
                 % {"partner": names},
                 details={**details, "label_partners": [partner.code for partner in result.label_partners]},
             )
-        return NotFound(
-            _("Не найдено на этой точке. Проверьте этикетку или введите номер под штрихкодом вручную."),
-            details=details,
-        )
+        return not_here(NotFound(details=details))
     return DomainError(
         _("Здесь сканируют отправление или ячейку, а это — другое (тара, перевозка или код клиента)."),
         code=ErrorCode.VALIDATION_FAILED,

@@ -22,13 +22,13 @@ from django.views.decorators.http import require_GET, require_POST
 from pvz.accounts.roles import Perm
 from pvz.core import clock
 from pvz.core.errors import DomainError, NotFound
-from pvz.core.idempotency import idempotency_fingerprint, idempotent_call
 from pvz.core.phone import phone_masked
 from pvz.counter.identify import customer_search
 from pvz.returns import selectors, services, verification
 from pvz.returns.labels import return_label_pdf
 from pvz.returns.models import CustomerReturn, ReturnCondition, ReturnVisit
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
+from pvz.web.scanner import at_this_point, write_once
 
 HOME = "web/returns/home.html"
 VISIT = "web/returns/visit.html"
@@ -65,38 +65,23 @@ def _form_error(form: forms.Form) -> DomainError:
 
 
 def _once(request: PointRequest, key: str, payload: str, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run a write once per form key; a replay returns the first answer. Raises the (stored) error."""
-    done = idempotent_call(
-        scope=f"user:{request.user.pk}",
-        key=f"web-return:{key}",
-        fingerprint=idempotency_fingerprint(method="POST", path=request.path, body=payload.encode()),
-        run=lambda: (200, run()),
-        actor=request.user,
+    return write_once(request, "return", key, payload, lambda: (200, run()))
+
+
+def _visit(request: AtPointRequest, visit_id: int) -> ReturnVisit:
+    return at_this_point(
+        request,
+        lambda: selectors.visit_get(user=request.user, visit_id=visit_id),
+        lambda found: found.point_id,
     )
-    if "error" in done.body:
-        stored = done.body["error"]
-        raise DomainError(stored["message"], code=stored["code"], details=stored["details"])
-    return dict(done.body)
 
 
-def _visit(request: PointRequest, visit_id: int) -> ReturnVisit:
-    try:
-        visit = selectors.visit_get(user=request.user, visit_id=visit_id)
-    except NotFound:
-        raise Http404 from None
-    if request.point is None or visit.point_id != request.point.pk:
-        raise Http404
-    return visit
-
-
-def _return(request: PointRequest, return_id: int) -> CustomerReturn:
-    try:
-        found = selectors.customer_return_get(user=request.user, return_id=return_id)
-    except NotFound:
-        raise Http404 from None
-    if request.point is None or found.point_id != request.point.pk:
-        raise Http404
-    return found
+def _return(request: AtPointRequest, return_id: int) -> CustomerReturn:
+    return at_this_point(
+        request,
+        lambda: selectors.customer_return_get(user=request.user, return_id=return_id),
+        lambda found: found.point_id,
+    )
 
 
 # ---- the start page: identify the customer --------------------------------------------------------------
