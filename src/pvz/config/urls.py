@@ -4,7 +4,7 @@ from django.urls import include, path
 from pvz.api.api import api
 from pvz.api.docs import api_docs
 from pvz.web.health import healthz
-from pvz.web.views.auth import admin_login
+from pvz.web.signin.views import admin_login
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

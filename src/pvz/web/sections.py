@@ -17,7 +17,7 @@ class Section:
     perm: Perm
     # What the section will do once it arrives; shown instead of placeholder content.
     promise: str | Promise
-    template: str = "web/section.html"
+    template: str = "web/home/section.html"
     # URL name of the section's real page once it exists; until then a placeholder page is served.
     page: str | None = None
 

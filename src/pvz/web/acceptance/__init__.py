@@ -1,0 +1,1 @@
+"""«Приёмка»: planned carriages, arrival, and the acceptance scanner screen."""

@@ -1,0 +1,1 @@
+"""The caller's own account: password sign-in, password change and reset, the security page."""

@@ -1,0 +1,1 @@
+"""«Тревоги»: anomaly flags of the point and lifting temporary blocks."""

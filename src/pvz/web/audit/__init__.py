@@ -1,0 +1,1 @@
+"""«Журнал»: the audit log, filtered and exported."""

@@ -1,0 +1,1 @@
+"""«Ячейки»: the cells of the point, creating them by pattern, their labels and special places."""

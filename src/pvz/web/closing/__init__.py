@@ -1,0 +1,1 @@
+"""Closing a point: start, cancel, complete, and the history of closed points."""

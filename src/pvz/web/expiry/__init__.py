@@ -1,0 +1,1 @@
+"""Storage deadlines: «Истекает сегодня» and the return-zone scanner screen."""

@@ -1,0 +1,1 @@
+"""Second factors of the caller and the point's second-factor policy."""

@@ -1,0 +1,1 @@
+"""The dashboard and the pages of sections not built yet."""

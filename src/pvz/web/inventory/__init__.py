@@ -1,0 +1,1 @@
+"""«Инвентаризация»: stock counts by scanning cells and parcels."""

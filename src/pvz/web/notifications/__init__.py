@@ -1,0 +1,1 @@
+"""Staff notifications: the bell, the list and the preferences."""

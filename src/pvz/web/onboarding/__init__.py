@@ -1,0 +1,1 @@
+"""Opening applications: the public form and the platform admins' review."""

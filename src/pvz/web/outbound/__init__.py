@@ -1,0 +1,1 @@
+"""«Отправка»: return carriages, filled by scanning and handed to the courier."""

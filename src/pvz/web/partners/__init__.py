@@ -1,0 +1,1 @@
+"""«Партнёры»: a partner's settings, API keys and webhooks."""

@@ -1,0 +1,1 @@
+"""«Размещение»: the scanner screen that puts parcels into cells."""

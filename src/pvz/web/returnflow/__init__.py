@@ -1,0 +1,1 @@
+"""«Возвратный поток»: what leaves the point and why."""

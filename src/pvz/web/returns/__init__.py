@@ -1,0 +1,1 @@
+"""«Возвраты»: a customer returns a parcel at the counter."""

@@ -1,0 +1,1 @@
+"""The header scan box: one code, routed to what it names."""

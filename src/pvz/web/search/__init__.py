@@ -1,0 +1,1 @@
+"""«Поиск» and the shipment card."""

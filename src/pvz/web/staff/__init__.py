@@ -1,0 +1,1 @@
+"""«Сотрудники»: the point's staff, invitations and optional permissions."""

@@ -1,1 +1,0 @@
-"""Staff web pages: each module serves one process; views parse input, call one read or write, render."""
