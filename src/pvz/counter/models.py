@@ -3,6 +3,8 @@ the one-time SMS codes that verify a customer found by search."""
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,12 +14,20 @@ from pvz.network.models import Partner, PickupPoint
 from pvz.shipments.models import Customer, Shipment
 
 
-class RefusalReason(models.Model):
-    """Why a customer refused a parcel at the counter. Rows without a partner are the default list, used
-    for every partner that has no active reasons of its own."""
+class ReasonKind(models.TextChoices):
+    REFUSAL = "refusal", _("Отказ при выдаче")
+    RETURN = "return", _("Возврат от покупателя")
 
+
+class Reason(models.Model):
+    """Why a customer refused a parcel at the counter (kind refusal) or brings one back (kind return): one
+    table for both lists (issue 14: they were twin models). Rows without a partner are the default list of
+    their kind, used for every partner that has no active reasons of that kind. The code is unique per kind
+    and partner; past refusals and returns point at the row, so it is deactivated, never deleted."""
+
+    kind = models.CharField(max_length=8, choices=ReasonKind.choices)
     partner = models.ForeignKey(
-        Partner, null=True, blank=True, on_delete=models.CASCADE, related_name="refusal_reasons"
+        Partner, null=True, blank=True, on_delete=models.CASCADE, related_name="reasons"
     )
     code = models.SlugField(max_length=40)
     title = models.CharField(max_length=200)
@@ -27,14 +37,43 @@ class RefusalReason(models.Model):
     class Meta:
         ordering = ["position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["partner", "code"], name="uniq_refusal_reason"),
+            models.UniqueConstraint(fields=["kind", "partner", "code"], name="uniq_reason"),
             models.UniqueConstraint(
-                fields=["code"], condition=models.Q(partner__isnull=True), name="uniq_default_refusal_reason"
+                fields=["kind", "code"], condition=models.Q(partner__isnull=True), name="uniq_default_reason"
             ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+R = TypeVar("R", bound=Reason)
+
+
+class ReasonsOfKind(models.Manager[R]):
+    """The reasons of one kind: the default manager of each kind's proxy model."""
+
+    def __init__(self, kind: ReasonKind) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def get_queryset(self) -> models.QuerySet[R]:
+        return super().get_queryset().filter(kind=self.kind)
+
+
+class RefusalReason(Reason):
+    """Why a customer refused a parcel at the counter: the refusal reasons of `Reason`."""
+
+    # django-stubs types a proxy's manager as its base's; this one only narrows the rows to one kind.
+    objects = ReasonsOfKind(ReasonKind.REFUSAL)  # type: ignore[misc]
+
+    class Meta:
+        proxy = True
+        ordering = ["position", "id"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.kind = ReasonKind.REFUSAL
+        super().save(*args, **kwargs)
 
 
 class Verification(models.TextChoices):

@@ -4,40 +4,32 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pvz.core.models import TimeStampedModel
-from pvz.counter.models import Verification
-from pvz.network.models import Partner, PickupPoint
+from pvz.counter.models import Reason, ReasonKind, ReasonsOfKind, Verification
+from pvz.network.models import PickupPoint
 from pvz.shipments.models import Customer, Shipment
 
 
-class ReturnReason(models.Model):
-    """Why a customer brings a parcel back. Rows without a partner are the default list, used for every
-    partner that has no active reasons of its own."""
+class ReturnReason(Reason):
+    """Why a customer brings a parcel back: the return reasons of `counter.Reason` (one table with the
+    counter's refusal reasons)."""
 
-    partner = models.ForeignKey(
-        Partner, null=True, blank=True, on_delete=models.CASCADE, related_name="return_reasons"
-    )
-    code = models.SlugField(max_length=40)
-    title = models.CharField(max_length=200)
-    position = models.PositiveSmallIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
+    # django-stubs types a proxy's manager as its base's; this one only narrows the rows to one kind.
+    objects = ReasonsOfKind(ReasonKind.RETURN)  # type: ignore[misc]
 
     class Meta:
+        proxy = True
         ordering = ["position", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["partner", "code"], name="uniq_return_reason"),
-            models.UniqueConstraint(
-                fields=["code"], condition=models.Q(partner__isnull=True), name="uniq_default_return_reason"
-            ),
-        ]
 
-    def __str__(self) -> str:
-        return self.title
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.kind = ReasonKind.RETURN
+        super().save(*args, **kwargs)
 
 
 class ReturnCondition(models.TextChoices):
