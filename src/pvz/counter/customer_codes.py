@@ -1,5 +1,6 @@
 """One-time SMS codes that verify a customer found by search: for an issue session at the counter
-(`counter.verification`) and for a return visit (`returns.verification`), each kind in its own table.
+(`counter.verification`) and for a return visit (`returns.verification`), each kind in its own table. Both
+verify the same way (`subject_code_send`, `subject_code_try`): those two modules only lock their subject.
 
 The mechanics are those of staff login codes (`core.codes`): 6 random digits stored only as a keyed hash,
 valid while `now <= sent + 10 min`, single use, only the newest code of the session or visit counts, the
@@ -10,21 +11,27 @@ one a minute and five an hour per customer.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol
 
 from django.apps import apps
 from django.db import models
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from pvz.accounts.sms import sms_send
 from pvz.audit.context import audit_context
 from pvz.audit.hooks import audit_customer_code_sent
+from pvz.core import clock
 from pvz.core.codes import code_hash, code_matches, code_new, code_retry_after
+from pvz.core.effects import after_commit
 from pvz.core.errors import DomainError, RateLimited
 from pvz.core.locks import lock_for_transaction
 from pvz.counter import hooks
 from pvz.counter.errors import CodeExhausted, CodeExpired, CodeInvalid
-from pvz.counter.models import IssueSession
+from pvz.counter.models import IssueSession, Verification
 from pvz.guard.services import LockedOut, attempt_check, attempt_failed, attempt_succeeded, sms_send_check
+from pvz.network.models import PickupPoint
 from pvz.shipments.models import Customer
 
 CODE_TTL = dt.timedelta(minutes=10)
@@ -94,6 +101,55 @@ def customer_code_spend(
     attempt_succeeded(kind="customer_code", phone=phone)
     if isinstance(codes.instance, IssueSession):  # type: ignore[attr-defined]
         hooks.sms_verified(codes.instance)  # type: ignore[attr-defined]
+    return None
+
+
+class CodeSubject(Protocol):
+    """What a code verifies (an issue session, a return visit), locked by the caller."""
+
+    pk: Any
+    customer: Customer
+    point: PickupPoint
+    verification: str
+    verified_at: dt.datetime | None
+
+    @property
+    def is_verified(self) -> bool: ...
+
+    @property
+    def codes(self) -> models.Manager[Any]: ...
+
+    def save(self, *, update_fields: list[str]) -> None: ...
+
+
+def subject_code_send(*, locked: CodeSubject, scope: str, text: str | Promise) -> tuple[Any, str]:
+    """Text a new code to the customer of the (locked) session or visit, after commit; the newest code
+    retires older ones. A verified subject needs none; too soon after the last code is RATE_LIMITED with
+    `retry_after`. `text` (with %(point)s and %(code)s) is sent in Russian."""
+    if locked.is_verified:
+        raise DomainError(
+            _("Клиент уже подтверждён: SMS-код не нужен."), details={"verification": locked.verification}
+        )
+    now = clock.now()
+    customer = locked.customer
+    customer_code_wait(customer=customer, now=now)
+    sent, code = customer_code_create(locked.codes, scope=(scope, locked.pk), customer=customer, now=now)
+    with translation.override("ru"):
+        message = str(text) % {"point": locked.point.name, "code": code}
+    after_commit(sms_send, phone=customer.phone, text=message)
+    return sent, code
+
+
+def subject_code_try(*, locked: CodeSubject, scope: str, code: str) -> DomainError | None:
+    """None when `code` verifies the (locked) session or visit, which is marked verified by SMS (the code is
+    spent); else the refusal, returned, not raised, so the caller's transaction keeps the counted try."""
+    now = clock.now()
+    refusal = customer_code_spend(locked.codes, scope=(scope, locked.pk), code=code, now=now)
+    if refusal is not None:
+        return refusal
+    locked.verification = Verification.SMS
+    locked.verified_at = now
+    locked.save(update_fields=["verification", "verified_at", "updated_at"])
     return None
 
 

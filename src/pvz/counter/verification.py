@@ -4,18 +4,13 @@ phone (the code's rules: `counter.customer_codes`)."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
-from pvz.accounts.sms import sms_send
-from pvz.core import clock
-from pvz.core.effects import after_commit
 from pvz.core.errors import DomainError
 from pvz.core.logging import get_logger
-from pvz.counter.customer_codes import customer_code_create, customer_code_spend, customer_code_wait
-from pvz.counter.models import CustomerCode, IssueSession, Verification
+from pvz.counter.customer_codes import subject_code_send, subject_code_try
+from pvz.counter.models import CustomerCode, IssueSession
 from pvz.counter.services import lock_open_session
 
 log = get_logger(__name__)
@@ -26,23 +21,12 @@ def session_sms_code_send(*, actor: User, session: IssueSession) -> CustomerCode
     Too soon after the last one: RATE_LIMITED with `retry_after` seconds."""
     with transaction.atomic():
         locked = lock_open_session(session)
-        if locked.is_verified:
-            raise DomainError(
-                _("Клиент уже подтверждён: SMS-код не нужен."), details={"verification": locked.verification}
-            )
-        now = clock.now()
-        customer = locked.customer
-        customer_code_wait(customer=customer, now=now)
         sent: CustomerCode
-        sent, code = customer_code_create(
-            locked.codes, scope=("counter", locked.pk), customer=customer, now=now
+        sent, _code = subject_code_send(
+            locked=locked,
+            scope="counter",
+            text=_("Код для получения заказа в %(point)s: %(code)s. Назовите его сотруднику ПВЗ."),
         )
-        with translation.override("ru"):
-            text = gettext("Код для получения заказа в %(point)s: %(code)s. Назовите его сотруднику ПВЗ.") % {
-                "point": locked.point.name,
-                "code": code,
-            }
-        after_commit(sms_send, phone=customer.phone, text=text)
     log.info("counter_code_sent", session_id=locked.pk, code_id=sent.pk, actor_id=actor.pk)
     return sent
 
@@ -57,13 +41,9 @@ def session_sms_code_try(*, actor: User, session: IssueSession, code: str) -> Do
 
 def _try(*, actor: User, session: IssueSession, code: str) -> DomainError | None:
     locked = lock_open_session(session)
-    now = clock.now()
-    refusal = customer_code_spend(locked.codes, scope=("counter", locked.pk), code=code, now=now)
+    refusal = subject_code_try(locked=locked, scope="counter", code=code)
     if refusal is not None:
         return refusal
-    locked.verification = Verification.SMS
-    locked.verified_at = now
-    locked.save(update_fields=["verification", "verified_at", "updated_at"])
     session.verification, session.verified_at = locked.verification, locked.verified_at
     log.info("counter_code_accepted", session_id=locked.pk, actor_id=actor.pk)
     return None

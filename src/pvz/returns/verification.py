@@ -1,24 +1,19 @@
 """Verifying a customer found by search for a return, with a one-time SMS code.
 
 The counter's SMS codes belong to an issue session, so returns keep their own codes per return visit; the
-rules and the rate limit (shared by both kinds) are those of `counter.customer_codes`.
+rules, the rate limit (shared by both kinds) and the sending and checking themselves are those of
+`counter.customer_codes`: this module only locks the visit.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
-from pvz.accounts.sms import sms_send
-from pvz.core import clock
-from pvz.core.effects import after_commit
 from pvz.core.errors import DomainError
 from pvz.core.logging import get_logger
-from pvz.counter.customer_codes import customer_code_create, customer_code_spend, customer_code_wait
-from pvz.counter.models import Verification
+from pvz.counter.customer_codes import subject_code_send, subject_code_try
 from pvz.returns.models import ReturnCode, ReturnVisit
 
 log = get_logger(__name__)
@@ -39,21 +34,12 @@ def return_sms_code_send(*, actor: User, visit: ReturnVisit) -> ReturnCode:
     `retry_after`; a verified visit needs none."""
     with transaction.atomic():
         locked = _lock_visit(visit)
-        if locked.is_verified:
-            raise DomainError(
-                _("Клиент уже подтверждён: SMS-код не нужен."), details={"verification": locked.verification}
-            )
-        now = clock.now()
-        customer = locked.customer
-        customer_code_wait(customer=customer, now=now)
         sent: ReturnCode
-        sent, code = customer_code_create(locked.codes, scope=(_SCOPE, locked.pk), customer=customer, now=now)
-        with translation.override("ru"):
-            text = gettext("Код для возврата заказа в %(point)s: %(code)s. Назовите его сотруднику ПВЗ.") % {
-                "point": locked.point.name,
-                "code": code,
-            }
-        after_commit(sms_send, phone=customer.phone, text=text)
+        sent, _code = subject_code_send(
+            locked=locked,
+            scope=_SCOPE,
+            text=_("Код для возврата заказа в %(point)s: %(code)s. Назовите его сотруднику ПВЗ."),
+        )
     log.info("return_code_sent", visit_id=locked.pk, code_id=sent.pk, actor_id=actor.pk)
     return sent
 
@@ -63,13 +49,9 @@ def return_sms_code_try(*, actor: User, visit: ReturnVisit, code: str) -> Domain
     and the refusal returned, not raised, so a caller inside a transaction keeps the count."""
     with transaction.atomic():
         locked = _lock_visit(visit)
-        now = clock.now()
-        refusal = customer_code_spend(locked.codes, scope=(_SCOPE, locked.pk), code=code, now=now)
+        refusal = subject_code_try(locked=locked, scope=_SCOPE, code=code)
         if refusal is not None:
             return refusal
-        locked.verification = Verification.SMS
-        locked.verified_at = now
-        locked.save(update_fields=["verification", "verified_at", "updated_at"])
     visit.verification, visit.verified_at = locked.verification, locked.verified_at
     log.info("return_code_accepted", visit_id=locked.pk, actor_id=actor.pk)
     return None
