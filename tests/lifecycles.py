@@ -30,6 +30,7 @@ def assert_pair(lifecycle: Lifecycle[Any], from_status: str, to_status: str) -> 
     with pytest.raises(InvalidTransition) as refused:
         lifecycle.set(obj, to_status)
     assert refused.value.code == ErrorCode.INVALID_TRANSITION
+    assert str(refused.value.message) == str(lifecycle.message)
     assert (refused.value.details["from"], refused.value.details["to"]) == (str(from_status), str(to_status))
     assert getattr(obj, lifecycle.field) == from_status
 

@@ -14,7 +14,12 @@ from tests.factories import PickupPointFactory
 
 def test_a_table_without_a_row_for_a_status_is_refused() -> None:
     with pytest.raises(ValueError, match="closed"):
-        Lifecycle("point", PointStatus, {PointStatus.OPEN: {PointStatus.CLOSING}, PointStatus.CLOSING: set()})
+        Lifecycle(
+            "point",
+            PointStatus,
+            {PointStatus.OPEN: {PointStatus.CLOSING}, PointStatus.CLOSING: set()},
+            message="x",
+        )
 
 
 def test_set_uses_the_lifecycles_message_unless_given_one() -> None:

@@ -22,7 +22,9 @@ S = TypeVar("S", bound=models.TextChoices)
 
 
 class Lifecycle(Generic[S]):
-    """The transition table of one status field (`field`, "status" unless told) of one kind of object."""
+    """The transition table of one status field (`field`, "status" unless told) of one kind of object, and
+    the refusal a person reads for a pair it does not hold (`message`: each table says it in its own words,
+    the shipment's would be wrong anywhere else)."""
 
     def __init__(
         self,
@@ -30,8 +32,8 @@ class Lifecycle(Generic[S]):
         statuses: type[S],
         transitions: Mapping[S, Iterable[S]],
         *,
+        message: str | Promise,
         field: str = "status",
-        message: str | Promise | None = None,
     ) -> None:
         missing = set(statuses) - set(transitions)
         if missing:

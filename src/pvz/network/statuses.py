@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from pvz.core.lifecycle import Lifecycle
 from pvz.network.models import PointStatus
 
@@ -16,4 +18,5 @@ POINT: Lifecycle[PointStatus] = Lifecycle(
         P.CLOSING: {P.OPEN, P.CLOSED},
         P.CLOSED: set(),
     },
+    message=_("Это действие недоступно для точки в её текущем статусе."),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from pvz.core.lifecycle import Lifecycle
 from pvz.notifications.models import DeliveryStatus, NotificationStatus
 
@@ -17,6 +19,7 @@ NOTIFICATION: Lifecycle[NotificationStatus] = Lifecycle(
         N.SENT: set(),
         N.WITHDRAWN: set(),
     },
+    message=_("Это сообщение уже отправлено или отозвано."),
 )
 
 D = DeliveryStatus
@@ -25,4 +28,5 @@ STAFF_DELIVERY: Lifecycle[DeliveryStatus] = Lifecycle(
     "staff_delivery",
     DeliveryStatus,
     {D.PENDING: {D.SENT, D.FAILED}, D.FAILED: {D.SENT, D.FAILED}, D.SENT: set()},
+    message=_("Это сообщение уже отправлено."),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from pvz.core.lifecycle import Lifecycle
 from pvz.onboarding.models import ApplicationStatus
 
@@ -11,4 +13,5 @@ APPLICATION: Lifecycle[ApplicationStatus] = Lifecycle(
     "application",
     ApplicationStatus,
     {A.PENDING: {A.APPROVED, A.REJECTED}, A.APPROVED: set(), A.REJECTED: set()},
+    message=_("Заявка уже рассмотрена."),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pvz.core.errors import InvalidTransition
 from pvz.core.lifecycle import Lifecycle
 
 
@@ -54,7 +55,9 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 # The refusal keeps InvalidTransition's own message ("…для отправления в его текущем статусе").
-SHIPMENT: Lifecycle[Status] = Lifecycle("shipment", Status, TRANSITIONS)
+SHIPMENT: Lifecycle[Status] = Lifecycle(
+    "shipment", Status, TRANSITIONS, message=InvalidTransition.default_message
+)
 
 # Where the parcel physically is after entering a status.
 NEEDS_CELL: frozenset[Status] = frozenset({S.STORED})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from pvz.core.lifecycle import Lifecycle
 from pvz.webhooks.models import DeliveryStatus
 
@@ -16,4 +18,5 @@ DELIVERY: Lifecycle[DeliveryStatus] = Lifecycle(
         D.DELIVERED: {D.PENDING},
         D.DEAD: {D.PENDING},
     },
+    message=_("Эта доставка уже ждёт отправки."),
 )
