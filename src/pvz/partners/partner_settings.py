@@ -111,7 +111,7 @@ def partner_reason_update(
 ) -> RefusalReason | ReturnReason:
     """Rename, reorder, deactivate or reactivate a partner's reason (its code stays: past refusals and
     returns point at it); audited with the changes."""
-    kind = "refusal" if reason._meta.model_name == "refusalreason" else "return"
+    kind = reason.kind
     with transaction.atomic():
         locked = type(reason).objects.select_for_update().get(pk=reason.pk)
         new = {"title": title.strip(), "position": position, "is_active": is_active}
