@@ -51,6 +51,8 @@ DATABASE: dict[str, Any] = env.db_url("DATABASE_URL", default=_default_db)
 # PostgreSQL connection pool per process (app server or worker).
 DB_POOL_MIN: int = env.int("PVZ_DB_POOL_MIN", default=2)
 DB_POOL_MAX: int = env.int("PVZ_DB_POOL_MAX", default=10)
+# How long a request waits for a pooled connection before it answers 503 (the database is down or busy).
+DB_POOL_TIMEOUT: float = env.float("PVZ_DB_POOL_TIMEOUT", default=10.0)
 DB_PREPARED: bool = env.bool("PVZ_DB_PREPARED", default=True)
 TEST_DATABASE_NAME: str = env.str("PVZ_TEST_DATABASE_NAME", default="")
 REDIS_URL: str = env.str("REDIS_URL", default="")

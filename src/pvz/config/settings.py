@@ -117,8 +117,12 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.DB_POOL_MIN,
         "max_size": env.DB_POOL_MAX,
-        "timeout": 10,
+        "timeout": env.DB_POOL_TIMEOUT,
     }
+    # With a pool, Django passes psycopg_pool's check: each connection is checked (an empty query, ~0.1 ms)
+    # as the pool hands it out, so one the server closed (a restart, a failover, pg_terminate_backend) is
+    # replaced instead of failing a request.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Statements are bound on the server and prepared once a connection has run them five times (the hot
     # paths' hand-written ones at once, pvz.core.sql), so PostgreSQL plans them once per connection:
     # planning a query of the ORM with its joins cost up to 5 ms, running it 0.6 ms (docs/performance.md).
@@ -287,7 +291,16 @@ LOGGING = {
     "formatters": {
         "structured": {"()": "pvz.core.logging.structured_formatter", "json": env.LOG_JSON},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    # A request that met a database outage is logged once, as one line (pvz.config.errors), not again
+    # with its traceback by django.request.
+    "filters": {"no_outage_tracebacks": {"()": "pvz.core.outage.OutageTracebackFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "structured",
+            "filters": ["no_outage_tracebacks"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -15,3 +15,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("pvz.web.urls")),
 ]
+
+handler500 = "pvz.config.errors.server_error"

@@ -58,6 +58,7 @@ class ErrorCode(StrEnum):
     MANIFEST_INVALID = "MANIFEST_INVALID"
     TRY_ON_NOT_ALLOWED = "TRY_ON_NOT_ALLOWED"
     PARTIAL_REFUSAL_NOT_ALLOWED = "PARTIAL_REFUSAL_NOT_ALLOWED"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 # HTTP status each code maps to in the API; anything unlisted is 400.
@@ -74,6 +75,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.SESSION_ENDED: 401,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL: 500,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
     ErrorCode.NO_FREE_CELL: 409,
     ErrorCode.CELL_FULL: 409,
     ErrorCode.CELL_TOO_SMALL: 422,

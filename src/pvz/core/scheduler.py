@@ -21,6 +21,7 @@ from typing import Any
 from django.utils.module_loading import import_string
 
 from pvz.core.logging import get_logger
+from pvz.core.outage import connections_drop, is_database_outage
 
 log = get_logger(__name__)
 
@@ -72,6 +73,8 @@ class Scheduler:
         self.periodic = tuple(periodic)
         self.enqueue = enqueue
         self.last_enqueued: dict[str, float] = {}
+        # Set by `tick` when the database could not be reached: nothing more was tried this tick.
+        self.database_down = False
 
     def due(self, now: float) -> list[PeriodicTask]:
         return [
@@ -84,10 +87,20 @@ class Scheduler:
     def tick(self, now: float) -> list[tuple[PeriodicTask, Any]]:
         """Enqueue every due task; a task that fails to enqueue is logged and retried on the next tick."""
         enqueued = []
+        self.database_down = False
         for job in self.due(now):
             try:
                 result = self.enqueue(job.task_path)
-            except Exception:
+            except Exception as exc:
+                if is_database_outage(exc):
+                    # One line, not a traceback per task; the caller waits (Backoff) and the next tick
+                    # takes a fresh connection.
+                    log.warning(
+                        "periodic_enqueue_database_unavailable", task=job.task_path, error=str(exc)[:200]
+                    )
+                    connections_drop()
+                    self.database_down = True
+                    break
                 log.exception("periodic_enqueue_failed", task=job.task_path)
                 continue
             self.last_enqueued[job.task_path] = now

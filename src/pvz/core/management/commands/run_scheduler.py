@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
+from pvz.core.outage import Backoff
 from pvz.core.scheduler import Scheduler
 
 # Upper bound of one wait, so that a changed schedule or a slow clock never stalls it for long.
@@ -27,6 +28,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, once: bool = False, **options: Any) -> None:
         scheduler = Scheduler()
         stop = threading.Event()
+        # While the database is unreachable the scheduler waits 1, 2, 4 … 30 s between ticks, not exits.
+        backoff = Backoff(stop=stop)
         if not once:
             # A service manager stops us with SIGTERM, a person with Ctrl+C: finish the tick, then exit.
             for signum in (signal.SIGTERM, signal.SIGINT):
@@ -44,5 +47,9 @@ class Command(BaseCommand):
                 )
             if once:
                 return
+            if scheduler.database_down:
+                backoff.wait()
+                continue
+            backoff.reset()
             stop.wait(min(MAX_WAIT_SECONDS, scheduler.seconds_until_next(time.monotonic())))
         self.stdout.write(_("Планировщик остановлен."))
