@@ -91,6 +91,7 @@ def test_unreachable_database_is_503_with_retry_after_then_recovers(
         assert page.headers.get("retry-after") == "5"
         assert "SERVICE_UNAVAILABLE" in page.body
         assert get(base + "/healthz").status == 503
+        assert get(base + "/readyz").status == 503
 
         proxy.open()
         assert wait_until(lambda: get(base + "/api/v1/me", cookie=SESSION_COOKIE).status == 401, timeout=20)

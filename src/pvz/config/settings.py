@@ -205,6 +205,8 @@ WHITENOISE_USE_FINDERS = not env.PRODUCTION
 MEDIA_ROOT = VAR_DIR / "media"
 
 # The cache holds the API rate-limit counters; with Redis every worker process shares them.
+# Redis, when the deployment has one (the cache, the channel layer, `/readyz` pings it).
+PVZ_REDIS_URL = env.REDIS_URL
 if env.REDIS_URL:
     CACHES = {
         "default": {

@@ -3,11 +3,12 @@ from django.urls import include, path
 
 from pvz.api.api import api
 from pvz.api.docs import api_docs
-from pvz.web.health import healthz
+from pvz.web.health import healthz, readyz
 from pvz.web.signin.views import admin_login
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/docs", api_docs, name="api-docs"),
