@@ -158,6 +158,8 @@ def app_env(database_url: str, **extra: str) -> dict[str, str]:
         PVZ_LOG_JSON="false",
         # A request waits this long for a connection while the database is down, then answers 503.
         PVZ_DB_POOL_TIMEOUT="2",
+        # No periodic backup from the test servers (tests/backups makes its own).
+        PVZ_BACKUP_EVERY_HOURS="0",
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)

@@ -133,3 +133,11 @@ def email_settings(url: str) -> dict[str, object]:
     """Django's EMAIL_* settings from an SMTP URL."""
     config: dict[str, object] = environ.Env.email_url_config(url)
     return config
+
+# Backups (python -m pvz backup / restore; docs/operations.md): where the archives go, the Fernet key that
+# encrypts them (empty: not encrypted), and how often the periodic job makes one (0: never).
+# Uploaded and generated files (photos, signed documents): backed up with the database.
+MEDIA_ROOT: str = env.str("PVZ_MEDIA_ROOT", default=str(VAR_DIR / "media"))
+BACKUP_DIR: str = env.str("PVZ_BACKUP_DIR", default=str(VAR_DIR / "backups"))
+BACKUP_KEY: str = env.str("PVZ_BACKUP_KEY", default="")
+BACKUP_EVERY_HOURS: float = env.float("PVZ_BACKUP_EVERY_HOURS", default=24.0)

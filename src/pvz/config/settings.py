@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "pvz.accounts",
     "pvz.network",
     "pvz.closing",
+    "pvz.backups",
     "pvz.shipments",
     "pvz.inbound",
     "pvz.outbound",
@@ -202,7 +203,7 @@ STORAGES = {
 }
 # Outside production static files are served straight from the source tree: no collectstatic step.
 WHITENOISE_USE_FINDERS = not env.PRODUCTION
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = env.MEDIA_ROOT
 
 # The cache holds the API rate-limit counters; with Redis every worker process shares them.
 # Redis, when the deployment has one (the cache, the channel layer, `/readyz` pings it).
@@ -312,3 +313,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+PVZ_BACKUP_DIR = env.BACKUP_DIR
+PVZ_BACKUP_KEY = env.BACKUP_KEY
+PVZ_BACKUP_EVERY_HOURS = env.BACKUP_EVERY_HOURS

@@ -54,6 +54,9 @@ PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
     PeriodicTask(every_seconds=15 * 60, task_path="pvz.notifications.tasks.notify_expiring_shipments"),
     # Carriages entering the 30-minute approaching window notify the point's staff once.
     PeriodicTask(every_seconds=60, task_path="pvz.inbound.tasks.notify_approaching_transport"),
+    # A backup when the last good one is older than PVZ_BACKUP_EVERY_HOURS; hourly, so a missed one is
+    # made within the hour and a restart does not make another.
+    PeriodicTask(every_seconds=60 * 60, task_path="pvz.backups.tasks.backup_when_due"),
 )
 
 
