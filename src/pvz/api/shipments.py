@@ -18,9 +18,9 @@ from pvz.accounts.selectors import points_for_user
 from pvz.api.auth import caller
 from pvz.api.errors import SELF_READ_ERRORS, ErrorOut
 from pvz.api.permissions import point_for, requires_sign_in
+from pvz.api.rendering import point_local
 from pvz.core.errors import NotFound
 from pvz.core.phone import phone_masked
-from pvz.network.models import PickupPoint
 from pvz.scanning.search import QUERY_MAX_LENGTH, SEARCH_LIMIT_MAX, SearchHit, shipments_search
 from pvz.shipments.models import Shipment, ShipmentEvent
 from pvz.shipments.selectors import shipment_find, shipment_history
@@ -96,11 +96,6 @@ class LookupQuery(Schema):
         description="What was scanned or typed: label barcode or posting number, any keyboard layout.",
     )
     point: int | None = Field(default=None, description="Look only at this point (id).")
-
-
-def point_local(moment: dt.datetime | None, point: PickupPoint) -> dt.datetime | None:
-    # Shown in the point's own timezone, so a deadline reads as "23:59:59" of the day it ends there.
-    return moment.astimezone(point.tz) if moment else None
 
 
 def _event_out(event: ShipmentEvent) -> EventOut:

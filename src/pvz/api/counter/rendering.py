@@ -4,8 +4,6 @@ point's time zone."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pvz.api.counter.schemas import (
     CardOut,
     CounterParcelOut,
@@ -18,18 +16,14 @@ from pvz.api.counter.schemas import (
     RefusalReasonOut,
     SessionOut,
 )
+from pvz.api.rendering import point_local
 from pvz.core import clock
 from pvz.core.phone import phone_masked
 from pvz.counter import selectors
 from pvz.counter.models import IssueLine, IssueSession
 from pvz.counter.selectors import CustomerCard, id_check_needed
 from pvz.counter.services import FinishResult
-from pvz.network.models import PickupPoint
 from pvz.shipments.models import Customer, Shipment
-
-
-def local_time(moment: dt.datetime | None, point: PickupPoint) -> dt.datetime | None:
-    return moment.astimezone(point.tz) if moment else None
 
 
 def customer_out(customer: Customer) -> CustomerOut:
@@ -45,7 +39,7 @@ def parcel_out(shipment: Shipment) -> CounterParcelOut:
         status=shipment.status,
         cell=shipment.cell.address if shipment.cell else None,
         point_id=shipment.point_id,
-        storage_deadline=local_time(shipment.storage_deadline, shipment.point),
+        storage_deadline=point_local(shipment.storage_deadline, shipment.point),
         amount_due_kop=shipment.amount_due_kop,
         id_check_needed=id_check_needed(shipment),
         try_on_allowed=shipment.try_on_allowed,
@@ -102,11 +96,11 @@ def session_out(session: IssueSession, lines: list[IssueLine] | None = None) -> 
         status=session.status,
         customer=customer_out(session.customer),
         verification=session.verification,
-        verified_at=local_time(session.verified_at, point),
+        verified_at=point_local(session.verified_at, point),
         opened_by=str(session.opened_by),
         opened_at=session.opened_at.astimezone(point.tz),
-        first_scan_at=local_time(session.first_scan_at, point),
-        finished_at=local_time(session.finished_at, point),
+        first_scan_at=point_local(session.first_scan_at, point),
+        finished_at=point_local(session.finished_at, point),
         bags=session.bags,
         issued_count=session.issued_count,
         refused_count=session.refused_count,
