@@ -109,6 +109,19 @@ def returns_home(request: AtPointRequest) -> HttpResponse:
     return _home(request, q=query, hits=rows, searched=True)
 
 
+def _visit_open(
+    request: AtPointRequest, form: ScanForm | OpenForm, payload: str, open_visit: Callable[[], ReturnVisit]
+) -> HttpResponse:
+    """Open a visit once per form key (`payload`: what the form names); a refusal shows the start page."""
+    try:
+        body = _once(
+            request, str(form.cleaned_data["action_id"]), payload, lambda: {"visit": open_visit().pk}
+        )
+    except DomainError as exc:
+        return _home(request, exc.http_status, error=exc)
+    return redirect("web:returns_visit", visit_id=body["visit"])
+
+
 @require_point_perm(Perm.OPERATE)
 @require_POST
 def returns_identify(request: AtPointRequest) -> HttpResponse:
@@ -118,16 +131,9 @@ def returns_identify(request: AtPointRequest) -> HttpResponse:
     if not form.is_valid():
         return _home(request, 422, error=_form_error(form))
     code = form.cleaned_data["code"]
-    try:
-        body = _once(
-            request,
-            str(form.cleaned_data["action_id"]),
-            code,
-            lambda: {"visit": services.return_visit_open(actor=request.user, point=point, code=code).pk},
-        )
-    except DomainError as exc:
-        return _home(request, exc.http_status, error=exc)
-    return redirect("web:returns_visit", visit_id=body["visit"])
+    return _visit_open(
+        request, form, code, lambda: services.return_visit_open(actor=request.user, point=point, code=code)
+    )
 
 
 @require_point_perm(Perm.OPERATE)
@@ -139,20 +145,12 @@ def returns_open(request: AtPointRequest) -> HttpResponse:
     if not form.is_valid():
         return _home(request, 422, error=_form_error(form))
     customer_id = form.cleaned_data["customer_id"]
-    try:
-        body = _once(
-            request,
-            str(form.cleaned_data["action_id"]),
-            str(customer_id),
-            lambda: {
-                "visit": services.return_visit_open(
-                    actor=request.user, point=point, customer_id=customer_id
-                ).pk
-            },
-        )
-    except DomainError as exc:
-        return _home(request, exc.http_status, error=exc)
-    return redirect("web:returns_visit", visit_id=body["visit"])
+    return _visit_open(
+        request,
+        form,
+        str(customer_id),
+        lambda: services.return_visit_open(actor=request.user, point=point, customer_id=customer_id),
+    )
 
 
 # ---- the visit: verify, list the parcels, scan one ------------------------------------------------------
