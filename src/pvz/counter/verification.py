@@ -10,7 +10,7 @@ from pvz.accounts.models import User
 from pvz.core.errors import DomainError
 from pvz.core.logging import get_logger
 from pvz.counter.customer_codes import subject_code_send, subject_code_try
-from pvz.counter.models import CustomerCode, IssueSession
+from pvz.counter.models import CodeKind, CustomerCode, IssueSession
 from pvz.counter.services import lock_open_session
 
 log = get_logger(__name__)
@@ -24,7 +24,7 @@ def session_sms_code_send(*, actor: User, session: IssueSession) -> CustomerCode
         sent: CustomerCode
         sent, _code = subject_code_send(
             locked=locked,
-            scope="counter",
+            kind=CodeKind.ISSUE,
             text=_("Код для получения заказа в %(point)s: %(code)s. Назовите его сотруднику ПВЗ."),
         )
     log.info("counter_code_sent", session_id=locked.pk, code_id=sent.pk, actor_id=actor.pk)
@@ -41,7 +41,7 @@ def session_sms_code_try(*, actor: User, session: IssueSession, code: str) -> Do
 
 def _try(*, actor: User, session: IssueSession, code: str) -> DomainError | None:
     locked = lock_open_session(session)
-    refusal = subject_code_try(locked=locked, scope="counter", code=code)
+    refusal = subject_code_try(locked=locked, kind=CodeKind.ISSUE, code=code)
     if refusal is not None:
         return refusal
     session.verification, session.verified_at = locked.verification, locked.verified_at

@@ -1,5 +1,6 @@
 """Customer returns («Возврат от покупателя»): the reasons a partner accepts, the customer's return visit
-(who was identified and how), its SMS codes, the numbered return act and its private photos."""
+(who was identified and how; its SMS codes are `counter.CustomerCode`), the numbered return act and its
+private photos."""
 
 from __future__ import annotations
 
@@ -58,26 +59,6 @@ class ReturnVisit(TimeStampedModel):
     @property
     def is_verified(self) -> bool:
         return self.verification != Verification.NONE
-
-
-class ReturnCode(models.Model):
-    """A 6-digit code texted to the customer to verify a return visit opened by search. Keyed hash only;
-    single use; dead after 5 wrong tries."""
-
-    visit = models.ForeignKey(ReturnVisit, on_delete=models.CASCADE, related_name="codes")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
-    phone = models.CharField(max_length=16)
-    code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["customer", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.visit_id} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class CustomerReturn(models.Model):
