@@ -25,13 +25,12 @@ from pvz.web.counter.screen import (
     Answer,
     IssueScanForm,
     error_answer,
-    form_error,
     point_session,
     respond,
     write_once,
 )
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
-from pvz.web.scanner import unreadable
+from pvz.web.scanner import form_error, unreadable
 from pvz.web.speech import cell_address_spoken
 from pvz.web.templatetags.pvz_format import rub
 

@@ -28,7 +28,7 @@ from pvz.returns import selectors, services, verification
 from pvz.returns.labels import return_label_pdf
 from pvz.returns.models import CustomerReturn, ReturnCondition, ReturnVisit
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
-from pvz.web.scanner import at_this_point, write_once
+from pvz.web.scanner import at_this_point, form_error, valid_data, write_once
 
 HOME = "web/returns/home.html"
 VISIT = "web/returns/visit.html"
@@ -57,11 +57,6 @@ class ReturnForm(forms.Form):
     reason_id = forms.IntegerField(min_value=1)
     condition = forms.ChoiceField(choices=ReturnCondition.choices)
     note = forms.CharField(max_length=services.NOTE_MAX, required=False)
-
-
-def _form_error(form: forms.Form) -> DomainError:
-    fields = {name: str(errors[0]) for name, errors in form.errors.items()}
-    return DomainError(_("Проверьте введённые данные."), details={"fields": fields})
 
 
 def _once(request: PointRequest, key: str, payload: str, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -129,7 +124,7 @@ def returns_identify(request: AtPointRequest) -> HttpResponse:
     point = request.point
     form = ScanForm(request.POST)
     if not form.is_valid():
-        return _home(request, 422, error=_form_error(form))
+        return _home(request, 422, error=form_error(form))
     code = form.cleaned_data["code"]
     return _visit_open(
         request, form, code, lambda: services.return_visit_open(actor=request.user, point=point, code=code)
@@ -143,7 +138,7 @@ def returns_open(request: AtPointRequest) -> HttpResponse:
     point = request.point
     form = OpenForm(request.POST)
     if not form.is_valid():
-        return _home(request, 422, error=_form_error(form))
+        return _home(request, 422, error=form_error(form))
     customer_id = form.cleaned_data["customer_id"]
     return _visit_open(
         request,
@@ -180,7 +175,7 @@ def returns_sms_send(request: AtPointRequest, visit_id: int) -> HttpResponse:
     visit = _visit(request, visit_id)
     form = SmsForm(request.POST)
     if not form.is_valid():
-        return _visit_page(request, visit, 422, sms_error=_form_error(form))
+        return _visit_page(request, visit, 422, sms_error=form_error(form))
     try:
         _once(
             request,
@@ -199,7 +194,7 @@ def returns_sms_verify(request: AtPointRequest, visit_id: int) -> HttpResponse:
     visit = _visit(request, visit_id)
     form = SmsForm(request.POST)
     if not form.is_valid():
-        return _visit_page(request, visit, 422, sms_error=_form_error(form), sms_sent=True)
+        return _visit_page(request, visit, 422, sms_error=form_error(form), sms_sent=True)
     # Not through `_once`: a wrong try must stay counted, and a stored refusal would roll it back.
     refusal = verification.return_sms_code_try(
         actor=request.user, visit=visit, code=form.cleaned_data["code"]
@@ -255,9 +250,7 @@ def returns_create(request: AtPointRequest, visit_id: int) -> HttpResponse:
     code = request.POST.get("code", "")
     photos = request.FILES.getlist("photos")
     try:
-        if not form.is_valid():
-            raise _form_error(form)
-        data = form.cleaned_data
+        data = valid_data(form)
         key = str(data["action_id"])
         payload = "|".join(
             [
