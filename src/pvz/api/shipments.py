@@ -14,13 +14,13 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from pvz.accounts.selectors import points_for_user
+from pvz.accounts.models import User
 from pvz.api.auth import caller
 from pvz.api.errors import SELF_READ_ERRORS, ErrorOut
 from pvz.api.permissions import point_for, requires_sign_in
 from pvz.api.rendering import point_local
-from pvz.core.errors import NotFound
 from pvz.core.phone import phone_masked
+from pvz.network.models import PickupPoint
 from pvz.scanning.search import QUERY_MAX_LENGTH, SEARCH_LIMIT_MAX, SearchHit, shipments_search
 from pvz.shipments.models import Shipment, ShipmentEvent
 from pvz.shipments.selectors import shipment_find, shipment_history
@@ -140,9 +140,19 @@ def _shipment_out(shipment: Shipment, history: list[ShipmentEvent]) -> ShipmentO
     )
 
 
+# The caller's own reads that a `point` in the query may narrow to one of their points: 404 for a point
+# that is not theirs, 422 for a query that fails validation.
+_NARROWED_READ_ERRORS: dict[int, type[ErrorOut]] = {**SELF_READ_ERRORS, 404: ErrorOut, 422: ErrorOut}
+
+
+def _narrowed_to(user: User, query: LookupQuery | ShipmentSearchQuery) -> PickupPoint | None:
+    """The caller's point the query narrows to (404 for another's), or None: all of the caller's points."""
+    return point_for(user=user, point_id=query.point) if query.point is not None else None
+
+
 @router.get(
     "/shipments/lookup",
-    response={200: ShipmentOut, **SELF_READ_ERRORS, 404: ErrorOut, 422: ErrorOut},
+    response={200: ShipmentOut, **_NARROWED_READ_ERRORS},
     operation_id="shipments_lookup",
     summary="Find a shipment by scan",
     description=(
@@ -154,12 +164,7 @@ def _shipment_out(shipment: Shipment, history: list[ShipmentEvent]) -> ShipmentO
 @requires_sign_in
 def shipments_lookup(request: HttpRequest, query: Query[LookupQuery]) -> ShipmentOut:
     user = caller(request)
-    point = None
-    if query.point is not None:
-        point = points_for_user(user=user).filter(pk=query.point).first()
-        if point is None:
-            raise NotFound(details={"point": query.point})
-    shipment = shipment_find(user=user, code=query.code, point=point)
+    shipment = shipment_find(user=user, code=query.code, point=_narrowed_to(user, query))
     return _shipment_out(shipment, shipment_history(shipment=shipment))
 
 
@@ -237,7 +242,7 @@ def _hit_out(hit: SearchHit) -> ShipmentSearchHitOut:
 
 @router.get(
     "/shipments/search",
-    response={200: SearchOut, **SELF_READ_ERRORS, 404: ErrorOut, 422: ErrorOut},
+    response={200: SearchOut, **_NARROWED_READ_ERRORS},
     operation_id="shipments_search",
     summary="Search parcels by any identifier, phone or cell",
     description=(
@@ -251,8 +256,7 @@ def _hit_out(hit: SearchHit) -> ShipmentSearchHitOut:
 @requires_sign_in
 def shipments_search_get(request: HttpRequest, query: Query[ShipmentSearchQuery]) -> SearchOut:
     user = caller(request)
-    point = point_for(user=user, point_id=query.point) if query.point is not None else None
-    result = shipments_search(user=user, point=point, query=query.q, limit=query.limit)
+    result = shipments_search(user=user, point=_narrowed_to(user, query), query=query.q, limit=query.limit)
     return SearchOut(
         query=result.query,
         normalized=result.normalized,
