@@ -51,6 +51,17 @@ def _lock_line(session: IssueSession, line_id: int) -> tuple[IssueSession, Issue
     return locked, line
 
 
+def _audit_line(action: str, *, actor: User, session: IssueSession, line: IssueLine, **details: str) -> None:
+    """A line's change is audited on its parcel, with the session it belongs to."""
+    audit_record(
+        action=action,
+        actor=actor,
+        point_id=session.point_id,
+        obj=line.shipment,
+        details={"session": session.pk, **details},
+    )
+
+
 def line_inspect(*, actor: User, session: IssueSession, line_id: int) -> IssueLine:
     """The customer inspects the parcel (shown in the session): always allowed. Still taken at the finish
     unless refused."""
@@ -105,13 +116,7 @@ def line_refuse(
         line.refusal_reason = reason
         line.refusal_note = note
         line.save(update_fields=["state", "refusal_reason", "refusal_note"])
-        audit_record(
-            action="issue.refused",
-            actor=actor,
-            point_id=locked.point_id,
-            obj=line.shipment,
-            details={"session": locked.pk, "reason": reason.code},
-        )
+        _audit_line("issue.refused", actor=actor, session=locked, line=line, reason=reason.code)
     return line
 
 
@@ -131,13 +136,7 @@ def line_record_id_check(
         locked, line = _lock_line(session, line_id)
         line.id_document, line.id_last4, line.id_checked_at = document, last4, clock.now()
         line.save(update_fields=["id_document", "id_last4", "id_checked_at"])
-        audit_record(
-            action="issue.id_checked",
-            actor=actor,
-            point_id=locked.point_id,
-            obj=line.shipment,
-            details={"session": locked.pk, "document": document},
-        )
+        _audit_line("issue.id_checked", actor=actor, session=locked, line=line, document=document)
     return line
 
 
