@@ -18,7 +18,7 @@ from pydantic import Field
 
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.counter import SmsSentOut
+from pvz.api.counter import SmsSentOut, sms_sent_out
 from pvz.api.errors import READ_ERRORS, WRITE_ERRORS, error_answer
 from pvz.api.idempotency import event_key, idempotent
 from pvz.api.permissions import Lookup, point_of, requires, subject_of
@@ -231,11 +231,7 @@ def visit_get(request: HttpRequest, visit_id: int) -> VisitOut:
 @requires(Perm.OPERATE, via=VISIT)
 def sms_code_send(request: HttpRequest, visit_id: int) -> SmsSentOut:
     user, visit = caller(request), subject_of(request, ReturnVisit)
-    sent = verification.return_sms_code_send(actor=user, visit=visit)
-    return SmsSentOut(
-        sent_at=sent.created_at.astimezone(visit.point.tz),
-        expires_at=sent.expires_at.astimezone(visit.point.tz),
-    )
+    return sms_sent_out(verification.return_sms_code_send(actor=user, visit=visit), visit.point)
 
 
 @router.post(

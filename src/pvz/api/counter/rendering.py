@@ -1,6 +1,6 @@
 """How the counter endpoints render what the services and selectors return: the customer card, a line
-with its parcel, the whole session as the counter screen shows it, and a finish's results. Times are in the
-point's time zone."""
+with its parcel, the whole session as the counter screen shows it, a finish's results and a texted code.
+Times are in the point's time zone."""
 
 from __future__ import annotations
 
@@ -15,19 +15,28 @@ from pvz.api.counter.schemas import (
     LineResultOut,
     RefusalReasonOut,
     SessionOut,
+    SmsSentOut,
 )
 from pvz.api.rendering import point_local
 from pvz.core import clock
 from pvz.core.phone import phone_masked
 from pvz.counter import selectors
-from pvz.counter.models import IssueLine, IssueSession
+from pvz.counter.models import CustomerCode, IssueLine, IssueSession
 from pvz.counter.selectors import CustomerCard, id_check_needed
 from pvz.counter.services import FinishResult
+from pvz.network.models import PickupPoint
 from pvz.shipments.models import Customer, Shipment
 
 
 def customer_out(customer: Customer) -> CustomerOut:
     return CustomerOut(id=customer.pk, name=customer.name, phone_masked=phone_masked(customer.phone))
+
+
+def sms_sent_out(sent: CustomerCode, point: PickupPoint) -> SmsSentOut:
+    """A code texted to the customer, of an issue session or of a return visit."""
+    return SmsSentOut(
+        sent_at=sent.created_at.astimezone(point.tz), expires_at=sent.expires_at.astimezone(point.tz)
+    )
 
 
 def parcel_out(shipment: Shipment) -> CounterParcelOut:
