@@ -12,9 +12,10 @@ one a minute and five an hour per customer.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol, cast
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar, cast
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -122,36 +123,45 @@ def customer_code_spend(
     return None
 
 
+S = TypeVar("S", bound=CodeSubject)
+
+
 def subject_code_send(
-    *, locked: CodeSubject, kind: CodeKind, text: str | Promise
-) -> tuple[CustomerCode, str]:
-    """Text a new code to the customer of the (locked) session or visit, after commit; the newest code
-    retires older ones. A verified subject needs none; too soon after the last code is RATE_LIMITED with
-    `retry_after`. `text` (with %(point)s and %(code)s) is sent in Russian."""
-    if locked.is_verified:
-        raise DomainError(
-            _("Клиент уже подтверждён: SMS-код не нужен."), details={"verification": locked.verification}
-        )
-    now = clock.now()
-    customer = locked.customer
-    customer_code_wait(customer=customer, now=now)
-    sent, code = customer_code_create(locked, kind=kind, customer=customer, now=now)
-    with translation.override("ru"):
-        message = str(text) % {"point": locked.point.name, "code": code}
-    after_commit(sms_send, phone=customer.phone, text=message)
-    return sent, code
+    *, subject: S, lock: Callable[[S], S], kind: CodeKind, text: str | Promise
+) -> CustomerCode:
+    """Text a new code to the customer of the session or visit (locked by `lock` in this transaction),
+    after commit; the newest code retires older ones. A verified subject needs none; too soon after the
+    last code is RATE_LIMITED with `retry_after`. `text` (with %(point)s and %(code)s) is sent in Russian."""
+    with transaction.atomic():
+        locked = lock(subject)
+        if locked.is_verified:
+            raise DomainError(
+                _("Клиент уже подтверждён: SMS-код не нужен."), details={"verification": locked.verification}
+            )
+        now = clock.now()
+        customer = locked.customer
+        customer_code_wait(customer=customer, now=now)
+        sent, code = customer_code_create(locked, kind=kind, customer=customer, now=now)
+        with translation.override("ru"):
+            message = str(text) % {"point": locked.point.name, "code": code}
+        after_commit(sms_send, phone=customer.phone, text=message)
+    return sent
 
 
-def subject_code_try(*, locked: CodeSubject, kind: CodeKind, code: str) -> DomainError | None:
-    """None when `code` verifies the (locked) session or visit, which is marked verified by SMS (the code is
-    spent); else the refusal, returned, not raised, so the caller's transaction keeps the counted try."""
-    now = clock.now()
-    refusal = customer_code_spend(locked, kind=kind, code=code, now=now)
-    if refusal is not None:
-        return refusal
-    locked.verification = Verification.SMS
-    locked.verified_at = now
-    locked.save(update_fields=["verification", "verified_at", "updated_at"])
+def subject_code_try(*, subject: S, lock: Callable[[S], S], kind: CodeKind, code: str) -> DomainError | None:
+    """None when `code` verifies the session or visit (locked by `lock` in this transaction), which is then
+    marked verified by SMS, `subject` too (the code is spent); else the refusal, returned, not raised, so
+    a caller's transaction around this one keeps the counted try."""
+    with transaction.atomic():
+        locked = lock(subject)
+        now = clock.now()
+        refusal = customer_code_spend(locked, kind=kind, code=code, now=now)
+        if refusal is not None:
+            return refusal
+        locked.verification = Verification.SMS
+        locked.verified_at = now
+        locked.save(update_fields=["verification", "verified_at", "updated_at"])
+    subject.verification, subject.verified_at = locked.verification, locked.verified_at
     return None
 
 

@@ -7,7 +7,6 @@ limit (shared by both kinds) and the sending and checking themselves are those o
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
@@ -31,26 +30,20 @@ def _lock_visit(visit: ReturnVisit) -> ReturnVisit:
 def return_sms_code_send(*, actor: User, visit: ReturnVisit) -> CustomerCode:
     """Text a new code to the visit's customer (after commit). Too soon: RATE_LIMITED with
     `retry_after`; a verified visit needs none."""
-    with transaction.atomic():
-        locked = _lock_visit(visit)
-        sent: CustomerCode
-        sent, _code = subject_code_send(
-            locked=locked,
-            kind=CodeKind.RETURN,
-            text=_("Код для возврата заказа в %(point)s: %(code)s. Назовите его сотруднику ПВЗ."),
-        )
-    log.info("return_code_sent", visit_id=locked.pk, code_id=sent.pk, actor_id=actor.pk)
+    sent = subject_code_send(
+        subject=visit,
+        lock=_lock_visit,
+        kind=CodeKind.RETURN,
+        text=_("Код для возврата заказа в %(point)s: %(code)s. Назовите его сотруднику ПВЗ."),
+    )
+    log.info("return_code_sent", visit_id=visit.pk, code_id=sent.pk, actor_id=actor.pk)
     return sent
 
 
 def return_sms_code_try(*, actor: User, visit: ReturnVisit, code: str) -> DomainError | None:
     """None when `code` verifies the visit (the code is spent), else the refusal. A wrong try is counted
     and the refusal returned, not raised, so a caller inside a transaction keeps the count."""
-    with transaction.atomic():
-        locked = _lock_visit(visit)
-        refusal = subject_code_try(locked=locked, kind=CodeKind.RETURN, code=code)
-        if refusal is not None:
-            return refusal
-    visit.verification, visit.verified_at = locked.verification, locked.verified_at
-    log.info("return_code_accepted", visit_id=locked.pk, actor_id=actor.pk)
-    return None
+    refusal = subject_code_try(subject=visit, lock=_lock_visit, kind=CodeKind.RETURN, code=code)
+    if refusal is None:
+        log.info("return_code_accepted", visit_id=visit.pk, actor_id=actor.pk)
+    return refusal
