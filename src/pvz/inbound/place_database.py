@@ -18,13 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
+from pvz.accounts.sql_access import operate_access_args
 from pvz.core.broadcast import point_changed
 from pvz.core.clock import iso_utc
 from pvz.core.effects import after_commit
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
 from pvz.core.sql import fetch_json, loaded
 from pvz.inbound.placement import TAKE_ATTEMPTS, NoFreeCell, Placement
-from pvz.inbound.scan_database import OPERATE_GRANTABLE, OPERATE_ROLES, notify_ready
+from pvz.inbound.scan_database import notify_ready
 from pvz.network.models import Cell
 from pvz.shipments.errors import CellFull, CellTooSmall, InvalidTransition
 from pvz.shipments.models import EventKind, Shipment, ShipmentEvent
@@ -57,10 +58,7 @@ def place_in_database(
         _CALL,
         [
             shipment_id,
-            actor.pk,
-            bool(actor.platform_roles),
-            OPERATE_ROLES,
-            OPERATE_GRANTABLE,
+            *operate_access_args(actor),
             address,
             idempotency_key or None,
             now,
@@ -105,22 +103,8 @@ def _refusal(
 def _placement(
     answer: dict[str, Any], *, actor: User, idempotency_key: str | None, now: dt.datetime
 ) -> Placement:
-    data = answer["shipment"]
     cell = loaded(Cell, **answer["cell"])
-    shipment = loaded(
-        Shipment,
-        id=data["id"],
-        status=data["status"],
-        point_id=data["point_id"],
-        partner_id=data["partner_id"],
-        order_id=data["order_id"],
-        visit=data["visit"],
-        size_class=data["size_class"],
-        barcode=data["barcode"],
-        posting_number=data["posting_number"],
-        version=data["version"],
-        cell_id=data["cell_id"],
-    )
+    shipment = loaded(Shipment, **answer["shipment"])
     shipment.cell = cell
     event = loaded(
         ShipmentEvent,
