@@ -22,10 +22,11 @@ from pvz.core.errors import DomainError, NotFound
 from pvz.core.logging import get_logger
 from pvz.core.scan import normalize_scan
 from pvz.core.uploads import photo_check
+from pvz.counter.errors import VerificationRequired
 from pvz.counter.identify import customer_identify
 from pvz.counter.models import Verification
 from pvz.network.models import Partner, PickupPoint
-from pvz.returns.errors import NeverIssued, ReturnWindowClosed, VisitNotVerified, WrongCustomer
+from pvz.returns.errors import NeverIssued, ReturnWindowClosed, WrongCustomer
 from pvz.returns.models import CustomerReturn, ReturnCondition, ReturnPhoto, ReturnReason, ReturnVisit
 from pvz.returns.notify import notification_return_accepted
 from pvz.returns.selectors import issued_at, return_reasons_for, return_window_end
@@ -85,9 +86,9 @@ def return_visit_open(
 
 def _check_visit(visit: ReturnVisit, now: dt.datetime) -> None:
     if not visit.is_verified or visit.verified_at is None:
-        raise VisitNotVerified(details={"visit_id": visit.pk})
+        raise VerificationRequired(details={"visit_id": visit.pk})
     if now > visit.verified_at + VISIT_TTL:
-        raise VisitNotVerified(
+        raise VerificationRequired(
             _("Подтверждение клиента устарело. Отсканируйте код получения ещё раз."),
             details={"visit_id": visit.pk},
         )
