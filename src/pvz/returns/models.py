@@ -4,7 +4,6 @@ private photos."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pvz.core.models import TimeStampedModel
+from pvz.core.uploads import private_upload_path
 from pvz.counter.models import Reason, ReasonKind, ReasonsOfKind, Verification
 from pvz.network.models import PickupPoint
 from pvz.shipments.models import Customer, Shipment
@@ -92,10 +92,7 @@ class CustomerReturn(models.Model):
 
 
 def return_photo_path(instance: ReturnPhoto, filename: str) -> str:
-    # A random name under the private folder (MEDIA_ROOT is not served); the extension comes from the
-    # checked content, never from the client's file name.
-    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
-    return f"private/customer-returns/{instance.customer_return_id}/{uuid.uuid4().hex}.{extension}"
+    return private_upload_path("customer-returns", instance.customer_return_id, filename)
 
 
 class ReturnPhoto(models.Model):
