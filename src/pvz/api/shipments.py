@@ -9,6 +9,7 @@ Scoping: a shipment or point the caller does not work at is 404 NOT_FOUND, never
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -50,6 +51,17 @@ class PartnerRefOut(Schema):
     name: str
 
 
+# What names a shipment in every answer about one: the fields both the card and a search hit start with.
+class ShipmentIdentityOut(Schema):
+    id: int
+    posting_number: str
+    barcode: str
+    order_number: str
+    partner: PartnerRefOut
+    point: PointRefOut
+    status: ShipmentStatusOut
+
+
 class EventOut(Schema):
     kind: str = Field(description="transition (status changed) or move (same status, another place).")
     from_status: ShipmentStatusOut
@@ -61,14 +73,7 @@ class EventOut(Schema):
     visit: int
 
 
-class ShipmentOut(Schema):
-    id: int
-    posting_number: str
-    barcode: str
-    order_number: str
-    partner: PartnerRefOut
-    point: PointRefOut
-    status: ShipmentStatusOut
+class ShipmentOut(ShipmentIdentityOut):
     next_statuses: list[str] = Field(description="Statuses the lifecycle table allows from here.")
     cell: str | None = Field(description="Cell address, when the shipment is on a shelf.")
     stored_at: dt.datetime | None = Field(description="When it was put on a shelf; point-local time.")
@@ -111,16 +116,24 @@ def _event_out(event: ShipmentEvent) -> EventOut:
     )
 
 
+def _identity(shipment: Shipment) -> dict[str, Any]:
+    """The fields of `ShipmentIdentityOut`, for the answers that start with them."""
+    point = shipment.point
+    return {
+        "id": shipment.pk,
+        "posting_number": shipment.posting_number,
+        "barcode": shipment.barcode,
+        "order_number": shipment.order.number,
+        "partner": PartnerRefOut(code=shipment.partner.code, name=shipment.partner.name),
+        "point": PointRefOut(id=point.pk, code=point.code, name=point.name, timezone=point.timezone),
+        "status": ShipmentStatusOut.of(shipment.status),
+    }
+
+
 def _shipment_out(shipment: Shipment, history: list[ShipmentEvent]) -> ShipmentOut:
     point = shipment.point
     return ShipmentOut(
-        id=shipment.pk,
-        posting_number=shipment.posting_number,
-        barcode=shipment.barcode,
-        order_number=shipment.order.number,
-        partner=PartnerRefOut(code=shipment.partner.code, name=shipment.partner.name),
-        point=PointRefOut(id=point.pk, code=point.code, name=point.name, timezone=point.timezone),
-        status=ShipmentStatusOut.of(shipment.status),
+        **_identity(shipment),
         next_statuses=sorted(allowed_next(shipment.status)),
         cell=shipment.cell.address if shipment.cell else None,
         stored_at=point_local(shipment.stored_at, point),
@@ -186,14 +199,7 @@ class ShipmentSearchQuery(Schema):
     limit: int = Field(default=50, ge=1, le=SEARCH_LIMIT_MAX, description="At most this many results.")
 
 
-class ShipmentSearchHitOut(Schema):
-    id: int
-    posting_number: str
-    barcode: str
-    order_number: str
-    partner: PartnerRefOut
-    point: PointRefOut
-    status: ShipmentStatusOut
+class ShipmentSearchHitOut(ShipmentIdentityOut):
     cell: str | None = Field(description="Where it lies now: cell or special place address; null if nowhere.")
     storage_deadline: dt.datetime | None = Field(description="In the point's timezone.")
     customer_name: str
@@ -225,13 +231,7 @@ def _hit_out(hit: SearchHit) -> ShipmentSearchHitOut:
     point = shipment.point
     customer = shipment.order.customer
     return ShipmentSearchHitOut(
-        id=shipment.pk,
-        posting_number=shipment.posting_number,
-        barcode=shipment.barcode,
-        order_number=shipment.order.number,
-        partner=PartnerRefOut(code=shipment.partner.code, name=shipment.partner.name),
-        point=PointRefOut(id=point.pk, code=point.code, name=point.name, timezone=point.timezone),
-        status=ShipmentStatusOut.of(shipment.status),
+        **_identity(shipment),
         cell=shipment.cell.address if shipment.cell else None,
         storage_deadline=point_local(shipment.storage_deadline, point),
         customer_name=customer.name,
