@@ -18,7 +18,7 @@ from pvz.api.rendering import point_local
 from pvz.inbound import selectors
 from pvz.inbound.acts import ActLine, DiscrepancyAct
 from pvz.inbound.models import Acceptance, Carriage
-from pvz.inbound.selectors import AcceptanceProgress, PlannedCarriage
+from pvz.inbound.selectors import AcceptanceProgress, PlannedCarriage, ToteProgress
 from pvz.network.models import PickupPoint
 from pvz.shipments.models import Shipment
 
@@ -53,16 +53,23 @@ def planned_out(row: PlannedCarriage) -> PlannedCarriageOut:
     )
 
 
+# The progress and the parcel card are built without validation (`model_construct`), as every acceptance
+# scan answers with them: see `acceptances._scan_out`. Their values come typed from the selectors.
+
+
+def tote_progress_out(tote: ToteProgress) -> ToteProgressOut:
+    return ToteProgressOut.model_construct(
+        barcode=tote.barcode, status=tote.status, scanned=tote.scanned, expected=tote.expected
+    )
+
+
 def progress_out(progress: AcceptanceProgress) -> AcceptanceProgressOut:
-    return AcceptanceProgressOut(
+    return AcceptanceProgressOut.model_construct(
         scanned=progress.scanned,
         expected=progress.expected,
         surplus=progress.surplus,
         put_aside=progress.put_aside,
-        totes=[
-            ToteProgressOut(barcode=t.barcode, status=t.status, scanned=t.scanned, expected=t.expected)
-            for t in progress.totes
-        ],
+        totes=[tote_progress_out(tote) for tote in progress.totes],
     )
 
 
@@ -81,7 +88,7 @@ def acceptance_out(acceptance: Acceptance) -> AcceptanceOut:
 def parcel_out(shipment: Shipment | None) -> AcceptanceParcelOut | None:
     if shipment is None:
         return None
-    return AcceptanceParcelOut(
+    return AcceptanceParcelOut.model_construct(
         id=shipment.pk,
         posting_number=shipment.posting_number,
         barcode=shipment.barcode,
