@@ -25,6 +25,7 @@ from pvz.onboarding import selectors, services
 from pvz.onboarding.models import PointApplication
 from pvz.web.onboarding.forms import ApplicationFilterForm, ApplyForm, ApproveForm, RejectForm
 from pvz.web.permissions import PointRequest, public_page
+from pvz.web.photos import private_photo_response
 
 APPLIED_KEY = "onboarding_application_number"
 APPLY = "web/onboarding/apply.html"
@@ -201,8 +202,4 @@ def application_photo(request: PointRequest, application_photo_id: int) -> HttpR
         photo = selectors.application_photo_get(user=request.user, photo_id=application_photo_id)
     except DomainError as exc:
         raise Http404 from exc
-    with photo.file.open("rb") as stored:  # at most 10 MB
-        response = HttpResponse(stored.read(), content_type=photo.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_photo_response(photo.file, photo.content_type)

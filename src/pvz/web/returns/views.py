@@ -28,6 +28,7 @@ from pvz.returns import selectors, services, verification
 from pvz.returns.labels import return_label_pdf
 from pvz.returns.models import CustomerReturn, ReturnCondition, ReturnVisit
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
+from pvz.web.photos import private_photo_response
 from pvz.web.scanner import at_this_point, form_error, valid_data, write_once
 
 HOME = "web/returns/home.html"
@@ -316,8 +317,4 @@ def return_photo(request: AtPointRequest, photo_id: int) -> HttpResponse:
         photo = selectors.return_photo_get(user=request.user, photo_id=photo_id)
     except NotFound:
         raise Http404 from None
-    with photo.file.open("rb") as stored:  # at most 10 MB
-        response = HttpResponse(stored.read(), content_type=photo.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_photo_response(photo.file, photo.content_type)
