@@ -19,9 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
 from pvz.accounts.sql_access import operate_access_args
-from pvz.core.broadcast import point_changed
 from pvz.core.clock import iso_utc
-from pvz.core.effects import after_commit
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
 from pvz.core.sql import fetch_json, loaded
 from pvz.inbound.placement import TAKE_ATTEMPTS, NoFreeCell, Placement
@@ -29,6 +27,7 @@ from pvz.inbound.scan_database import notify_ready
 from pvz.network.models import Cell
 from pvz.shipments.errors import CellFull, CellTooSmall, InvalidTransition
 from pvz.shipments.models import EventKind, Shipment, ShipmentEvent
+from pvz.shipments.services import shipment_changed_push
 from pvz.shipments.statuses import Status
 
 _CALL = "SELECT pvz_shipment_place(%s, %s, %s, %s::text[], %s::text[], %s, %s, %s, %s, %s)"
@@ -124,15 +123,11 @@ def _placement(
     )
     if answer.get("ready"):
         notify_ready(shipment, answer["ready"])
-    after_commit(
-        point_changed,
-        shipment.point_id,
-        topic="shipment",
-        data={
-            "id": shipment.pk,
-            "status": Status.STORED,
-            "from": Status.ACCEPTED,
-            "kind": EventKind.TRANSITION,
-        },
+    shipment_changed_push(
+        point_id=shipment.point_id,
+        shipment_id=shipment.pk,
+        status=Status.STORED,
+        from_status=Status.ACCEPTED,
+        kind=EventKind.TRANSITION,
     )
     return Placement(shipment, cell, event, suggested=answer["suggested"])
