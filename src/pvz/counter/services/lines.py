@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from pvz.accounts.models import User
 from pvz.audit.services import audit_record
 from pvz.core import clock
-from pvz.core.errors import Conflict, DomainError, NotFound
+from pvz.core.errors import Conflict, DomainError
 from pvz.core.logging import get_logger
+from pvz.core.lookups import found
 from pvz.counter.errors import (
     TryOnNotAllowed,
 )
@@ -40,14 +41,12 @@ _LAST4 = re.compile(r"\d{4}")
 
 def _lock_line(session: IssueSession, line_id: int) -> tuple[IssueSession, IssueLine]:
     locked = lock_open_session(session)
-    line = (
+    line = found(
         IssueLine.objects.select_for_update(of=("self",))
         .select_related("shipment__partner", "refusal_reason")
-        .filter(session=locked, pk=line_id)
-        .first()
+        .filter(session=locked, pk=line_id),
+        line_id=line_id,
     )
-    if line is None:
-        raise NotFound(details={"line_id": line_id})
     return locked, line
 
 
