@@ -25,7 +25,7 @@ from pvz.onboarding import selectors, services
 from pvz.onboarding.models import PointApplication
 from pvz.web.onboarding.forms import ApplicationFilterForm, ApplyForm, ApproveForm, RejectForm
 from pvz.web.permissions import PointRequest, public_page
-from pvz.web.photos import private_photo_response
+from pvz.web.security import private_photo_response
 
 APPLIED_KEY = "onboarding_application_number"
 APPLY = "web/onboarding/apply.html"

@@ -28,8 +28,8 @@ from pvz.returns import selectors, services, verification
 from pvz.returns.labels import return_label_pdf
 from pvz.returns.models import CustomerReturn, ReturnCondition, ReturnVisit
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
-from pvz.web.photos import private_photo_response
 from pvz.web.scanner import at_this_point, form_error, valid_data, write_once
+from pvz.web.security import private_photo_response
 
 HOME = "web/returns/home.html"
 VISIT = "web/returns/visit.html"
