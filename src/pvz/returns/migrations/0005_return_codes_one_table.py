@@ -1,19 +1,14 @@
 """Return codes move into the one table of customer SMS codes (`counter_customercode`, kind "return", the
-visit as the subject), and their own table goes. Backwards they move back to the recreated table."""
+visit as the subject), and their own table goes. Backwards they move back to the recreated table. No
+table here is altered after its rows change in the same transaction, so unlike counter 0009 the foreign
+key checks may stay deferred."""
 
 from django.db import migrations
 
 FIELDS = ("customer_id", "phone", "code_hash", "created_at", "expires_at", "attempts", "used_at")
 
 
-def _checks_now(schema_editor):
-    """Foreign keys checked per statement, not at commit (see counter 0009)."""
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-
-
 def move_return_codes(apps, schema_editor):
-    _checks_now(schema_editor)
     CustomerCode = apps.get_model("counter", "CustomerCode")
     CustomerCode.objects.bulk_create(
         CustomerCode(kind="return", subject_id=old.visit_id, **{name: getattr(old, name) for name in FIELDS})
@@ -23,7 +18,6 @@ def move_return_codes(apps, schema_editor):
 
 def move_back(apps, schema_editor):
     """Backwards (the delete reversed has recreated the old table, empty)."""
-    _checks_now(schema_editor)
     CustomerCode = apps.get_model("counter", "CustomerCode")
     ReturnCode = apps.get_model("returns", "ReturnCode")
     moved = CustomerCode.objects.filter(kind="return").order_by("pk")
