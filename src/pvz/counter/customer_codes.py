@@ -45,7 +45,7 @@ HASH_SCOPES = {CodeKind.ISSUE: "counter", CodeKind.RETURN: "return"}
 
 
 class CodeSubject(Protocol):
-    """What a code verifies (an issue session, a return visit), locked by the caller."""
+    """What a code verifies (an issue session, a return visit), as its lock function returns it."""
 
     pk: Any
     customer: Customer
