@@ -39,7 +39,6 @@ from pvz.shipments.statuses import Status
 
 router = Router(tags=["partner"], auth=partner_auth)
 
-PARTNER_READ_ERRORS: dict[int, type[ErrorOut]] = {**READ_ERRORS, 429: ErrorOut}
 PARTNER_WRITE_ERRORS: dict[int, type[ErrorOut]] = {**WRITE_ERRORS, 413: ErrorOut}
 
 
@@ -224,7 +223,7 @@ def _shipment_out(shipment: Shipment) -> PartnerShipmentOut:
 
 @router.get(
     "/carriages",
-    response={200: CarriagePageOut, **PARTNER_READ_ERRORS},
+    response={200: CarriagePageOut, **READ_ERRORS},
     operation_id="partner_carriages_list",
     summary="The partner's carriages, paginated",
     description="Oldest first by id. Filter by `status` and `updated_since`; page with `after`/`limit`.",
@@ -245,7 +244,7 @@ def carriages_list(request: HttpRequest, query: Query[CarriagesQuery]) -> Carria
 
 @router.get(
     "/carriages/{number}",
-    response={200: CarriageDetailOut, **PARTNER_READ_ERRORS},
+    response={200: CarriageDetailOut, **READ_ERRORS},
     operation_id="partner_carriage_get",
     summary="One carriage with its tracking points",
 )
@@ -282,7 +281,7 @@ def carriage_update(request: HttpRequest, number: str, payload: CarriageUpdateIn
 
 @router.get(
     "/shipments/{barcode}",
-    response={200: PartnerShipmentOut, **PARTNER_READ_ERRORS},
+    response={200: PartnerShipmentOut, **READ_ERRORS},
     operation_id="partner_shipment_get",
     summary="A shipment's status and history",
     description="Status, point, storage deadline and every event, without personal data.",
