@@ -13,11 +13,11 @@ from pvz.audit.models import AuditRecord
 from pvz.closing.retention import customers_anonymise_retired
 from pvz.closing.tasks import anonymize_retired_customers
 from pvz.core.errors import NotFound
-from pvz.counter.models import CustomerCode, IssueLine, IssueSession
+from pvz.counter.models import CodeKind, CustomerCode, IssueLine, IssueSession
 from pvz.counter.tokens import pickup_code_verify
 from pvz.network.models import PickupPoint, PointStatus
 from pvz.notifications.models import Notification, NotificationKind
-from pvz.returns.models import ReturnCode, ReturnVisit
+from pvz.returns.models import ReturnVisit
 from pvz.shipments.models import Customer, Shipment
 from pvz.shipments.pickup_codes import pickup_code_suffix
 from pvz.shipments.statuses import Status
@@ -66,7 +66,8 @@ def _traces(customer: Customer, point: PickupPoint) -> None:
         id_last4="1234",
     )
     CustomerCode.objects.create(
-        session=session,
+        kind=CodeKind.ISSUE,
+        subject_id=session.pk,
         customer=customer,
         phone=customer.phone,
         code_hash="x",
@@ -76,8 +77,9 @@ def _traces(customer: Customer, point: PickupPoint) -> None:
     visit = ReturnVisit.objects.create(
         point=point, customer=customer, opened_by=staff, opened_at=point.closed_at
     )
-    ReturnCode.objects.create(
-        visit=visit,
+    CustomerCode.objects.create(
+        kind=CodeKind.RETURN,
+        subject_id=visit.pk,
         customer=customer,
         phone=customer.phone,
         code_hash="x",
@@ -127,8 +129,8 @@ def test_every_stored_trace_of_the_customer_is_cleared_and_documents_stay(clock)
     assert (notification.recipient, notification.text) == ("", "")
     assert SmsMessage.objects.filter(phone="+79167770022").count() == 0
     assert list(SmsMessage.objects.values_list("phone", "text")) == [("", "")]
-    assert list(CustomerCode.objects.values_list("phone", flat=True)) == [""]
-    assert list(ReturnCode.objects.values_list("phone", flat=True)) == [""]
+    codes = CustomerCode.objects.order_by("pk").values_list("kind", "phone")
+    assert list(codes) == [(CodeKind.ISSUE, ""), (CodeKind.RETURN, "")]
     assert list(IssueLine.objects.values_list("id_document", "id_last4")) == [("passport", "")]
     # Documents and statistics stay: the parcels, their sessions and visits, linked to the anonymous row.
     assert Shipment.objects.filter(point=point).count() == shipments_before

@@ -11,18 +11,16 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import CodePurpose, User
-from pvz.accounts.one_time_codes import CodeInvalid, otp_issue, otp_spend
-from pvz.accounts.sms import sms_send
+from pvz.accounts.one_time_codes import CodeInvalid, otp_spend
+from pvz.accounts.sms_codes import sms_code_issue
 from pvz.audit.services import audit_record
-from pvz.core.effects import after_commit
 from pvz.core.errors import Conflict, DomainError, ErrorCode
 from pvz.core.logging import get_logger
 from pvz.core.phone import normalize_phone
-from pvz.guard.services import attempt_check, attempt_failed, attempt_succeeded, sms_send_check
+from pvz.guard.services import attempt_check, attempt_failed, attempt_succeeded
 from pvz.usersessions.models import EndReason
 from pvz.usersessions.services import user_sessions_end
 
@@ -64,11 +62,6 @@ def password_check_strength(*, password: str, user: User | None) -> None:
         raise PasswordWeak(" ".join(messages), details={"reasons": reasons, "messages": messages}) from None
 
 
-def _reset_code_text(*, user: User, code: str) -> str:
-    with translation.override(user.language or translation.get_language()):
-        return _("Код для смены пароля OpenPVZ: %(code)s. Никому не сообщайте его.") % {"code": code}
-
-
 def password_reset_request(*, phone: str, ip: str | None = None) -> None:
     """Issue a password code for `phone` and text it after commit (the same limits as login codes).
 
@@ -76,14 +69,8 @@ def password_reset_request(*, phone: str, ip: str | None = None) -> None:
     both the reset from the login page and setting the first password on «Безопасность».
     """
     phone = normalize_phone(phone)
-    purpose = CodePurpose.PASSWORD_RESET
-    with transaction.atomic():
-        user = User.objects.select_for_update().filter(phone=phone, is_active=True).first()
-        otp, code = otp_issue(phone=phone, purpose=purpose, ip=ip)
-        sms_send_check(phone=phone, ip=ip)
-        if user is not None:
-            after_commit(sms_send, phone=phone, text=_reset_code_text(user=user, code=code))
-        audit_record(action="auth.code_sent", actor=user, actor_phone=phone, details={"purpose": purpose})
+    message = _("Код для смены пароля OpenPVZ: %(code)s. Никому не сообщайте его.")
+    otp, user = sms_code_issue(phone=phone, purpose=CodePurpose.PASSWORD_RESET, ip=ip, message=message)
     log.info("password_code_issued", code_id=otp.pk, ip=ip, sent=user is not None)
 
 
@@ -105,6 +92,17 @@ def _spend_reset_code(*, phone: str, code: str, user: User | None, ip: str | Non
         raise outcome
 
 
+def _password_write(*, user: User, new_password: str, action: str, guard: str) -> User:
+    """Store the checked `new_password`, audit and log it as `action`, and clear the `guard` failures."""
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit_record(action=action, actor=user, obj=user)
+    attempt_succeeded(kind=guard, phone=user.phone)
+    log.info(action.removeprefix("auth."), user_id=user.pk)
+    return user
+
+
 def password_set(*, user: User, code: str, new_password: str, ip: str | None = None) -> User:
     """Give `user` their first password. Needs a fresh password code sent to their phone, so a session
     left open on a counter PC cannot plant a password; a user who has one changes it instead."""
@@ -113,13 +111,9 @@ def password_set(*, user: User, code: str, new_password: str, ip: str | None = N
     attempt_check(kind=GUARD_RESET, phone=user.phone, ip=ip)
     password_check_strength(password=new_password, user=user)
     _spend_reset_code(phone=user.phone, code=code, user=user, ip=ip)
-    with transaction.atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        audit_record(action="auth.password_set", actor=user, obj=user)
-    attempt_succeeded(kind=GUARD_RESET, phone=user.phone)
-    log.info("password_set", user_id=user.pk)
-    return user
+    return _password_write(
+        user=user, new_password=new_password, action="auth.password_set", guard=GUARD_RESET
+    )
 
 
 def password_change(*, user: User, current_password: str, new_password: str, ip: str | None = None) -> User:
@@ -133,13 +127,9 @@ def password_change(*, user: User, current_password: str, new_password: str, ip:
         attempt_failed(kind=GUARD_PASSWORD, phone=user.phone, ip=ip)
         raise CurrentPasswordInvalid()
     password_check_strength(password=new_password, user=user)
-    with transaction.atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        audit_record(action="auth.password_changed", actor=user, obj=user)
-    attempt_succeeded(kind=GUARD_PASSWORD, phone=user.phone)
-    log.info("password_changed", user_id=user.pk)
-    return user
+    return _password_write(
+        user=user, new_password=new_password, action="auth.password_changed", guard=GUARD_PASSWORD
+    )
 
 
 def password_login_verify(*, phone: str, password: str, ip: str | None = None) -> User:

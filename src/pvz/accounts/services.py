@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import CodePurpose, Membership, User
-from pvz.accounts.one_time_codes import CodeInvalid, otp_issue, otp_spend
+from pvz.accounts.one_time_codes import CodeInvalid, otp_spend
 from pvz.accounts.roles import PLATFORM_ROLES, Perm, Role
 from pvz.accounts.selectors import may_manage_role, perms_at_point
-from pvz.accounts.sms import sms_send
+from pvz.accounts.sms_codes import sms_code_issue
 from pvz.audit.services import audit_record
-from pvz.core.effects import after_commit
 from pvz.core.errors import Conflict, DomainError, ErrorCode, PermissionDenied
 from pvz.core.logging import get_logger
 from pvz.core.phone import normalize_phone
-from pvz.guard.services import attempt_check, attempt_failed, attempt_succeeded, sms_send_check
+from pvz.guard.services import attempt_check, attempt_failed, attempt_succeeded
 from pvz.network.models import PickupPoint
 
 log = get_logger(__name__)
-
-
-def _login_code_text(*, user: User, code: str) -> str:
-    # The SMS speaks the language the user chose, else the language of the request.
-    with translation.override(user.language or translation.get_language()):
-        return _("Код для входа в OpenPVZ: %(code)s. Никому не сообщайте его.") % {"code": code}
 
 
 def login_code_request(*, phone: str, ip: str | None = None) -> None:
@@ -36,18 +28,9 @@ def login_code_request(*, phone: str, ip: str | None = None) -> None:
     pump SMS to strangers through us.
     """
     phone = normalize_phone(phone)
-    purpose = CodePurpose.LOGIN
-    with transaction.atomic():
-        # Locking the user serialises concurrent requests for a real account, so two cannot both slip
-        # under the limit; for unknown phones nothing is sent, so a race there costs nothing.
-        user = User.objects.select_for_update().filter(phone=phone, is_active=True).first()
-        otp, code = otp_issue(phone=phone, purpose=purpose, ip=ip)
-        # Counted for unknown phones too, so the daily limits reveal nothing either.
-        sms_send_check(phone=phone, ip=ip)
-        if user is not None:
-            after_commit(sms_send, phone=phone, text=_login_code_text(user=user, code=code))
-        audit_record(action="auth.code_sent", actor=user, actor_phone=phone, details={"purpose": purpose})
-        log.info("login_code_issued", code_id=otp.pk, ip=ip, sent=user is not None)
+    message = _("Код для входа в OpenPVZ: %(code)s. Никому не сообщайте его.")
+    otp, user = sms_code_issue(phone=phone, purpose=CodePurpose.LOGIN, ip=ip, message=message)
+    log.info("login_code_issued", code_id=otp.pk, ip=ip, sent=user is not None)
 
 
 def _spend_login_code(*, phone: str, code: str) -> User | DomainError:

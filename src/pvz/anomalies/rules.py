@@ -11,7 +11,7 @@ from pvz.accounts.models import User
 from pvz.anomalies.conf import value
 from pvz.anomalies.models import AnomalyFlag, Rule
 from pvz.core.sql import db_datetime, fetch_one
-from pvz.counter.models import CustomerCode, IssueSession, SessionStatus, Verification
+from pvz.counter.models import CodeKind, CustomerCode, IssueSession, SessionStatus, Verification
 from pvz.network.models import PickupPoint
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -41,8 +41,9 @@ def rule_sms_verifications(*, user: User, point: PickupPoint, now: dt.datetime) 
     threshold = int(value("PVZ_ANOMALY_SMS_VERIFICATIONS"))
     minutes = int(value("PVZ_ANOMALY_SMS_VERIFICATIONS_MINUTES"))
     since = _since(rule=Rule.SMS_VERIFICATIONS, user=user, point=point, now=now, minutes=minutes)
+    sessions = IssueSession.objects.filter(point=point, opened_by=user).values("pk")
     count = CustomerCode.objects.filter(
-        session__point=point, session__opened_by=user, used_at__gt=since, used_at__lte=now
+        kind=CodeKind.ISSUE, subject_id__in=sessions, used_at__gt=since, used_at__lte=now
     ).count()
     return _fires(count, threshold, minutes)
 

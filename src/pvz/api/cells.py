@@ -13,6 +13,7 @@ from pvz.api.auth import caller
 from pvz.api.errors import READ_ERRORS, WRITE_ERRORS
 from pvz.api.idempotency import idempotent
 from pvz.api.permissions import Lookup, point_of, requires, subject_of
+from pvz.api.rendering import pdf_answer, pdf_documented
 from pvz.cells.selectors import (
     CAPACITY_MAX,
     CAPACITY_MIN,
@@ -268,21 +269,11 @@ def cells_retire(request: HttpRequest, cell_id: int) -> CellOut:
         "of the address. Choose cells by `zone` or by `ids` (all active cells when neither), at most "
         f"{MAX_LABELS} labels a file. A cell id of another point is 404. Needs the view-point permission."
     ),
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The labels.",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=pdf_documented("The labels."),
 )
 @requires(Perm.VIEW_POINT)
 def cells_labels(request: HttpRequest, point_id: int, query: Query[LabelsQuery]) -> HttpResponse:
     point = point_of(request)
     cells = cells_for_labels(point=point, zone=query.zone, ids=query.ids)
     pdf = cell_labels_pdf(cells=cells, layout=query.layout)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"cells-{point.code}-{query.zone or 'all'}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return pdf_answer(pdf, f"cells-{point.code}-{query.zone or 'all'}.pdf")

@@ -20,7 +20,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import Field
 
 from pvz.audit.services import audit_access_denied
-from pvz.core.errors import DomainError, ErrorCode
+from pvz.core.errors import DomainError, ErrorCode, NotFound
 from pvz.core.logging import get_logger
 
 log = get_logger(__name__)
@@ -28,7 +28,7 @@ log = get_logger(__name__)
 # Not a domain outcome: nothing in the domain raises it; the API uses it for unexpected failures.
 INTERNAL = ErrorCode.INTERNAL
 
-_STATUS_CODES: dict[int, str] = {
+_STATUS_CODES: dict[int, ErrorCode] = {
     400: ErrorCode.VALIDATION_FAILED,
     401: ErrorCode.NOT_AUTHENTICATED,
     403: ErrorCode.PERMISSION_DENIED,
@@ -75,17 +75,11 @@ SELF_WRITE_ERRORS: dict[int, type[ErrorOut]] = {
 }
 
 
-def _render(
-    api: NinjaAPI,
-    request: HttpRequest,
-    *,
-    status: int,
-    code: str,
-    message: str | Promise,
-    details: dict[str, Any] | None = None,
+def _answer(
+    api: NinjaAPI, request: HttpRequest, error: DomainError, *, status: int | None = None
 ) -> HttpResponse:
-    body = {"error": {"code": str(code), "message": str(message), "details": details or {}}}
-    return api.create_response(request, body, status=status)
+    """`error` in the shared body, with its code's HTTP status (or `status`: a framework's own)."""
+    return api.create_response(request, {"error": error.as_dict()}, status=status or error.http_status)
 
 
 def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
@@ -122,33 +116,22 @@ def audit_denial(request: HttpRequest, *, status: int, details: dict[str, Any]) 
 
 
 def register_error_handlers(api: NinjaAPI) -> None:
+    """Framework failures are answered as the domain errors they amount to, so every body is one shape."""
+
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         audit_denial(request, status=exc.http_status, details=exc.details)
-        return _render(
-            api, request, status=exc.http_status, code=exc.code, message=exc.message, details=exc.details
-        )
+        return _answer(api, request, exc)
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        return _render(
-            api,
-            request,
-            status=422,
-            code=ErrorCode.VALIDATION_FAILED,
-            message=_("Проверьте введённые данные."),
-            details={"fields": _field_errors(exc)},
-        )
+        failed = DomainError(_("Проверьте введённые данные."), details={"fields": _field_errors(exc)})
+        return _answer(api, request, failed)
 
     @api.exception_handler(AuthenticationError)
     def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return _render(
-            api,
-            request,
-            status=401,
-            code=ErrorCode.NOT_AUTHENTICATED,
-            message=_("Войдите в систему, чтобы продолжить."),
-        )
+        anonymous = DomainError(_("Войдите в систему, чтобы продолжить."), code=ErrorCode.NOT_AUTHENTICATED)
+        return _answer(api, request, anonymous)
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
@@ -159,30 +142,21 @@ def register_error_handlers(api: NinjaAPI) -> None:
             else exc.message
         )
         code = _STATUS_CODES.get(exc.status_code, ErrorCode.VALIDATION_FAILED)
-        return _render(api, request, status=exc.status_code, code=code, message=message)
+        return _answer(api, request, DomainError(message, code=code), status=exc.status_code)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return _render(
-            api,
-            request,
-            status=404,
-            code=ErrorCode.NOT_FOUND,
-            message=_("Не найдено."),
-            details={"path": request.path},
-        )
+        return _answer(api, request, NotFound(details={"path": request.path}))
 
     @api.exception_handler(RequestDataTooBig)
     def payload_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE; that is a 413, not a bad request.
-        return _render(
-            api,
-            request,
-            status=413,
+        too_large = DomainError(
+            _("Слишком большой запрос."),
             code=ErrorCode.PAYLOAD_TOO_LARGE,
-            message=_("Слишком большой запрос."),
             details={"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
         )
+        return _answer(api, request, too_large)
 
     @api.exception_handler(OverflowError)
     def id_out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
@@ -194,14 +168,7 @@ def register_error_handlers(api: NinjaAPI) -> None:
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         incident = uuid.uuid4().hex[:12]
         log.exception("api_unhandled_error", incident=incident, method=request.method, path=request.path)
-        return _render(
-            api,
-            request,
-            status=500,
-            code=INTERNAL,
-            message=_(
-                "Внутренняя ошибка. Повторите позже; если не поможет, сообщите в поддержку номер %(id)s."
-            )
-            % {"id": incident},
-            details={"incident": incident},
-        )
+        message = _(
+            "Внутренняя ошибка. Повторите позже; если не поможет, сообщите в поддержку номер %(id)s."
+        ) % {"id": incident}
+        return _answer(api, request, DomainError(message, code=INTERNAL, details={"incident": incident}))

@@ -246,8 +246,13 @@ def _respond(request: HttpRequest, status: int, body: Any) -> HttpResponse:
     )
 
 
-def event_key(request: HttpRequest, user: AbstractBaseUser, action: str) -> str:
+def caller_event_key(request: HttpRequest, *, caller: str, action: str) -> str:
     """The key recorded on the shipment event. Event keys are unique across all callers while request
-    keys are unique per caller, so the caller is folded in; hashed to fit the event's 100 characters."""
-    raw = f"{user.pk}:{request.headers.get(KEY_HEADER, '')}"
+    keys are unique per caller, so `caller` is folded in; hashed to fit the event's 100 characters."""
+    raw = f"{caller}:{request.headers.get(KEY_HEADER, '')}"
     return f"api-{action}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def event_key(request: HttpRequest, user: AbstractBaseUser, action: str) -> str:
+    """The event key of a signed-in user's request."""
+    return caller_event_key(request, caller=str(user.pk), action=action)

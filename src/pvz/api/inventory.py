@@ -294,6 +294,16 @@ def inventory_get(request: HttpRequest, inventory_id: int) -> InventoryOut:
     return _count_out(subject_of(request, InventoryCount))
 
 
+def _scan(
+    request: HttpRequest, inventory_id: int, kind: ScanKind, payload: InventoryScanIn
+) -> InventoryScanOut:
+    """A cell or a parcel scan: the service checks access in the round trip of the scan itself."""
+    outcome = services.inventory_scan_as(
+        actor=caller(request), count_id=inventory_id, kind=kind, code=payload.code, scan_id=payload.scan_id
+    )
+    return _scan_out(outcome)
+
+
 @router.post(
     "/inventories/{inventory_id}/cell-scans",
     response={200: InventoryScanOut, **WRITE_ERRORS},
@@ -309,15 +319,7 @@ def inventory_get(request: HttpRequest, inventory_id: int) -> InventoryOut:
 def inventory_scan_cell(
     request: HttpRequest, inventory_id: int, payload: InventoryScanIn
 ) -> InventoryScanOut:
-    return _scan_out(
-        services.inventory_scan_as(
-            actor=caller(request),
-            count_id=inventory_id,
-            kind=ScanKind.CELL,
-            code=payload.code,
-            scan_id=payload.scan_id,
-        )
-    )
+    return _scan(request, inventory_id, ScanKind.CELL, payload)
 
 
 @router.post(
@@ -336,15 +338,7 @@ def inventory_scan_cell(
 def inventory_scan_parcel(
     request: HttpRequest, inventory_id: int, payload: InventoryScanIn
 ) -> InventoryScanOut:
-    return _scan_out(
-        services.inventory_scan_as(
-            actor=caller(request),
-            count_id=inventory_id,
-            kind=ScanKind.PARCEL,
-            code=payload.code,
-            scan_id=payload.scan_id,
-        )
-    )
+    return _scan(request, inventory_id, ScanKind.PARCEL, payload)
 
 
 @router.get(

@@ -9,7 +9,6 @@ retry with a rotated key is still a replay). Responses carry no personal data (n
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from decimal import Decimal
 
 from django.http import HttpRequest
@@ -19,11 +18,10 @@ from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field
 
 from pvz.api.errors import READ_ERRORS, WRITE_ERRORS, ErrorOut
-from pvz.api.idempotency import idempotent
+from pvz.api.idempotency import caller_event_key, idempotent
 from pvz.api.partner_auth import partner_auth, partner_key_of, partner_of, requires_partner
 from pvz.api.types import InstantIn
 from pvz.core.errors import DomainError
-from pvz.core.idempotency import KEY_HEADER
 from pvz.inbound.models import Carriage, CarriageStatus
 from pvz.partners.selectors import (
     PAGE_SIZE_MAX,
@@ -41,15 +39,12 @@ from pvz.shipments.statuses import Status
 
 router = Router(tags=["partner"], auth=partner_auth)
 
-PARTNER_READ_ERRORS: dict[int, type[ErrorOut]] = {**READ_ERRORS, 429: ErrorOut}
 PARTNER_WRITE_ERRORS: dict[int, type[ErrorOut]] = {**WRITE_ERRORS, 413: ErrorOut}
 
 
 def _event_key(request: HttpRequest, action: str) -> str:
-    """The key recorded on a shipment event: the partner folded into its request key (event keys are
-    unique across all callers), hashed to fit."""
-    raw = f"partner:{partner_of(request).pk}:{request.headers.get(KEY_HEADER, '')}"
-    return f"api-partner-{action}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    """The event key of a partner's request (`partner:` keeps it apart from a user's id)."""
+    return caller_event_key(request, caller=f"partner:{partner_of(request).pk}", action=f"partner-{action}")
 
 
 # ---- schemas -----------------------------------------------------------------------------------------
@@ -228,7 +223,7 @@ def _shipment_out(shipment: Shipment) -> PartnerShipmentOut:
 
 @router.get(
     "/carriages",
-    response={200: CarriagePageOut, **PARTNER_READ_ERRORS},
+    response={200: CarriagePageOut, **READ_ERRORS},
     operation_id="partner_carriages_list",
     summary="The partner's carriages, paginated",
     description="Oldest first by id. Filter by `status` and `updated_since`; page with `after`/`limit`.",
@@ -249,7 +244,7 @@ def carriages_list(request: HttpRequest, query: Query[CarriagesQuery]) -> Carria
 
 @router.get(
     "/carriages/{number}",
-    response={200: CarriageDetailOut, **PARTNER_READ_ERRORS},
+    response={200: CarriageDetailOut, **READ_ERRORS},
     operation_id="partner_carriage_get",
     summary="One carriage with its tracking points",
 )
@@ -286,7 +281,7 @@ def carriage_update(request: HttpRequest, number: str, payload: CarriageUpdateIn
 
 @router.get(
     "/shipments/{barcode}",
-    response={200: PartnerShipmentOut, **PARTNER_READ_ERRORS},
+    response={200: PartnerShipmentOut, **READ_ERRORS},
     operation_id="partner_shipment_get",
     summary="A shipment's status and history",
     description="Status, point, storage deadline and every event, without personal data.",

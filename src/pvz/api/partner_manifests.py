@@ -26,8 +26,8 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from pvz.api.errors import WRITE_ERRORS, ErrorOut
 from pvz.api.idempotency import idempotent
+from pvz.api.partner import PARTNER_WRITE_ERRORS
 from pvz.api.partner import router as partner_router
 from pvz.api.partner_auth import partner_auth, partner_of, requires_partner
 from pvz.inbound.models import Carriage
@@ -35,8 +35,6 @@ from pvz.partners.manifest_csv import CSV_COLUMNS, manifest_from_csv
 from pvz.partners.manifests import MANIFEST_MAX_LINES, ManifestInvalid, manifest_ingest
 
 router = Router(tags=["partner"], auth=partner_auth)
-
-MANIFEST_ERRORS: dict[int, type[ErrorOut]] = {**WRITE_ERRORS, 413: ErrorOut, 429: ErrorOut}
 
 
 # ---- schemas (documentation of the body the handler parses itself) ----------------------------------
@@ -171,7 +169,7 @@ def _json_body(request: HttpRequest) -> Any:
 
 @partner_router.post(
     "/carriages",
-    response={201: ManifestOut, **MANIFEST_ERRORS},
+    response={201: ManifestOut, **PARTNER_WRITE_ERRORS},
     summary="Announce a direct carriage with its manifest",
     description=(
         "Validated as a whole, all or nothing: any bad line → 422 MANIFEST_INVALID with "
@@ -196,7 +194,7 @@ def partner_carriage_create(request: HttpRequest) -> Status[Any]:
 
 @router.post(
     "/carriages/csv",
-    response={201: ManifestOut, **MANIFEST_ERRORS},
+    response={201: ManifestOut, **PARTNER_WRITE_ERRORS},
     summary="Announce a direct carriage with its manifest as a CSV file",
     description=(
         "multipart/form-data: `file` (UTF-8 with or without BOM, `;` or `,` separated, a header row "

@@ -18,13 +18,13 @@ from pydantic import Field
 
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
-from pvz.api.counter import SmsSentOut
+from pvz.api.counter import SmsSentOut, sms_sent_out
 from pvz.api.errors import READ_ERRORS, WRITE_ERRORS, error_answer
 from pvz.api.idempotency import event_key, idempotent
 from pvz.api.permissions import Lookup, point_of, requires, subject_of
+from pvz.api.rendering import pdf_answer, pdf_documented, point_local
 from pvz.core import clock
 from pvz.core.phone import phone_masked
-from pvz.network.models import PickupPoint
 from pvz.returns import selectors, services, verification
 from pvz.returns.labels import return_label_pdf
 from pvz.returns.models import CustomerReturn, ReturnVisit
@@ -108,10 +108,6 @@ class ReturnOut(Schema):
     label_url: str
 
 
-def _local(moment: dt.datetime | None, point: PickupPoint) -> dt.datetime | None:
-    return moment.astimezone(point.tz) if moment else None
-
-
 def _returnable_out(row: Returnable) -> ReturnableOut:
     point = row.shipment.point
     return ReturnableOut(
@@ -135,7 +131,7 @@ def _visit_out(visit: ReturnVisit) -> VisitOut:
         customer_name=visit.customer.name,
         phone_masked=phone_masked(visit.customer.phone),
         verification=visit.verification,
-        verified_at=_local(visit.verified_at, point),
+        verified_at=point_local(visit.verified_at, point),
         parcels=[_returnable_out(row) for row in rows] if visit.is_verified else [],
     )
 
@@ -235,11 +231,7 @@ def visit_get(request: HttpRequest, visit_id: int) -> VisitOut:
 @requires(Perm.OPERATE, via=VISIT)
 def sms_code_send(request: HttpRequest, visit_id: int) -> SmsSentOut:
     user, visit = caller(request), subject_of(request, ReturnVisit)
-    sent = verification.return_sms_code_send(actor=user, visit=visit)
-    return SmsSentOut(
-        sent_at=sent.created_at.astimezone(visit.point.tz),
-        expires_at=sent.expires_at.astimezone(visit.point.tz),
-    )
+    return sms_sent_out(verification.return_sms_code_send(actor=user, visit=visit), visit.point)
 
 
 @router.post(
@@ -311,18 +303,9 @@ def return_get(request: HttpRequest, return_id: int) -> ReturnOut:
     response={200: None, **READ_ERRORS},
     operation_id="returns_label_pdf",
     summary="The return label (PDF, 58 × 60 mm, Code128 of the return and posting numbers)",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The label.",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=pdf_documented("The label."),
 )
 @requires(Perm.OPERATE, via=RETURN)
 def return_label(request: HttpRequest, return_id: int) -> HttpResponse:
     found = subject_of(request, CustomerReturn)
-    response = HttpResponse(return_label_pdf(customer_return=found), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{found.number}.pdf"'
-    return response
+    return pdf_answer(return_label_pdf(customer_return=found), f"{found.number}.pdf")

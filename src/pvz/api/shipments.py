@@ -9,16 +9,17 @@ Scoping: a shipment or point the caller does not work at is 404 NOT_FOUND, never
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from pvz.accounts.selectors import points_for_user
+from pvz.accounts.models import User
 from pvz.api.auth import caller
 from pvz.api.errors import SELF_READ_ERRORS, ErrorOut
 from pvz.api.permissions import point_for, requires_sign_in
-from pvz.core.errors import NotFound
+from pvz.api.rendering import point_local
 from pvz.core.phone import phone_masked
 from pvz.network.models import PickupPoint
 from pvz.scanning.search import QUERY_MAX_LENGTH, SEARCH_LIMIT_MAX, SearchHit, shipments_search
@@ -50,6 +51,17 @@ class PartnerRefOut(Schema):
     name: str
 
 
+# What names a shipment in every answer about one: the fields both the card and a search hit start with.
+class ShipmentIdentityOut(Schema):
+    id: int
+    posting_number: str
+    barcode: str
+    order_number: str
+    partner: PartnerRefOut
+    point: PointRefOut
+    status: ShipmentStatusOut
+
+
 class EventOut(Schema):
     kind: str = Field(description="transition (status changed) or move (same status, another place).")
     from_status: ShipmentStatusOut
@@ -61,14 +73,7 @@ class EventOut(Schema):
     visit: int
 
 
-class ShipmentOut(Schema):
-    id: int
-    posting_number: str
-    barcode: str
-    order_number: str
-    partner: PartnerRefOut
-    point: PointRefOut
-    status: ShipmentStatusOut
+class ShipmentOut(ShipmentIdentityOut):
     next_statuses: list[str] = Field(description="Statuses the lifecycle table allows from here.")
     cell: str | None = Field(description="Cell address, when the shipment is on a shelf.")
     stored_at: dt.datetime | None = Field(description="When it was put on a shelf; point-local time.")
@@ -98,11 +103,6 @@ class LookupQuery(Schema):
     point: int | None = Field(default=None, description="Look only at this point (id).")
 
 
-def point_local(moment: dt.datetime | None, point: PickupPoint) -> dt.datetime | None:
-    # Shown in the point's own timezone, so a deadline reads as "23:59:59" of the day it ends there.
-    return moment.astimezone(point.tz) if moment else None
-
-
 def _event_out(event: ShipmentEvent) -> EventOut:
     return EventOut(
         kind=event.kind,
@@ -116,16 +116,24 @@ def _event_out(event: ShipmentEvent) -> EventOut:
     )
 
 
+def _identity(shipment: Shipment) -> dict[str, Any]:
+    """The fields of `ShipmentIdentityOut`, for the answers that start with them."""
+    point = shipment.point
+    return {
+        "id": shipment.pk,
+        "posting_number": shipment.posting_number,
+        "barcode": shipment.barcode,
+        "order_number": shipment.order.number,
+        "partner": PartnerRefOut(code=shipment.partner.code, name=shipment.partner.name),
+        "point": PointRefOut(id=point.pk, code=point.code, name=point.name, timezone=point.timezone),
+        "status": ShipmentStatusOut.of(shipment.status),
+    }
+
+
 def _shipment_out(shipment: Shipment, history: list[ShipmentEvent]) -> ShipmentOut:
     point = shipment.point
     return ShipmentOut(
-        id=shipment.pk,
-        posting_number=shipment.posting_number,
-        barcode=shipment.barcode,
-        order_number=shipment.order.number,
-        partner=PartnerRefOut(code=shipment.partner.code, name=shipment.partner.name),
-        point=PointRefOut(id=point.pk, code=point.code, name=point.name, timezone=point.timezone),
-        status=ShipmentStatusOut.of(shipment.status),
+        **_identity(shipment),
         next_statuses=sorted(allowed_next(shipment.status)),
         cell=shipment.cell.address if shipment.cell else None,
         stored_at=point_local(shipment.stored_at, point),
@@ -145,9 +153,19 @@ def _shipment_out(shipment: Shipment, history: list[ShipmentEvent]) -> ShipmentO
     )
 
 
+# The caller's own reads that a `point` in the query may narrow to one of their points: 404 for a point
+# that is not theirs, 422 for a query that fails validation.
+_NARROWED_READ_ERRORS: dict[int, type[ErrorOut]] = {**SELF_READ_ERRORS, 404: ErrorOut, 422: ErrorOut}
+
+
+def _narrowed_to(user: User, query: LookupQuery | ShipmentSearchQuery) -> PickupPoint | None:
+    """The caller's point the query narrows to (404 for another's), or None: all of the caller's points."""
+    return point_for(user=user, point_id=query.point) if query.point is not None else None
+
+
 @router.get(
     "/shipments/lookup",
-    response={200: ShipmentOut, **SELF_READ_ERRORS, 404: ErrorOut, 422: ErrorOut},
+    response={200: ShipmentOut, **_NARROWED_READ_ERRORS},
     operation_id="shipments_lookup",
     summary="Find a shipment by scan",
     description=(
@@ -159,12 +177,7 @@ def _shipment_out(shipment: Shipment, history: list[ShipmentEvent]) -> ShipmentO
 @requires_sign_in
 def shipments_lookup(request: HttpRequest, query: Query[LookupQuery]) -> ShipmentOut:
     user = caller(request)
-    point = None
-    if query.point is not None:
-        point = points_for_user(user=user).filter(pk=query.point).first()
-        if point is None:
-            raise NotFound(details={"point": query.point})
-    shipment = shipment_find(user=user, code=query.code, point=point)
+    shipment = shipment_find(user=user, code=query.code, point=_narrowed_to(user, query))
     return _shipment_out(shipment, shipment_history(shipment=shipment))
 
 
@@ -186,14 +199,7 @@ class ShipmentSearchQuery(Schema):
     limit: int = Field(default=50, ge=1, le=SEARCH_LIMIT_MAX, description="At most this many results.")
 
 
-class ShipmentSearchHitOut(Schema):
-    id: int
-    posting_number: str
-    barcode: str
-    order_number: str
-    partner: PartnerRefOut
-    point: PointRefOut
-    status: ShipmentStatusOut
+class ShipmentSearchHitOut(ShipmentIdentityOut):
     cell: str | None = Field(description="Where it lies now: cell or special place address; null if nowhere.")
     storage_deadline: dt.datetime | None = Field(description="In the point's timezone.")
     customer_name: str
@@ -225,13 +231,7 @@ def _hit_out(hit: SearchHit) -> ShipmentSearchHitOut:
     point = shipment.point
     customer = shipment.order.customer
     return ShipmentSearchHitOut(
-        id=shipment.pk,
-        posting_number=shipment.posting_number,
-        barcode=shipment.barcode,
-        order_number=shipment.order.number,
-        partner=PartnerRefOut(code=shipment.partner.code, name=shipment.partner.name),
-        point=PointRefOut(id=point.pk, code=point.code, name=point.name, timezone=point.timezone),
-        status=ShipmentStatusOut.of(shipment.status),
+        **_identity(shipment),
         cell=shipment.cell.address if shipment.cell else None,
         storage_deadline=point_local(shipment.storage_deadline, point),
         customer_name=customer.name,
@@ -242,7 +242,7 @@ def _hit_out(hit: SearchHit) -> ShipmentSearchHitOut:
 
 @router.get(
     "/shipments/search",
-    response={200: SearchOut, **SELF_READ_ERRORS, 404: ErrorOut, 422: ErrorOut},
+    response={200: SearchOut, **_NARROWED_READ_ERRORS},
     operation_id="shipments_search",
     summary="Search parcels by any identifier, phone or cell",
     description=(
@@ -256,8 +256,7 @@ def _hit_out(hit: SearchHit) -> ShipmentSearchHitOut:
 @requires_sign_in
 def shipments_search_get(request: HttpRequest, query: Query[ShipmentSearchQuery]) -> SearchOut:
     user = caller(request)
-    point = point_for(user=user, point_id=query.point) if query.point is not None else None
-    result = shipments_search(user=user, point=point, query=query.q, limit=query.limit)
+    result = shipments_search(user=user, point=_narrowed_to(user, query), query=query.q, limit=query.limit)
     return SearchOut(
         query=result.query,
         normalized=result.normalized,

@@ -19,7 +19,8 @@ from pvz.api.errors import READ_BY_ID_ERRORS, WRITE_ERRORS
 from pvz.api.idempotency import event_key, idempotent
 from pvz.api.permissions import point_of, requires, subject_of
 from pvz.api.placement import SHIPMENT
-from pvz.api.shipments import PartnerRefOut, ShipmentStatusOut, point_local
+from pvz.api.rendering import point_local
+from pvz.api.shipments import PartnerRefOut, ShipmentStatusOut
 from pvz.core.phone import phone_masked
 from pvz.shipments.models import Shipment
 from pvz.shipments.selectors import shipments_expired_on_shelves, shipments_expiring_today

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from pvz.core.models import AppendOnlyModel, AppendOnlyQuerySet
 
 GENESIS_HASH = "0" * 64
 USER_AGENT_MAX = 300
 
 
-class AppendOnlyQuerySet(models.QuerySet["AuditRecord"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("audit records are append-only")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("audit records are append-only")
-
-
-class AuditRecord(models.Model):
+class AuditRecord(AppendOnlyModel):
     """Who did what, from where, at which point, to which object. `hash` is sha256 of the previous
     record's hash and this record's canonical fields (`audit.chain.record_hash`); never updated or
     deleted, so editing or removing a row breaks the chain that `verify_audit_chain` walks."""
@@ -44,7 +36,8 @@ class AuditRecord(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = AppendOnlyQuerySet["AuditRecord"].as_manager()
+    append_only_message = "audit records are append-only"
 
     class Meta:
         ordering = ["-seq"]
@@ -58,14 +51,6 @@ class AuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise TypeError("audit records are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("audit records are append-only")
 
 
 class AuditChainHead(models.Model):

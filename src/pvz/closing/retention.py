@@ -25,7 +25,6 @@ from pvz.core.logging import get_logger
 from pvz.counter.models import CustomerCode, IssueLine
 from pvz.network.models import PickupPoint, PointStatus
 from pvz.notifications.models import Notification
-from pvz.returns.models import ReturnCode
 from pvz.shipments.models import Customer
 
 log = get_logger(__name__)
@@ -87,7 +86,6 @@ def _anonymise_batch(ids: list[int], *, now: dt.datetime) -> int:
         Customer.objects.bulk_update(customers, ["name", "phone", "pickup_number", "email", "anonymized_at"])
         Notification.objects.filter(customer_id__in=ids).update(recipient="", text="")
         CustomerCode.objects.filter(customer_id__in=ids).update(phone="")
-        ReturnCode.objects.filter(customer_id__in=ids).update(phone="")
         IssueLine.objects.filter(session__customer_id__in=ids).exclude(id_last4="").update(id_last4="")
         SmsMessage.objects.filter(phone__in=phones).update(phone="", text="")
     return len(customers)

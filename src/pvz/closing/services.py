@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
@@ -34,6 +35,24 @@ def _check_may_close(*, actor: User, point: PickupPoint) -> None:
             _("Закрыть точку может только её владелец или администратор платформы."),
             details={"point": point.pk},
         )
+
+
+def _closing_save(
+    point: PickupPoint,
+    to_status: PointStatus,
+    *,
+    started_at: dt.datetime | None,
+    reason: str,
+    planned_on: dt.date | None,
+) -> None:
+    """Move the locked `point` to `to_status` with its closing fields, and save them."""
+    POINT.set(point, to_status)
+    point.closing_started_at = started_at
+    point.closing_reason = reason
+    point.closing_planned_on = planned_on
+    point.save(
+        update_fields=["status", "closing_started_at", "closing_reason", "closing_planned_on", "updated_at"]
+    )
 
 
 def point_close_start(
@@ -62,19 +81,7 @@ def point_close_start(
                 % {"status": locked.get_status_display().lower()},
                 details={"point": locked.pk, "status": locked.status},
             )
-        POINT.set(locked, PointStatus.CLOSING)
-        locked.closing_started_at = now
-        locked.closing_reason = reason
-        locked.closing_planned_on = planned_on
-        locked.save(
-            update_fields=[
-                "status",
-                "closing_started_at",
-                "closing_reason",
-                "closing_planned_on",
-                "updated_at",
-            ]
-        )
+        _closing_save(locked, PointStatus.CLOSING, started_at=now, reason=reason, planned_on=planned_on)
         audit_record(
             action="point.close_start",
             actor=actor,
@@ -86,29 +93,20 @@ def point_close_start(
     return locked
 
 
+def _lock_closing(point: PickupPoint, refusal: Promise) -> PickupPoint:
+    """The point's row, locked, when it is CLOSING; CONFLICT saying `refusal` otherwise."""
+    locked = point_lock(point)
+    if locked.status != PointStatus.CLOSING:
+        raise Conflict(refusal, details={"point": locked.pk, "status": locked.status})
+    return locked
+
+
 def point_close_cancel(*, actor: User, point: PickupPoint) -> PickupPoint:
     """CLOSING → OPEN: the owner changed their mind; deliveries are taken again."""
     _check_may_close(actor=actor, point=point)
     with transaction.atomic():
-        locked = point_lock(point)
-        if locked.status != PointStatus.CLOSING:
-            raise Conflict(
-                _("Отменить можно только начатое закрытие."),
-                details={"point": locked.pk, "status": locked.status},
-            )
-        POINT.set(locked, PointStatus.OPEN)
-        locked.closing_started_at = None
-        locked.closing_reason = ""
-        locked.closing_planned_on = None
-        locked.save(
-            update_fields=[
-                "status",
-                "closing_started_at",
-                "closing_reason",
-                "closing_planned_on",
-                "updated_at",
-            ]
-        )
+        locked = _lock_closing(point, _("Отменить можно только начатое закрытие."))
+        _closing_save(locked, PointStatus.OPEN, started_at=None, reason="", planned_on=None)
         audit_record(action="point.close_cancel", actor=actor, point_id=locked.pk, obj=locked)
     log.info("point_close_cancelled", actor_id=actor.pk, point_id=locked.pk)
     return locked
@@ -119,12 +117,9 @@ def point_close_complete(*, actor: User, point: PickupPoint) -> PickupPoint:
     remains. A closed point is out of work (`is_active` false): nobody can pick it, its history stays."""
     _check_may_close(actor=actor, point=point)
     with transaction.atomic():
-        locked = point_lock(point)
-        if locked.status != PointStatus.CLOSING:
-            raise Conflict(
-                _("Сначала начните закрытие точки: завершить можно только закрывающуюся точку."),
-                details={"point": locked.pk, "status": locked.status},
-            )
+        locked = _lock_closing(
+            point, _("Сначала начните закрытие точки: завершить можно только закрывающуюся точку.")
+        )
         leftovers = point_leftovers(point=locked)
         if not leftovers.is_empty:
             raise DomainError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -35,6 +35,37 @@ class DatabaseCounted(models.Model):
                 fields = [f.name for f in self._meta.concrete_fields if not f.primary_key]
             kwargs["update_fields"] = [name for name in fields if name not in self.maintained_fields]
         super().save(*args, **kwargs)
+
+
+M = TypeVar("M", bound="AppendOnlyModel")
+
+
+class AppendOnlyQuerySet(models.QuerySet[M]):
+    """The rows of an `AppendOnlyModel`: no bulk update or delete either."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError(self.model.append_only_message)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError(self.model.append_only_message)
+
+
+class AppendOnlyModel(models.Model):
+    """A table whose rows are written once and never updated or deleted (an audit trail, an event log);
+    every refusal raises TypeError with `append_only_message`."""
+
+    append_only_message: ClassVar[str]
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError(self.append_only_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError(self.append_only_message)
 
 
 class IdempotencyRecord(models.Model):

@@ -3,6 +3,8 @@ returns, point applications): the type by the file's first bytes, never its name
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.files import File
 from django.utils.translation import gettext_lazy as _
 
@@ -31,3 +33,10 @@ def photo_check(photo: File[bytes]) -> str:
         if head[offset : offset + len(signature)] == signature and (offset == 0 or head[:4] == b"RIFF"):
             return extension
     raise DomainError(_("Фото должно быть в формате JPEG, PNG или WebP."), details={"field": "photo"})
+
+
+def private_upload_path(folder: str, owner_id: int, filename: str) -> str:
+    """Where an uploaded photo is stored: a random name under `private/<folder>/<owner_id>/` (MEDIA_ROOT is
+    not served), with the extension of `filename`, which `photo_check` set from the content."""
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return f"private/{folder}/{owner_id}/{uuid.uuid4().hex}.{extension}"

@@ -205,11 +205,19 @@ class IssueLine(models.Model):
         return f"{self.session_id}: {self.shipment_id} ({self.state})"
 
 
-class CustomerCode(models.Model):
-    """A 6-digit code texted to the customer to verify an issue session opened by search. Stored as a keyed
-    hash; single use; dead after 5 wrong tries."""
+class CodeKind(models.TextChoices):
+    ISSUE = "issue", _("Выдача")
+    RETURN = "return", _("Возврат от покупателя")
 
-    session = models.ForeignKey(IssueSession, on_delete=models.CASCADE, related_name="codes")
+
+class CustomerCode(models.Model):
+    """A 6-digit code texted to the customer to verify what was opened by search: an issue session (kind
+    issue) or a return visit (kind return). One table for both (issue 14: they were twin models); the
+    subject is a plain id, not a foreign key, because the counter sits below returns and may not name
+    `ReturnVisit`. Stored as a keyed hash; single use; dead after 5 wrong tries."""
+
+    kind = models.CharField(max_length=8, choices=CodeKind.choices)
+    subject_id = models.BigIntegerField()
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     phone = models.CharField(max_length=16)
     code_hash = models.CharField(max_length=64)
@@ -219,10 +227,13 @@ class CustomerCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["customer", "created_at"])]
+        indexes = [
+            models.Index(fields=["customer", "created_at"]),
+            models.Index(fields=["kind", "subject_id"], name="customer_code_subject_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.session_id} ({self.created_at:%Y-%m-%d %H:%M})"
+        return f"{self.kind} {self.subject_id} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class TypedParcel(models.Model):

@@ -10,7 +10,7 @@ from pvz.accounts.models import User
 from pvz.core.errors import DomainError
 from pvz.core.logging import get_logger
 from pvz.counter.customer_codes import subject_code_send, subject_code_try
-from pvz.counter.models import CustomerCode, IssueSession
+from pvz.counter.models import CodeKind, CustomerCode, IssueSession
 from pvz.counter.services import lock_open_session
 
 log = get_logger(__name__)
@@ -19,15 +19,13 @@ log = get_logger(__name__)
 def session_sms_code_send(*, actor: User, session: IssueSession) -> CustomerCode:
     """Text a new code to the session's customer (after commit); the newest code retires older ones.
     Too soon after the last one: RATE_LIMITED with `retry_after` seconds."""
-    with transaction.atomic():
-        locked = lock_open_session(session)
-        sent: CustomerCode
-        sent, _code = subject_code_send(
-            locked=locked,
-            scope="counter",
-            text=_("Код для получения заказа в %(point)s: %(code)s. Назовите его сотруднику ПВЗ."),
-        )
-    log.info("counter_code_sent", session_id=locked.pk, code_id=sent.pk, actor_id=actor.pk)
+    sent = subject_code_send(
+        subject=session,
+        lock=lock_open_session,
+        kind=CodeKind.ISSUE,
+        text=_("Код для получения заказа в %(point)s: %(code)s. Назовите его сотруднику ПВЗ."),
+    )
+    log.info("counter_code_sent", session_id=session.pk, code_id=sent.pk, actor_id=actor.pk)
     return sent
 
 
@@ -35,18 +33,10 @@ def session_sms_code_try(*, actor: User, session: IssueSession, code: str) -> Do
     """Check `code` against the session's newest SMS code: None when it verifies the session (the code is
     spent), else the refusal. A wrong try is counted in the caller's transaction and the refusal is
     returned, not raised, so a caller inside a transaction (an idempotent request) keeps the count."""
-    with transaction.atomic():
-        return _try(actor=actor, session=session, code=code)
-
-
-def _try(*, actor: User, session: IssueSession, code: str) -> DomainError | None:
-    locked = lock_open_session(session)
-    refusal = subject_code_try(locked=locked, scope="counter", code=code)
-    if refusal is not None:
-        return refusal
-    session.verification, session.verified_at = locked.verification, locked.verified_at
-    log.info("counter_code_accepted", session_id=locked.pk, actor_id=actor.pk)
-    return None
+    refusal = subject_code_try(subject=session, lock=lock_open_session, kind=CodeKind.ISSUE, code=code)
+    if refusal is None:
+        log.info("counter_code_accepted", session_id=session.pk, actor_id=actor.pk)
+    return refusal
 
 
 def session_sms_code_verify(*, actor: User, session: IssueSession, code: str) -> IssueSession:

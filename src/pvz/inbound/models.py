@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pvz.core.models import DatabaseCounted, TimeStampedModel
+from pvz.core.uploads import private_upload_path
 from pvz.network.models import Partner, PickupPoint
 
 
@@ -219,10 +219,7 @@ class AcceptanceScan(models.Model):
 
 
 def damage_photo_path(instance: AcceptanceDamage, filename: str) -> str:
-    # A random name under a private folder: MEDIA_ROOT is not served, and the client's file name is not
-    # trusted (the extension comes from the checked content).
-    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
-    return f"private/acceptance-damage/{instance.acceptance_id}/{uuid.uuid4().hex}.{extension}"
+    return private_upload_path("acceptance-damage", instance.acceptance_id, filename)
 
 
 class AcceptanceDamage(models.Model):

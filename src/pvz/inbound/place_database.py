@@ -18,16 +18,16 @@ from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Perm
-from pvz.core.broadcast import point_changed
+from pvz.accounts.sql_access import operate_access_args
 from pvz.core.clock import iso_utc
-from pvz.core.effects import after_commit
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
 from pvz.core.sql import fetch_json, loaded
 from pvz.inbound.placement import TAKE_ATTEMPTS, NoFreeCell, Placement
-from pvz.inbound.scan_database import OPERATE_GRANTABLE, OPERATE_ROLES, notify_ready
+from pvz.inbound.scan_database import notify_ready
 from pvz.network.models import Cell
 from pvz.shipments.errors import CellFull, CellTooSmall, InvalidTransition
 from pvz.shipments.models import EventKind, Shipment, ShipmentEvent
+from pvz.shipments.services import shipment_changed_push
 from pvz.shipments.statuses import Status
 
 _CALL = "SELECT pvz_shipment_place(%s, %s, %s, %s::text[], %s::text[], %s, %s, %s, %s, %s)"
@@ -57,10 +57,7 @@ def place_in_database(
         _CALL,
         [
             shipment_id,
-            actor.pk,
-            bool(actor.platform_roles),
-            OPERATE_ROLES,
-            OPERATE_GRANTABLE,
+            *operate_access_args(actor),
             address,
             idempotency_key or None,
             now,
@@ -105,22 +102,8 @@ def _refusal(
 def _placement(
     answer: dict[str, Any], *, actor: User, idempotency_key: str | None, now: dt.datetime
 ) -> Placement:
-    data = answer["shipment"]
     cell = loaded(Cell, **answer["cell"])
-    shipment = loaded(
-        Shipment,
-        id=data["id"],
-        status=data["status"],
-        point_id=data["point_id"],
-        partner_id=data["partner_id"],
-        order_id=data["order_id"],
-        visit=data["visit"],
-        size_class=data["size_class"],
-        barcode=data["barcode"],
-        posting_number=data["posting_number"],
-        version=data["version"],
-        cell_id=data["cell_id"],
-    )
+    shipment = loaded(Shipment, **answer["shipment"])
     shipment.cell = cell
     event = loaded(
         ShipmentEvent,
@@ -140,15 +123,11 @@ def _placement(
     )
     if answer.get("ready"):
         notify_ready(shipment, answer["ready"])
-    after_commit(
-        point_changed,
-        shipment.point_id,
-        topic="shipment",
-        data={
-            "id": shipment.pk,
-            "status": Status.STORED,
-            "from": Status.ACCEPTED,
-            "kind": EventKind.TRANSITION,
-        },
+    shipment_changed_push(
+        point_id=shipment.point_id,
+        shipment_id=shipment.pk,
+        status=Status.STORED,
+        from_status=Status.ACCEPTED,
+        kind=EventKind.TRANSITION,
     )
     return Placement(shipment, cell, event, suggested=answer["suggested"])

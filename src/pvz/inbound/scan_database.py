@@ -19,7 +19,8 @@ from typing import Any
 from django.db import connection
 
 from pvz.accounts.models import User
-from pvz.accounts.roles import Perm, roles_grantable, roles_with
+from pvz.accounts.roles import Perm
+from pvz.accounts.sql_access import operate_access_args
 from pvz.core.clock import iso_utc
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
 from pvz.core.sql import fetch_json, loaded
@@ -33,10 +34,6 @@ from pvz.network.models import Cell, Partner, PickupPoint
 from pvz.notifications.services import notification_shipment_ready
 from pvz.shipments.errors import IdempotencyMismatch
 from pvz.shipments.models import Customer, Order, Shipment
-
-# Roles whose own permissions include "operate", and roles that may be granted it (accounts.roles).
-OPERATE_ROLES = roles_with(Perm.OPERATE)
-OPERATE_GRANTABLE = roles_grantable(Perm.OPERATE)
 
 _CALL = "SELECT pvz_acceptance_scan(%s, %s, %s, %s::text[], %s::text[], %s, %s, %s::uuid, %s, %s, %s, %s, %s)"
 
@@ -106,10 +103,7 @@ def _call(
 ) -> dict[str, Any]:
     params = [
         acceptance_id,
-        actor.pk,
-        bool(actor.platform_roles),
-        OPERATE_ROLES,
-        OPERATE_GRANTABLE,
+        *operate_access_args(actor),
         code,
         raw_code,
         str(scan_id),
@@ -137,22 +131,7 @@ def _outcome(
     kind = ScanOutcomeKind(answer["outcome"])
     cell = loaded(Cell, **answer["cell"]) if answer["cell"] else None
     tote = loaded(Tote, **answer["tote"]) if answer["tote"] else None
-    data = answer["shipment"]
-    shipment = loaded(
-        Shipment,
-        id=data["id"],
-        status=data["status"],
-        point_id=data["point_id"],
-        partner_id=data["partner_id"],
-        order_id=data["order_id"],
-        visit=data["visit"],
-        size_class=data["size_class"],
-        barcode=data["barcode"],
-        posting_number=data["posting_number"],
-        fragile=data["fragile"],
-        version=data["version"],
-        cell_id=data["cell_id"],
-    )
+    shipment = loaded(Shipment, **answer["shipment"])
     if cell is not None and shipment.cell_id == cell.pk:
         shipment.cell = cell
     about = answer["acceptance"]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from pvz.accounts.models import User
 from pvz.accounts.selectors import points_for_user
 from pvz.core.errors import DomainError, NotFound
+from pvz.core.lookups import found
 from pvz.core.scan import ScanKind, classify_scan, normalize_scan
 from pvz.inbound.acts import DiscrepancyAct, discrepancy_act_build
 from pvz.inbound.models import (
@@ -79,12 +80,8 @@ def carriages_visible_to(*, user: User) -> QuerySet[Carriage]:
 
 def carriage_get(*, user: User, carriage_id: int) -> Carriage:
     """A carriage of one of the caller's points; another point's carriage is not found, never forbidden."""
-    carriage = (
-        carriages_visible_to(user=user).select_related("point", "partner").filter(pk=carriage_id).first()
-    )
-    if carriage is None:
-        raise NotFound(details={"carriage_id": carriage_id})
-    return carriage
+    carriages = carriages_visible_to(user=user).select_related("point", "partner")
+    return found(carriages.filter(pk=carriage_id), carriage_id=carriage_id)
 
 
 def carriage_find(*, user: User, point: PickupPoint, code: str) -> Carriage:
@@ -205,14 +202,9 @@ def acceptance_shortage_count(*, acceptance: Acceptance) -> int:
 
 
 def acceptance_get(*, user: User, acceptance_id: int) -> Acceptance:
-    acceptance = (
-        Acceptance.objects.filter(carriage__point__in=points_for_user(user=user), pk=acceptance_id)
-        .select_related("carriage__point", "carriage__partner", "opened_by", "closed_by")
-        .first()
-    )
-    if acceptance is None:
-        raise NotFound(details={"acceptance_id": acceptance_id})
-    return acceptance
+    acceptances = Acceptance.objects.filter(carriage__point__in=points_for_user(user=user), pk=acceptance_id)
+    acceptances = acceptances.select_related("carriage__point", "carriage__partner", "opened_by", "closed_by")
+    return found(acceptances, acceptance_id=acceptance_id)
 
 
 def _accepted_here(acceptance: Acceptance) -> QuerySet[AcceptanceScan, int | None]:

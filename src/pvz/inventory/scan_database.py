@@ -16,7 +16,8 @@ from typing import Any
 from django.db import connection
 
 from pvz.accounts.models import User
-from pvz.accounts.roles import Perm, roles_grantable, roles_with
+from pvz.accounts.roles import Perm
+from pvz.accounts.sql_access import operate_access_args
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
 from pvz.core.sql import fetch_json, loaded
 from pvz.inventory.errors import (
@@ -34,8 +35,6 @@ from pvz.shipments.models import Shipment
 from pvz.shipments.statuses import AT_POINT
 
 _CALL = "SELECT pvz_inventory_scan(%s, %s, %s, %s::text[], %s::text[], %s, %s, %s, %s, %s::text[], %s)"
-_OPERATE_ROLES = roles_with(Perm.OPERATE)
-_OPERATE_GRANTABLE = roles_grantable(Perm.OPERATE)
 _AT_POINT = sorted(str(status) for status in AT_POINT)
 
 DEFER = ("replay", "misplaced")
@@ -63,10 +62,7 @@ def scan_in_database(
         _CALL,
         [
             count_id,
-            actor.pk,
-            bool(actor.platform_roles),
-            _OPERATE_ROLES,
-            _OPERATE_GRANTABLE,
+            *operate_access_args(actor),
             str(kind),
             value,
             raw_code,

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
 from pvz.accounts.selectors import points_for_user
-from pvz.core.errors import Conflict, NotFound
+from pvz.core.errors import Conflict
+from pvz.core.lookups import at_point, found
 from pvz.inventory.models import CountStatus, InventoryCount, InventoryScan, ScanKind, ScanOutcome
 from pvz.inventory.report import InventoryReport, inventory_report_build
 from pvz.network.models import Cell, CellKind, PickupPoint
@@ -65,13 +66,10 @@ def counts_visible_to(*, user: User) -> QuerySet[InventoryCount]:
 
 def count_get(*, user: User, count_id: int, point: PickupPoint | None = None) -> InventoryCount:
     """A count of one of the caller's points (of `point` when given); any other is not found."""
-    qs = counts_visible_to(user=user)
-    if point is not None:
-        qs = qs.filter(point=point)
-    count = qs.select_related("point", "started_by", "finished_by").filter(pk=count_id).first()
-    if count is None:
-        raise NotFound(details={"inventory_id": count_id})
-    return count
+    qs = at_point(counts_visible_to(user=user), point)
+    return found(
+        qs.select_related("point", "started_by", "finished_by").filter(pk=count_id), inventory_id=count_id
+    )
 
 
 def counts_of_point(*, point: PickupPoint, limit: int = 50) -> list[InventoryCount]:

@@ -11,8 +11,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from pvz.notifications.selectors import staff_unread_count
 from pvz.notifications.staff_services import user_group
-from pvz.usersessions.broadcast import session_group
-from pvz.usersessions.models import session_key_hash
+from pvz.usersessions.broadcast import groups_leave, session_group_join
 
 # The same codes as the point consumer's (pvz.realtime.consumers).
 CLOSE_FORBIDDEN = 4403
@@ -35,19 +34,12 @@ class StaffMessagesConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        # Ending this session elsewhere closes the socket, as it does the point's (pvz.usersessions).
-        session_key = getattr(self.scope.get("session"), "session_key", None)
-        if session_key:
-            self.session_group = session_group(session_key_hash(session_key))
-            await self.channel_layer.group_add(self.session_group, self.channel_name)
+        self.session_group = await session_group_join(self.channel_layer, self.channel_name, self.scope)
         await self.accept()
         await self.send_json({"type": "unread", "unread": await _unread(user)})
 
     async def disconnect(self, code: int) -> None:
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-        if self.session_group is not None:
-            await self.channel_layer.group_discard(self.session_group, self.channel_name)
+        await groups_leave(self.channel_layer, self.channel_name, self.group, self.session_group)
 
     async def session_ended(self, event: dict[str, Any]) -> None:
         await self.close(code=CLOSE_SESSION_ENDED)

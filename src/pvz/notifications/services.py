@@ -9,10 +9,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import formats
 
-from pvz.core import clock
 from pvz.core.logging import get_logger
 from pvz.network.models import PickupPoint
 from pvz.notifications import enqueue_sql
+from pvz.notifications.attempts import attempt_send
 from pvz.notifications.gateway import notification_deliver
 from pvz.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 from pvz.notifications.statuses import NOTIFICATION
@@ -121,15 +121,25 @@ def _write_and_enqueue(
     return notification
 
 
-def notification_shipment_ready(*, shipment: Shipment, first_of_visit: bool = False) -> Notification:
-    """The "ready for pickup" SMS with the pickup code, QR link and deadline, once per shipment visit.
-    `first_of_visit`: the caller knows this visit has no such SMS yet (it looked, under the parcel's lock)."""
+def _shipment_notify(*, kind: str, key: str, shipment: Shipment, known_new: bool = False) -> Notification:
+    """A message about `shipment` to its customer, with the pickup details every such message may use."""
     return customer_notify(
-        kind=NotificationKind.SHIPMENT_READY,
-        key=_ready_key(shipment),
+        kind=kind,
+        key=key,
         customer=shipment.order.customer,
         shipment=shipment,
         context=_pickup_context(shipment),
+        known_new=known_new,
+    )
+
+
+def notification_shipment_ready(*, shipment: Shipment, first_of_visit: bool = False) -> Notification:
+    """The "ready for pickup" SMS with the pickup code, QR link and deadline, once per shipment visit.
+    `first_of_visit`: the caller knows this visit has no such SMS yet (it looked, under the parcel's lock)."""
+    return _shipment_notify(
+        kind=NotificationKind.SHIPMENT_READY,
+        key=_ready_key(shipment),
+        shipment=shipment,
         known_new=first_of_visit,
     )
 
@@ -139,23 +149,19 @@ def notification_expiring_tomorrow(*, shipment: Shipment) -> Notification:
     the key names the deadline)."""
     deadline = shipment.storage_deadline
     stamp = deadline.date().isoformat() if deadline else ""
-    return customer_notify(
+    return _shipment_notify(
         kind=NotificationKind.EXPIRING_TOMORROW,
         key=f"{NotificationKind.EXPIRING_TOMORROW}:{shipment.pk}:{shipment.visit}:{stamp}",
-        customer=shipment.order.customer,
         shipment=shipment,
-        context=_pickup_context(shipment),
     )
 
 
 def notification_returned_to_sender(*, shipment: Shipment) -> Notification:
     """The "returned to the sender" SMS for a parcel handed back to the partner, once per visit."""
-    return customer_notify(
+    return _shipment_notify(
         kind=NotificationKind.RETURNED_TO_SENDER,
         key=f"{NotificationKind.RETURNED_TO_SENDER}:{shipment.pk}:{shipment.visit}",
-        customer=shipment.order.customer,
         shipment=shipment,
-        context=_pickup_context(shipment),
     )
 
 
@@ -167,17 +173,8 @@ def notification_send_now(*, notification_id: int) -> Notification:
             return notification
         if notification.attempts >= MAX_ATTEMPTS:
             return notification
-        notification.attempts += 1
-        try:
-            notification_deliver(notification)
-        except Exception as exc:  # any channel failure is recorded, not raised into the worker
-            NOTIFICATION.set(notification, NotificationStatus.FAILED)
-            notification.error = f"{type(exc).__name__}: {exc}"[:300]
+        if not attempt_send(notification, lifecycle=NOTIFICATION, deliver=notification_deliver):
             log.warning("notification_failed", notification_id=notification.pk, error=notification.error)
-        else:
-            NOTIFICATION.set(notification, NotificationStatus.SENT)
-            notification.sent_at = clock.now()
-            notification.error = ""
         notification.save()
     return notification
 

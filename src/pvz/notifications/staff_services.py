@@ -18,6 +18,7 @@ from pvz.core.effects import after_commit
 from pvz.core.errors import DomainError
 from pvz.core.logging import get_logger
 from pvz.network.models import PickupPoint
+from pvz.notifications.attempts import attempt_send
 from pvz.notifications.gateway import staff_delivery_deliver
 from pvz.notifications.models import (
     DeliveryStatus,
@@ -115,17 +116,8 @@ def staff_delivery_send_now(*, delivery_id: int) -> StaffDelivery:
             return delivery
         if delivery.due_at > clock.now():
             return delivery
-        delivery.attempts += 1
-        try:
-            staff_delivery_deliver(delivery)
-        except Exception as exc:  # any channel failure is recorded, not raised into the worker
-            STAFF_DELIVERY.set(delivery, DeliveryStatus.FAILED)
-            delivery.error = f"{type(exc).__name__}: {exc}"[:300]
+        if not attempt_send(delivery, lifecycle=STAFF_DELIVERY, deliver=staff_delivery_deliver):
             log.warning("staff_delivery_failed", delivery_id=delivery.pk, error=delivery.error)
-        else:
-            STAFF_DELIVERY.set(delivery, DeliveryStatus.SENT)
-            delivery.sent_at = clock.now()
-            delivery.error = ""
         delivery.save()
     return delivery
 

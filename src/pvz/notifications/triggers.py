@@ -4,6 +4,7 @@ other apps call (anomaly alerts). Each is idempotent through its messages' dedup
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -33,8 +34,12 @@ def point_staff(point: PickupPoint, roles: tuple[str, ...] | None = None) -> Que
     return members.distinct().order_by("pk")
 
 
-def _points() -> QuerySet[PickupPoint]:
-    return PickupPoint.objects.order_by("pk")
+def _points_past(hour: int, now: dt.datetime) -> Iterator[tuple[PickupPoint, dt.date]]:
+    """Each point whose local time at `now` has reached `hour`, with its local date."""
+    for point in PickupPoint.objects.order_by("pk"):
+        local = now.astimezone(point.tz)
+        if local.hour >= hour:
+            yield point, local.date()
 
 
 def customers_notify_expiring_tomorrow(*, now: dt.datetime | None = None) -> int:
@@ -42,11 +47,8 @@ def customers_notify_expiring_tomorrow(*, now: dt.datetime | None = None) -> int
     one "kept until tomorrow" SMS (the key makes reruns and restarts harmless)."""
     now = now or clock.now()
     count = 0
-    for point in _points():
-        local = now.astimezone(point.tz)
-        if local.hour < CUSTOMER_EXPIRING_HOUR:
-            continue
-        tomorrow = local.date() + dt.timedelta(days=1)
+    for point, today in _points_past(CUSTOMER_EXPIRING_HOUR, now):
+        tomorrow = today + dt.timedelta(days=1)
         shipments = Shipment.objects.filter(
             point=point,
             status=Status.STORED,
@@ -66,11 +68,7 @@ def staff_notify_expiring_today(*, now: dt.datetime | None = None) -> int:
     storage day is today (none when there are none)."""
     now = now or clock.now()
     sent = 0
-    for point in _points():
-        local = now.astimezone(point.tz)
-        if local.hour < STAFF_EXPIRING_HOUR:
-            continue
-        today = local.date()
+    for point, today in _points_past(STAFF_EXPIRING_HOUR, now):
         count = Shipment.objects.filter(
             point=point,
             status=Status.STORED,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pvz.core.models import TimeStampedModel
+from pvz.core.uploads import private_upload_path
 from pvz.network.models import PickupPoint
 
 
@@ -72,9 +71,7 @@ class PointApplication(TimeStampedModel):
 
 
 def application_photo_path(instance: ApplicationPhoto, filename: str) -> str:
-    # Private like the return photos (MEDIA_ROOT is not served); a random name, the checked extension.
-    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
-    return f"private/point-applications/{instance.application_id}/{uuid.uuid4().hex}.{extension}"
+    return private_upload_path("point-applications", instance.application_id, filename)
 
 
 class ApplicationPhoto(models.Model):

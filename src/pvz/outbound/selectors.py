@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from pvz.accounts.models import User
 from pvz.accounts.selectors import points_for_user
 from pvz.core.errors import NotFound
+from pvz.core.lookups import at_point, found
 from pvz.inbound.models import Carriage, CarriageFlow, CarriageStatus
 from pvz.network.models import Partner, PickupPoint
 from pvz.outbound.models import Dispatch, DispatchLine, DispatchTote, DispatchToteKind
@@ -52,13 +53,10 @@ def return_carriages_visible_to(*, user: User) -> QuerySet[Carriage]:
 
 def return_carriage_get(*, user: User, carriage_id: int, point: PickupPoint | None = None) -> Carriage:
     """A return carriage of one of the caller's points (of `point` if given); otherwise NOT_FOUND."""
-    qs = return_carriages_visible_to(user=user)
-    if point is not None:
-        qs = qs.filter(point=point)
-    carriage = qs.select_related("point", "partner", "dispatch").filter(pk=carriage_id).first()
-    if carriage is None:
-        raise NotFound(details={"carriage_id": carriage_id})
-    return carriage
+    qs = at_point(return_carriages_visible_to(user=user), point)
+    return found(
+        qs.select_related("point", "partner", "dispatch").filter(pk=carriage_id), carriage_id=carriage_id
+    )
 
 
 def return_carriages_open(*, point: PickupPoint) -> list[OpenReturnCarriage]:
@@ -121,10 +119,9 @@ def return_progress(*, carriage: Carriage) -> ReturnProgress:
 
 
 def dispatch_of(*, carriage: Carriage) -> Dispatch:
-    dispatch = Dispatch.objects.filter(carriage=carriage).select_related("handed_over_by").first()
-    if dispatch is None:
-        raise NotFound(details={"carriage_id": carriage.pk})
-    return dispatch
+    return found(
+        Dispatch.objects.filter(carriage=carriage).select_related("handed_over_by"), carriage_id=carriage.pk
+    )
 
 
 def return_carriage_courier_code(*, partner: Partner, carriage_id: int) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.db.models import QuerySet
 
-from pvz.core.errors import NotFound
+from pvz.core.lookups import found
 from pvz.inbound.models import Carriage
 from pvz.network.models import Partner
 from pvz.partners.models import CarriageTrackingPoint
@@ -17,25 +17,17 @@ PAGE_SIZE_MAX = 200
 
 
 def partner_carriage_get(*, partner: Partner, number: str) -> Carriage:
-    carriage = (
-        Carriage.objects.select_related("point")
-        .filter(partner=partner, number=number.strip().upper())
-        .first()
+    carriages = Carriage.objects.select_related("point").filter(
+        partner=partner, number=number.strip().upper()
     )
-    if carriage is None:
-        raise NotFound(details={"carriage": number})
-    return carriage
+    return found(carriages, carriage=number)
 
 
 def partner_shipment_get(*, partner: Partner, barcode: str) -> Shipment:
-    shipment = (
-        Shipment.objects.select_related("point")
-        .filter(partner=partner, barcode=barcode.strip().lower())
-        .first()
+    shipments = Shipment.objects.select_related("point").filter(
+        partner=partner, barcode=barcode.strip().lower()
     )
-    if shipment is None:
-        raise NotFound(details={"shipment": barcode})
-    return shipment
+    return found(shipments, shipment=barcode)
 
 
 def partner_shipment_events(*, shipment: Shipment) -> QuerySet[ShipmentEvent]:

@@ -15,9 +15,8 @@ from pvz.inbound.models import Acceptance
 from pvz.inbound.selectors import acceptance_progress_data, carriages_approaching_data
 from pvz.network.models import PickupPoint
 from pvz.shipments.selectors import point_dashboard_counts
-from pvz.usersessions.broadcast import session_group
+from pvz.usersessions.broadcast import groups_leave, session_group_join
 from pvz.usersessions.messages import session_ended_message
-from pvz.usersessions.models import session_key_hash
 
 # Sent instead of accepting: the browser sees a refused handshake, the test sees this code.
 CLOSE_FORBIDDEN = 4403
@@ -80,20 +79,12 @@ class PointCountsConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group = point_group(self.point.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        # The socket also listens on its own session's group, so ending that session closes it (only it:
-        # the user's other, newer session has another group).
-        session_key = getattr(self.scope.get("session"), "session_key", None)
-        if session_key:
-            self.session_group = session_group(session_key_hash(session_key))
-            await self.channel_layer.group_add(self.session_group, self.channel_name)
+        self.session_group = await session_group_join(self.channel_layer, self.channel_name, self.scope)
         await self.accept()
         await self._send_counts()
 
     async def disconnect(self, code: int) -> None:
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-        if self.session_group is not None:
-            await self.channel_layer.group_discard(self.session_group, self.channel_name)
+        await groups_leave(self.channel_layer, self.channel_name, self.group, self.session_group)
 
     async def session_ended(self, event: dict[str, Any]) -> None:
         """The session this socket was opened under has been ended: say why, then close."""

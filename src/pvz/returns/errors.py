@@ -22,10 +22,3 @@ class NeverIssued(DomainError):
 
     code = ErrorCode.INVALID_TRANSITION
     default_message = _("Вернуть можно только выданное отправление.")
-
-
-class VisitNotVerified(DomainError):
-    code = ErrorCode.VERIFICATION_REQUIRED
-    default_message = _(
-        "Клиент не подтверждён. Отсканируйте код получения или QR-код клиента, либо отправьте SMS-код."
-    )

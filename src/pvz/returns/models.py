@@ -1,9 +1,9 @@
 """Customer returns («Возврат от покупателя»): the reasons a partner accepts, the customer's return visit
-(who was identified and how), its SMS codes, the numbered return act and its private photos."""
+(who was identified and how; its SMS codes are `counter.CustomerCode`), the numbered return act and its
+private photos."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pvz.core.models import TimeStampedModel
+from pvz.core.uploads import private_upload_path
 from pvz.counter.models import Reason, ReasonKind, ReasonsOfKind, Verification
 from pvz.network.models import PickupPoint
 from pvz.shipments.models import Customer, Shipment
@@ -60,26 +61,6 @@ class ReturnVisit(TimeStampedModel):
         return self.verification != Verification.NONE
 
 
-class ReturnCode(models.Model):
-    """A 6-digit code texted to the customer to verify a return visit opened by search. Keyed hash only;
-    single use; dead after 5 wrong tries."""
-
-    visit = models.ForeignKey(ReturnVisit, on_delete=models.CASCADE, related_name="codes")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
-    phone = models.CharField(max_length=16)
-    code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["customer", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.visit_id} ({self.created_at:%Y-%m-%d %H:%M})"
-
-
 class CustomerReturn(models.Model):
     """The return act as data: one per shipment visit. The parcel went ISSUED → RETURNED →
     AWAITING_DISPATCH (into the return zone) in the transaction that wrote this row."""
@@ -111,10 +92,7 @@ class CustomerReturn(models.Model):
 
 
 def return_photo_path(instance: ReturnPhoto, filename: str) -> str:
-    # A random name under the private folder (MEDIA_ROOT is not served); the extension comes from the
-    # checked content, never from the client's file name.
-    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
-    return f"private/customer-returns/{instance.customer_return_id}/{uuid.uuid4().hex}.{extension}"
+    return private_upload_path("customer-returns", instance.customer_return_id, filename)
 
 
 class ReturnPhoto(models.Model):

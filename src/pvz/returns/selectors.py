@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pvz.accounts.models import User
 from pvz.accounts.selectors import points_for_user
-from pvz.core.errors import NotFound
+from pvz.core.lookups import found
 from pvz.network.models import Partner, PickupPoint
 from pvz.returns.models import CustomerReturn, ReturnPhoto, ReturnReason, ReturnVisit
 from pvz.shipments.models import Customer, EventKind, Shipment, ShipmentEvent
@@ -77,18 +77,16 @@ def returnable_parcels(*, point: PickupPoint, customer: Customer, now: dt.dateti
 
 def visit_get(*, user: User, visit_id: int) -> ReturnVisit:
     """A return visit of one of the caller's points; another point's is not found, never forbidden."""
-    visit = (
-        ReturnVisit.objects.filter(point__in=points_for_user(user=user), pk=visit_id)
-        .select_related("point", "customer", "opened_by")
-        .first()
+    return found(
+        ReturnVisit.objects.filter(point__in=points_for_user(user=user), pk=visit_id).select_related(
+            "point", "customer", "opened_by"
+        ),
+        visit_id=visit_id,
     )
-    if visit is None:
-        raise NotFound(details={"visit_id": visit_id})
-    return visit
 
 
 def customer_return_get(*, user: User, return_id: int) -> CustomerReturn:
-    found = (
+    return found(
         CustomerReturn.objects.filter(point__in=points_for_user(user=user), pk=return_id)
         .select_related(
             "point",
@@ -99,21 +97,16 @@ def customer_return_get(*, user: User, return_id: int) -> CustomerReturn:
             "reason",
             "accepted_by",
         )
-        .prefetch_related("photos")
-        .first()
+        .prefetch_related("photos"),
+        return_id=return_id,
     )
-    if found is None:
-        raise NotFound(details={"return_id": return_id})
-    return found
 
 
 def return_photo_get(*, user: User, photo_id: int) -> ReturnPhoto:
     """A return photo of one of the caller's points; any other is not found."""
-    photo = (
-        ReturnPhoto.objects.filter(customer_return__point__in=points_for_user(user=user), pk=photo_id)
-        .select_related("customer_return")
-        .first()
+    return found(
+        ReturnPhoto.objects.filter(
+            customer_return__point__in=points_for_user(user=user), pk=photo_id
+        ).select_related("customer_return"),
+        photo_id=photo_id,
     )
-    if photo is None:
-        raise NotFound(details={"photo_id": photo_id})
-    return photo

@@ -16,23 +16,22 @@ from django.utils.translation import gettext_lazy as _
 from pvz.accounts.models import User
 from pvz.audit.services import audit_record
 from pvz.core import clock
-from pvz.core.broadcast import point_changed
-from pvz.core.effects import after_commit
 from pvz.core.errors import DomainError, NotFound
 from pvz.core.logging import get_logger
 from pvz.core.scan import normalize_scan
 from pvz.core.uploads import photo_check
+from pvz.counter.errors import VerificationRequired
 from pvz.counter.identify import customer_identify
 from pvz.counter.models import Verification
 from pvz.network.models import Partner, PickupPoint
-from pvz.returns.errors import NeverIssued, ReturnWindowClosed, VisitNotVerified, WrongCustomer
+from pvz.returns.errors import NeverIssued, ReturnWindowClosed, WrongCustomer
 from pvz.returns.models import CustomerReturn, ReturnCondition, ReturnPhoto, ReturnReason, ReturnVisit
 from pvz.returns.notify import notification_return_accepted
 from pvz.returns.selectors import issued_at, return_reasons_for, return_window_end
 from pvz.shipments.errors import IdempotencyMismatch
 from pvz.shipments.models import Customer, Shipment
 from pvz.shipments.selectors import shipment_find
-from pvz.shipments.services import return_zone_of, shipment_transition_locked
+from pvz.shipments.services import return_zone_of, shipment_changed_push, shipment_transition_locked
 from pvz.shipments.statuses import Status
 
 log = get_logger(__name__)
@@ -85,9 +84,9 @@ def return_visit_open(
 
 def _check_visit(visit: ReturnVisit, now: dt.datetime) -> None:
     if not visit.is_verified or visit.verified_at is None:
-        raise VisitNotVerified(details={"visit_id": visit.pk})
+        raise VerificationRequired(details={"visit_id": visit.pk})
     if now > visit.verified_at + VISIT_TTL:
-        raise VisitNotVerified(
+        raise VerificationRequired(
             _("Подтверждение клиента устарело. Отсканируйте код получения ещё раз."),
             details={"visit_id": visit.pk},
         )
@@ -254,16 +253,12 @@ def customer_return_create(
                 "photos": len(photos),
             },
         )
-        after_commit(
-            point_changed,
-            shipment.point_id,
-            topic="shipment",
-            data={
-                "id": shipment.pk,
-                "status": shipment.status,
-                "from": Status.ISSUED,
-                "kind": "customer_return",
-            },
+        shipment_changed_push(
+            point_id=shipment.point_id,
+            shipment_id=shipment.pk,
+            status=shipment.status,
+            from_status=Status.ISSUED,
+            kind="customer_return",
         )
     log.info("customer_return_accepted", return_id=created.pk, shipment_id=shipment.pk, actor_id=actor.pk)
     return created

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pvz.core.models import TimeStampedModel
+from pvz.core.models import AppendOnlyModel, AppendOnlyQuerySet, TimeStampedModel
 from pvz.network.models import Cell, Partner, PickupPoint, SizeClass
 from pvz.shipments.statuses import Status
 
@@ -118,21 +118,13 @@ class CustomerCell(models.Model):
         return f"{self.customer_id} @ {self.cell_id}: {self.stored}"
 
 
-class ImmutableQuerySet(models.QuerySet["ShipmentEvent"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("shipment events are immutable")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("shipment events are immutable")
-
-
 class EventKind(models.TextChoices):
     TRANSITION = "transition", _("Смена статуса")
     MOVE = "move", _("Перемещение")
     EXTENSION = "extension", _("Продление хранения")
 
 
-class ShipmentEvent(models.Model):
+class ShipmentEvent(AppendOnlyModel):
     """One row per transition or move, written by the shipment services only; never updated or deleted.
 
     A transition changes the status along the table; a move keeps the status (from == to) and changes
@@ -153,7 +145,8 @@ class ShipmentEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField()
 
-    objects = ImmutableQuerySet.as_manager()
+    objects = AppendOnlyQuerySet["ShipmentEvent"].as_manager()
+    append_only_message = "shipment events are immutable"
 
     class Meta:
         ordering = ["at", "id"]
@@ -161,11 +154,3 @@ class ShipmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment_id}: {self.from_status} → {self.to_status}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise TypeError("shipment events are immutable")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("shipment events are immutable")

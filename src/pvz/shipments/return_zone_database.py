@@ -17,7 +17,8 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
-from pvz.accounts.roles import Perm, roles_grantable, roles_with
+from pvz.accounts.roles import Perm
+from pvz.accounts.sql_access import operate_access_args
 from pvz.core.clock import iso_utc
 from pvz.core.errors import DomainError, NotFound, PermissionDenied
 from pvz.core.sql import fetch_json, loaded
@@ -27,8 +28,6 @@ from pvz.shipments.models import EventKind, Shipment, ShipmentEvent
 from pvz.shipments.statuses import Status
 
 _CALL = "SELECT pvz_return_zone_scan(%s, %s, %s, %s::text[], %s::text[], %s, %s, %s, %s)"
-_OPERATE_ROLES = roles_with(Perm.OPERATE)
-_OPERATE_GRANTABLE = roles_grantable(Perm.OPERATE)
 
 DEFER = ("replay", "no_zone")
 
@@ -54,10 +53,7 @@ def return_zone_in_database(
         _CALL,
         [
             point_id,
-            actor.pk,
-            bool(actor.platform_roles),
-            _OPERATE_ROLES,
-            _OPERATE_GRANTABLE,
+            *operate_access_args(actor),
             value,
             key or None,
             now,

@@ -11,6 +11,7 @@ from pvz.accounts.models import User
 from pvz.accounts.selectors import point_access, points_for_user
 from pvz.core import clock
 from pvz.core.errors import NotFound
+from pvz.core.lookups import at_point, found
 from pvz.core.scan import normalize_scan
 from pvz.network.models import PickupPoint
 from pvz.shipments.models import Shipment, ShipmentEvent
@@ -51,17 +52,9 @@ def shipment_find(*, user: User, code: str, point: PickupPoint | None = None) ->
 
 def shipment_get(*, user: User, shipment_id: int, point: PickupPoint | None = None) -> Shipment:
     """One shipment among the caller's points (at `point` if given, e.g. the point being worked at)."""
-    qs = shipments_visible_to(user=user)
-    if point is not None:
-        qs = qs.filter(point=point)
-    shipment = (
-        qs.select_related("point", "partner", "order__customer", "cell", "carriage", "tote")
-        .filter(pk=shipment_id)
-        .first()
-    )
-    if shipment is None:
-        raise NotFound(details={"shipment_id": shipment_id})
-    return shipment
+    qs = at_point(shipments_visible_to(user=user), point)
+    qs = qs.select_related("point", "partner", "order__customer", "cell", "carriage", "tote")
+    return found(qs.filter(pk=shipment_id), shipment_id=shipment_id)
 
 
 def shipment_history(*, shipment: Shipment) -> list[ShipmentEvent]:

@@ -118,6 +118,17 @@ def _check_may_grant(*, actor: User, membership: Membership, perm: str) -> Perm:
     return Perm(perm)
 
 
+def _permission_audit(action: str, *, actor: User, membership: Membership, perm: Perm) -> None:
+    """The audit record of a permission granted or withdrawn: whose membership, which role, which perm."""
+    audit_record(
+        action=action,
+        actor=actor,
+        point_id=membership.point_id,
+        obj=membership,
+        details={"user": membership.user_id, "role": membership.role, "perm": str(perm)},
+    )
+
+
 def permission_grant(*, actor: User, membership: Membership, perm: str) -> PermissionGrant:
     """Grant an optional permission on top of the role; it works from the person's next request.
     Granting a held permission again changes nothing."""
@@ -128,13 +139,7 @@ def permission_grant(*, actor: User, membership: Membership, perm: str) -> Permi
             membership=membership, perm=checked, defaults={"granted_by": actor, "created": clock.now()}
         )
         if created:
-            audit_record(
-                action="permission.grant",
-                actor=actor,
-                point_id=membership.point_id,
-                obj=membership,
-                details={"user": membership.user_id, "role": membership.role, "perm": str(checked)},
-            )
+            _permission_audit("permission.grant", actor=actor, membership=membership, perm=checked)
     log.info("permission_granted", membership_id=membership.pk, perm=perm, actor_id=actor.pk)
     return grant
 
@@ -147,13 +152,7 @@ def permission_withdraw(*, actor: User, membership: Membership, perm: str) -> No
         checked = _check_may_grant(actor=actor, membership=membership, perm=perm)
         deleted, _rows = PermissionGrant.objects.filter(membership=membership, perm=checked).delete()
         if deleted:
-            audit_record(
-                action="permission.withdraw",
-                actor=actor,
-                point_id=membership.point_id,
-                obj=membership,
-                details={"user": membership.user_id, "role": membership.role, "perm": str(checked)},
-            )
+            _permission_audit("permission.withdraw", actor=actor, membership=membership, perm=checked)
     log.info("permission_withdrawn", membership_id=membership.pk, perm=perm, actor_id=actor.pk)
 
 

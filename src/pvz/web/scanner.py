@@ -5,9 +5,9 @@ service's idempotency key, so a scan resent after a dropped connection returns i
 acting twice. The answer (a screen's own dataclass with an `error`, see `ScanAnswer`) is rendered as a
 partial for `static/pvz/scanner.js` (it sends `SCANNER_HEADER`) or inside the whole page without
 JavaScript (`scan_response`), with the HTTP status of its error. A scan the form refuses is
-`unreadable(form)`; a code found nowhere at the point is `not_here(error)`. A write runs once per client
-key (`write_once`). Objects named in a URL are the
-point's own or a 404 (`at_this_point`): another point's are never disclosed.
+`unreadable(form)`, any other form sent with wrong fields `form_error(form)` (`valid_data` raises it); a
+code found nowhere at the point is `not_here(error)`. A write runs once per client key (`write_once`).
+Objects named in a URL are the point's own or a 404 (`at_this_point`): another point's are never disclosed.
 """
 
 from __future__ import annotations
@@ -60,6 +60,19 @@ def answer_status(answer: ScanAnswer) -> int:
 def unreadable(form: forms.Form) -> DomainError:
     """The refusal of a scan the form could not read (no code, no key)."""
     return DomainError(_("Скан не распознан. Отсканируйте ещё раз."), details=form.errors.get_json_data())
+
+
+def form_error(form: forms.Form) -> DomainError:
+    """The refusal of a form sent with wrong fields: the first error of each field, by its name."""
+    fields = {name: str(errors[0]) for name, errors in form.errors.items()}
+    return DomainError(_("Проверьте введённые данные."), details={"fields": fields})
+
+
+def valid_data(form: forms.Form) -> dict[str, Any]:
+    """The form's cleaned data; a form sent with wrong fields raises its `form_error`."""
+    if not form.is_valid():
+        raise form_error(form)
+    return form.cleaned_data
 
 
 def not_here(error: NotFound) -> NotFound:

@@ -5,7 +5,8 @@ Django's SecurityMiddleware already sends `X-Content-Type-Options`, `Referrer-Po
 `Cross-Origin-Opener-Policy` and, in production, HSTS; XFrameOptionsMiddleware sends `X-Frame-Options`.
 The policy allows only the project's own files: no inline script, handler or style attribute, no eval
 (htmx runs with `allowEval: false`, see base.html). Live updates open a WebSocket to the page's own host,
-named exactly because older Safari does not let `'self'` cover `ws:`/`wss:`.
+named exactly because older Safari does not let `'self'` cover `ws:`/`wss:`. A private photo (a return's,
+an application's) goes out through `private_photo_response`, which keeps it out of every cache.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.exceptions import DisallowedHost
+from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest, HttpResponse
 
 CSP_HEADER = "Content-Security-Policy"
@@ -74,3 +76,12 @@ class SecurityHeadersMiddleware:
             response[CSP_HEADER] = content_security_policy(host)
         response.setdefault(PERMISSIONS_POLICY_HEADER, PERMISSIONS_POLICY)
         return response
+
+
+def private_photo_response(file: FieldFile, content_type: str) -> HttpResponse:
+    """A stored private photo (at most 10 MB) as it is, never cached and never content-sniffed."""
+    with file.open("rb") as stored:
+        response = HttpResponse(stored.read(), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -10,6 +10,7 @@ issuing work), and every state change takes an `Idempotency-Key`.
 from ninja import Router
 
 from pvz.api.counter import customers, lines, sessions
+from pvz.api.counter.rendering import sms_sent_out
 from pvz.api.counter.schemas import SmsSentOut
 
 router = Router(tags=["counter"])
@@ -17,4 +18,4 @@ router.add_router("", customers.router)
 router.add_router("", sessions.router)
 router.add_router("", lines.router)
 
-__all__ = ["SmsSentOut", "router"]
+__all__ = ["SmsSentOut", "router", "sms_sent_out"]

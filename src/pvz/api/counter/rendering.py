@@ -1,10 +1,8 @@
 """How the counter endpoints render what the services and selectors return: the customer card, a line
-with its parcel, the whole session as the counter screen shows it, and a finish's results. Times are in the
-point's time zone."""
+with its parcel, the whole session as the counter screen shows it, a finish's results and a texted code.
+Times are in the point's time zone."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from pvz.api.counter.schemas import (
     CardOut,
@@ -17,23 +15,28 @@ from pvz.api.counter.schemas import (
     LineResultOut,
     RefusalReasonOut,
     SessionOut,
+    SmsSentOut,
 )
+from pvz.api.rendering import point_local
 from pvz.core import clock
 from pvz.core.phone import phone_masked
 from pvz.counter import selectors
-from pvz.counter.models import IssueLine, IssueSession
+from pvz.counter.models import CustomerCode, IssueLine, IssueSession
 from pvz.counter.selectors import CustomerCard, id_check_needed
 from pvz.counter.services import FinishResult
 from pvz.network.models import PickupPoint
 from pvz.shipments.models import Customer, Shipment
 
 
-def local_time(moment: dt.datetime | None, point: PickupPoint) -> dt.datetime | None:
-    return moment.astimezone(point.tz) if moment else None
-
-
 def customer_out(customer: Customer) -> CustomerOut:
     return CustomerOut(id=customer.pk, name=customer.name, phone_masked=phone_masked(customer.phone))
+
+
+def sms_sent_out(sent: CustomerCode, point: PickupPoint) -> SmsSentOut:
+    """A code texted to the customer, of an issue session or of a return visit."""
+    return SmsSentOut(
+        sent_at=sent.created_at.astimezone(point.tz), expires_at=sent.expires_at.astimezone(point.tz)
+    )
 
 
 def parcel_out(shipment: Shipment) -> CounterParcelOut:
@@ -45,7 +48,7 @@ def parcel_out(shipment: Shipment) -> CounterParcelOut:
         status=shipment.status,
         cell=shipment.cell.address if shipment.cell else None,
         point_id=shipment.point_id,
-        storage_deadline=local_time(shipment.storage_deadline, shipment.point),
+        storage_deadline=point_local(shipment.storage_deadline, shipment.point),
         amount_due_kop=shipment.amount_due_kop,
         id_check_needed=id_check_needed(shipment),
         try_on_allowed=shipment.try_on_allowed,
@@ -102,11 +105,11 @@ def session_out(session: IssueSession, lines: list[IssueLine] | None = None) -> 
         status=session.status,
         customer=customer_out(session.customer),
         verification=session.verification,
-        verified_at=local_time(session.verified_at, point),
+        verified_at=point_local(session.verified_at, point),
         opened_by=str(session.opened_by),
         opened_at=session.opened_at.astimezone(point.tz),
-        first_scan_at=local_time(session.first_scan_at, point),
-        finished_at=local_time(session.finished_at, point),
+        first_scan_at=point_local(session.first_scan_at, point),
+        finished_at=point_local(session.finished_at, point),
         bags=session.bags,
         issued_count=session.issued_count,
         refused_count=session.refused_count,

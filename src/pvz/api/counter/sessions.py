@@ -12,7 +12,7 @@ from ninja import Router, Status
 from pvz.accounts.roles import Perm
 from pvz.api.auth import caller
 from pvz.api.counter.access import SESSION
-from pvz.api.counter.rendering import customer_out, finish_out, session_out
+from pvz.api.counter.rendering import customer_out, finish_out, session_out, sms_sent_out
 from pvz.api.counter.schemas import (
     BagsIn,
     CounterCodeIn,
@@ -111,11 +111,7 @@ def session_get(request: HttpRequest, session_id: int) -> SessionOut:
 @requires(Perm.OPERATE, via=SESSION)
 def sms_code_send(request: HttpRequest, session_id: int) -> SmsSentOut:
     user, session = caller(request), subject_of(request, IssueSession)
-    sent = verification.session_sms_code_send(actor=user, session=session)
-    return SmsSentOut(
-        sent_at=sent.created_at.astimezone(session.point.tz),
-        expires_at=sent.expires_at.astimezone(session.point.tz),
-    )
+    return sms_sent_out(verification.session_sms_code_send(actor=user, session=session), session.point)
 
 
 @router.post(

@@ -12,18 +12,15 @@ from pvz.api.auth import caller
 from pvz.api.errors import READ_BY_ID_ERRORS, WRITE_ERRORS, ErrorOut
 from pvz.api.idempotency import idempotent
 from pvz.api.inbound.access import ACCEPTANCE, CARRIAGE
-from pvz.api.inbound.rendering import acceptance_out, act_out, parcel_out, progress_out
+from pvz.api.inbound.rendering import acceptance_out, act_out, parcel_out, progress_out, tote_progress_out
 from pvz.api.inbound.schemas import (
     AcceptanceOut,
-    AcceptanceParcelOut,
-    AcceptanceProgressOut,
     AcceptanceScanIn,
     ActOut,
     DamageForm,
     DamageOut,
     ScanOutcomeOut,
     ToteLineOut,
-    ToteProgressOut,
     UndoOut,
 )
 from pvz.api.permissions import requires, subject_of
@@ -91,10 +88,8 @@ def _scan_out(outcome: services.ScanOutcome) -> ScanOutcomeOut:
     """The answer to a scan, built without validation (`model_construct`): every value comes typed from
     the service, and ninja's attribute-reading validation of a dozen nested schemas was a fifth of a
     scan's CPU. tests/inbound/test_api.py checks it against the validated construction."""
-    tote_progress = outcome.tote_progress
     # Another point's parcel is named only by what was scanned: its card is not this caller's to see.
     shipment = None if outcome.kind == "OTHER_POINT" else outcome.shipment
-    construct = ToteProgressOut.model_construct
     return ScanOutcomeOut.model_construct(
         outcome=outcome.kind,
         message=outcome.message,
@@ -104,25 +99,9 @@ def _scan_out(outcome: services.ScanOutcome) -> ScanOutcomeOut:
         label_partner=outcome.scan.label_partner.name if outcome.scan.label_partner else None,
         cell=outcome.cell.address if outcome.cell else None,
         placed=outcome.placed,
-        shipment=None
-        if shipment is None
-        else AcceptanceParcelOut.model_construct(
-            id=shipment.pk,
-            posting_number=shipment.posting_number,
-            barcode=shipment.barcode,
-            status=shipment.status,
-            cell=shipment.cell.address if shipment.cell else None,
-            fragile=shipment.fragile,
-        ),
+        shipment=parcel_out(shipment),
         tote=outcome.tote.barcode if outcome.tote else None,
-        tote_progress=None
-        if tote_progress is None
-        else construct(
-            barcode=tote_progress.barcode,
-            status=tote_progress.status,
-            scanned=tote_progress.scanned,
-            expected=tote_progress.expected,
-        ),
+        tote_progress=None if outcome.tote_progress is None else tote_progress_out(outcome.tote_progress),
         tote_content=[
             ToteLineOut.model_construct(
                 posting_number=line.shipment.posting_number,
@@ -131,16 +110,7 @@ def _scan_out(outcome: services.ScanOutcome) -> ScanOutcomeOut:
             )
             for line in outcome.tote_lines
         ],
-        progress=AcceptanceProgressOut.model_construct(
-            scanned=outcome.progress.scanned,
-            expected=outcome.progress.expected,
-            surplus=outcome.progress.surplus,
-            put_aside=outcome.progress.put_aside,
-            totes=[
-                construct(barcode=t.barcode, status=t.status, scanned=t.scanned, expected=t.expected)
-                for t in outcome.progress.totes
-            ],
-        ),
+        progress=progress_out(outcome.progress),
         replayed=outcome.replayed,
     )
 

@@ -3,8 +3,6 @@ parcel's card, the progress and the discrepancy act."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pvz.api.inbound.schemas import (
     AcceptanceOut,
     AcceptanceParcelOut,
@@ -16,16 +14,13 @@ from pvz.api.inbound.schemas import (
     PlannedCarriageOut,
     ToteProgressOut,
 )
+from pvz.api.rendering import point_local
 from pvz.inbound import selectors
 from pvz.inbound.acts import ActLine, DiscrepancyAct
 from pvz.inbound.models import Acceptance, Carriage
-from pvz.inbound.selectors import AcceptanceProgress, PlannedCarriage
+from pvz.inbound.selectors import AcceptanceProgress, PlannedCarriage, ToteProgress
 from pvz.network.models import PickupPoint
 from pvz.shipments.models import Shipment
-
-
-def _local(moment: dt.datetime | None, point: PickupPoint) -> dt.datetime | None:
-    return moment.astimezone(point.tz) if moment else None
 
 
 def carriage_out(carriage: Carriage) -> InboundCarriageOut:
@@ -37,9 +32,9 @@ def carriage_out(carriage: Carriage) -> InboundCarriageOut:
         point_id=carriage.point_id,
         flow=carriage.flow,
         status=carriage.status,
-        eta=_local(carriage.eta, point),
-        arrived_at=_local(carriage.arrived_at, point),
-        closed_at=_local(carriage.closed_at, point),
+        eta=point_local(carriage.eta, point),
+        arrived_at=point_local(carriage.arrived_at, point),
+        closed_at=point_local(carriage.closed_at, point),
         driver_name=carriage.driver_name,
         vehicle_plate=carriage.vehicle_plate,
         seal_numbers=list(carriage.seal_numbers),
@@ -58,16 +53,23 @@ def planned_out(row: PlannedCarriage) -> PlannedCarriageOut:
     )
 
 
+# The progress and the parcel card are built without validation (`model_construct`), as every acceptance
+# scan answers with them: see `acceptances._scan_out`. Their values come typed from the selectors.
+
+
+def tote_progress_out(tote: ToteProgress) -> ToteProgressOut:
+    return ToteProgressOut.model_construct(
+        barcode=tote.barcode, status=tote.status, scanned=tote.scanned, expected=tote.expected
+    )
+
+
 def progress_out(progress: AcceptanceProgress) -> AcceptanceProgressOut:
-    return AcceptanceProgressOut(
+    return AcceptanceProgressOut.model_construct(
         scanned=progress.scanned,
         expected=progress.expected,
         surplus=progress.surplus,
         put_aside=progress.put_aside,
-        totes=[
-            ToteProgressOut(barcode=t.barcode, status=t.status, scanned=t.scanned, expected=t.expected)
-            for t in progress.totes
-        ],
+        totes=[tote_progress_out(tote) for tote in progress.totes],
     )
 
 
@@ -78,7 +80,7 @@ def acceptance_out(acceptance: Acceptance) -> AcceptanceOut:
         carriage=carriage_out(acceptance.carriage),
         status=acceptance.status,
         opened_at=acceptance.opened_at.astimezone(point.tz),
-        closed_at=_local(acceptance.closed_at, point),
+        closed_at=point_local(acceptance.closed_at, point),
         progress=progress_out(selectors.acceptance_progress(acceptance=acceptance)),
     )
 
@@ -86,7 +88,7 @@ def acceptance_out(acceptance: Acceptance) -> AcceptanceOut:
 def parcel_out(shipment: Shipment | None) -> AcceptanceParcelOut | None:
     if shipment is None:
         return None
-    return AcceptanceParcelOut(
+    return AcceptanceParcelOut.model_construct(
         id=shipment.pk,
         posting_number=shipment.posting_number,
         barcode=shipment.barcode,

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from pvz.accounts.models import User
 from pvz.audit.services import audit_record
 from pvz.core import clock
-from pvz.core.errors import Conflict, DomainError, NotFound
+from pvz.core.errors import Conflict, DomainError
 from pvz.core.logging import get_logger
+from pvz.core.lookups import found
 from pvz.counter.errors import (
     TryOnNotAllowed,
 )
@@ -40,15 +41,24 @@ _LAST4 = re.compile(r"\d{4}")
 
 def _lock_line(session: IssueSession, line_id: int) -> tuple[IssueSession, IssueLine]:
     locked = lock_open_session(session)
-    line = (
+    line = found(
         IssueLine.objects.select_for_update(of=("self",))
         .select_related("shipment__partner", "refusal_reason")
-        .filter(session=locked, pk=line_id)
-        .first()
+        .filter(session=locked, pk=line_id),
+        line_id=line_id,
     )
-    if line is None:
-        raise NotFound(details={"line_id": line_id})
     return locked, line
+
+
+def _audit_line(action: str, *, actor: User, session: IssueSession, line: IssueLine, **details: str) -> None:
+    """A line's change is audited on its parcel, with the session it belongs to."""
+    audit_record(
+        action=action,
+        actor=actor,
+        point_id=session.point_id,
+        obj=line.shipment,
+        details={"session": session.pk, **details},
+    )
 
 
 def line_inspect(*, actor: User, session: IssueSession, line_id: int) -> IssueLine:
@@ -105,13 +115,7 @@ def line_refuse(
         line.refusal_reason = reason
         line.refusal_note = note
         line.save(update_fields=["state", "refusal_reason", "refusal_note"])
-        audit_record(
-            action="issue.refused",
-            actor=actor,
-            point_id=locked.point_id,
-            obj=line.shipment,
-            details={"session": locked.pk, "reason": reason.code},
-        )
+        _audit_line("issue.refused", actor=actor, session=locked, line=line, reason=reason.code)
     return line
 
 
@@ -131,13 +135,7 @@ def line_record_id_check(
         locked, line = _lock_line(session, line_id)
         line.id_document, line.id_last4, line.id_checked_at = document, last4, clock.now()
         line.save(update_fields=["id_document", "id_last4", "id_checked_at"])
-        audit_record(
-            action="issue.id_checked",
-            actor=actor,
-            point_id=locked.point_id,
-            obj=line.shipment,
-            details={"session": locked.pk, "document": document},
-        )
+        _audit_line("issue.id_checked", actor=actor, session=locked, line=line, document=document)
     return line
 
 

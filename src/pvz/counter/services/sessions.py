@@ -55,26 +55,24 @@ def session_open(
                 verification=verification,
                 verified_at=now if verification != Verification.NONE else None,
             )
-            audit_record(
-                action="issue.opened",
-                actor=actor,
-                point_id=point.pk,
-                obj=session,
-                details={"customer": customer.pk, "verification": verification},
-            )
-            log.info("issue_session_opened", session_id=session.pk, actor_id=actor.pk, how=verification)
+            _record_session(session, actor=actor, action="issue.opened", event="issue_session_opened")
         elif verification != Verification.NONE and not session.is_verified:
             session.verification, session.verified_at = verification, now
             session.save(update_fields=["verification", "verified_at", "updated_at"])
-            audit_record(
-                action="issue.verified",
-                actor=actor,
-                point_id=point.pk,
-                obj=session,
-                details={"customer": customer.pk, "verification": verification},
-            )
-            log.info("issue_session_verified", session_id=session.pk, actor_id=actor.pk, how=verification)
+            _record_session(session, actor=actor, action="issue.verified", event="issue_session_verified")
     return session
+
+
+def _record_session(session: IssueSession, *, actor: User, action: str, event: str) -> None:
+    """Audit and log a session opened or verified, with how its customer was verified."""
+    audit_record(
+        action=action,
+        actor=actor,
+        point_id=session.point_id,
+        obj=session,
+        details={"customer": session.customer_id, "verification": session.verification},
+    )
+    log.info(event, session_id=session.pk, actor_id=actor.pk, how=session.verification)
 
 
 def lock_open_session(session: IssueSession) -> IssueSession:

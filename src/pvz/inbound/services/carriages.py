@@ -1,5 +1,6 @@
 """A carriage before acceptance: its ETA while it travels, and the registration of its arrival (the data of
-the arrival act); the carriage's row lock and the live push every carriage change ends with."""
+the arrival act); the carriage's row lock, and the audit record and live push every carriage change ends
+with."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -53,6 +55,17 @@ def carriage_push(carriage: Carriage, now: dt.datetime) -> None:
     )
 
 
+def carriage_audit(action: str, carriage: Carriage, *, actor: User | None, **details: Any) -> None:
+    """The audit record of a change to `carriage` (inbound or return), at its point, naming its number."""
+    audit_record(
+        action=action,
+        actor=actor,
+        point_id=carriage.point_id,
+        obj=carriage,
+        details={"number": carriage.number, **details},
+    )
+
+
 def carriage_lock(carriage_id: int) -> Carriage:
     try:
         return (
@@ -84,16 +97,12 @@ def carriage_eta_update(*, actor: User | None, carriage: Carriage, eta: dt.datet
         previous = locked.eta
         locked.eta = eta
         locked.save(update_fields=["eta", "updated_at"])
-        audit_record(
-            action="carriage.eta_updated",
+        carriage_audit(
+            "carriage.eta_updated",
+            locked,
             actor=actor,
-            point_id=locked.point_id,
-            obj=locked,
-            details={
-                "number": locked.number,
-                "old_eta": previous.astimezone(dt.UTC).isoformat() if previous else None,
-                "eta": eta.astimezone(dt.UTC).isoformat(),
-            },
+            old_eta=previous.astimezone(dt.UTC).isoformat() if previous else None,
+            eta=eta.astimezone(dt.UTC).isoformat(),
         )
         carriage_push(locked, now)
     log.info("carriage_eta_updated", carriage_id=locked.pk, actor_id=getattr(actor, "pk", None))
@@ -184,17 +193,13 @@ def carriage_register_arrival(
                 )
             return locked
         carriage_arrive(locked, actor=actor, data=data, at=arrived_at or now)
-        audit_record(
-            action="carriage.arrived",
+        carriage_audit(
+            "carriage.arrived",
+            locked,
             actor=actor,
-            point_id=locked.point_id,
-            obj=locked,
-            details={
-                "number": locked.number,
-                "arrived_at": locked.arrived_at.astimezone(dt.UTC).isoformat() if locked.arrived_at else None,
-                "vehicle_plate": data.vehicle_plate,
-                "seals": len(data.seal_numbers),
-            },
+            arrived_at=locked.arrived_at.astimezone(dt.UTC).isoformat() if locked.arrived_at else None,
+            vehicle_plate=data.vehicle_plate,
+            seals=len(data.seal_numbers),
         )
         carriage_push(locked, now)
     log.info("carriage_arrived", carriage_id=locked.pk, actor_id=getattr(actor, "pk", None))

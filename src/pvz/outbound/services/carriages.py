@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
 from pvz.accounts.sms import sms_send
-from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.broadcast import point_changed
 from pvz.core.codes import code_new
@@ -26,6 +25,7 @@ from pvz.core.phone import normalize_phone
 from pvz.core.scan import ScanKind, classify_scan, normalize_scan
 from pvz.inbound.models import Carriage, CarriageFlow, CarriageStatus
 from pvz.inbound.outbox import outbox_carriage_event
+from pvz.inbound.services import carriage_audit
 from pvz.network.models import Partner, PickupPoint
 from pvz.outbound.errors import CarriageClosed
 from pvz.outbound.models import Dispatch
@@ -125,13 +125,7 @@ def return_carriage_create(
                 "code": code,
             }
             after_commit(sms_send, phone=phone, text=text)
-        audit_record(
-            action="dispatch.created",
-            actor=actor,
-            point_id=point.pk,
-            obj=carriage,
-            details={"number": carriage.number, "partner": partner.pk, "code_texted": bool(phone)},
-        )
+        carriage_audit("dispatch.created", carriage, actor=actor, partner=partner.pk, code_texted=bool(phone))
         outbox_carriage_event(carriage, at=now)  # the partner's webhook: one INSERT, this transaction
         carriage_push(carriage, created=True)
     log.info("return_carriage_created", carriage_id=carriage.pk, partner_id=partner.pk, actor_id=actor.pk)

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
-from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.codes import CODE_LENGTH
 from pvz.core.effects import after_commit
@@ -22,7 +21,7 @@ from pvz.core.errors import DomainError
 from pvz.core.logging import get_logger
 from pvz.inbound.models import Carriage, CarriageStatus, Tote, ToteStatus
 from pvz.inbound.outbox import outbox_carriage_event
-from pvz.inbound.services import tote_send_back
+from pvz.inbound.services import carriage_audit, tote_send_back
 from pvz.inbound.statuses import CARRIAGE
 from pvz.outbound.acts import handover_act_build
 from pvz.outbound.errors import CourierCodeExhausted, CourierCodeInvalid, HandoverBlocked
@@ -166,16 +165,12 @@ def return_carriage_hand_over(
         if courier_code is not None:
             refusal = _code_refusal(dispatch, courier_code)
             if refusal is not None:
-                audit_record(
-                    action="dispatch.code_refused",
+                carriage_audit(
+                    "dispatch.code_refused",
+                    locked,
                     actor=actor,
-                    point_id=locked.point_id,
-                    obj=locked,
-                    details={
-                        "number": locked.number,
-                        "error": str(refusal.code),
-                        "attempts": dispatch.code_attempts,
-                    },
+                    error=str(refusal.code),
+                    attempts=dispatch.code_attempts,
                 )
                 log.info("return_handover_code_refused", carriage_id=locked.pk, actor_id=actor.pk)
                 return refusal
@@ -205,17 +200,13 @@ def return_carriage_hand_over(
         locked.save(update_fields=["status", "closed_at", "driver_name", "updated_at"])
         dispatch.act = handover_act_build(carriage=locked, dispatch=dispatch, at=now)
         dispatch.save()
-        audit_record(
-            action="dispatch.handed_over",
+        carriage_audit(
+            "dispatch.handed_over",
+            locked,
             actor=actor,
-            point_id=locked.point_id,
-            obj=locked,
-            details={
-                "number": locked.number,
-                "method": dispatch.method,
-                "parcels": len(pairs),
-                "totes": len(totes),
-            },
+            method=dispatch.method,
+            parcels=len(pairs),
+            totes=len(totes),
         )
         outbox_carriage_event(locked, at=now)
         carriage_push(locked, dispatched=len(pairs))

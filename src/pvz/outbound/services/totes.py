@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from pvz.accounts.models import User
@@ -72,6 +73,17 @@ def _tote_barcode(code: str) -> str:
     return value
 
 
+def _repeat(carriage: Carriage, tote: Tote, kind: DispatchToteKind, other_kind: Promise) -> ToteScan | None:
+    """The harmless repeat when `tote` is already in the carriage as `kind`; CONFLICT saying `other_kind`
+    (with `%(tote)s`) when it is there as the other kind; None when it is not there."""
+    row = _in_open_carriage(carriage, tote)
+    if row is None:
+        return None
+    if row.kind != kind:
+        raise Conflict(other_kind % {"tote": tote.barcode}, details={"tote": tote.barcode})
+    return ToteScan(dispatch_tote=row, created=False)
+
+
 def return_tote_scan(*, actor: User, carriage: Carriage, code: str) -> ToteScan:
     """A tote to fill with returns: an EMPTY tote of the partner at this point (→ RETURNS), or a barcode
     never seen, registered here. The same tote again is a harmless repeat."""
@@ -85,14 +97,10 @@ def return_tote_scan(*, actor: User, carriage: Carriage, code: str) -> ToteScan:
                 partner=locked.partner, barcode=barcode, point=locked.point, status=ToteStatus.EMPTY
             )
             registered = True
-        row = _in_open_carriage(locked, tote)
-        if row is not None:
-            if row.kind != DispatchToteKind.RETURNS:
-                raise Conflict(
-                    _("Тара %(tote)s уже добавлена в эту отправку как пустая.") % {"tote": barcode},
-                    details={"tote": barcode},
-                )
-            return ToteScan(dispatch_tote=row, created=False)
+        as_empty = _("Тара %(tote)s уже добавлена в эту отправку как пустая.")
+        repeat = _repeat(locked, tote, DispatchToteKind.RETURNS, as_empty)
+        if repeat is not None:
+            return repeat
         _check_empty_here(locked, tote)
         tote = tote_use_for_returns(actor=actor, tote=tote, point=locked.point)
         row = DispatchTote.objects.create(
@@ -127,14 +135,10 @@ def return_empty_tote_add(*, actor: User, carriage: Carriage, code: str) -> Tote
             raise NotFound(
                 _("Тара %(tote)s не найдена на этой точке.") % {"tote": barcode}, details={"tote": barcode}
             )
-        row = _in_open_carriage(locked, tote)
-        if row is not None:
-            if row.kind != DispatchToteKind.EMPTY:
-                raise Conflict(
-                    _("Тара %(tote)s уже в этой отправке с возвратами.") % {"tote": barcode},
-                    details={"tote": barcode},
-                )
-            return ToteScan(dispatch_tote=row, created=False)
+        with_returns = _("Тара %(tote)s уже в этой отправке с возвратами.")
+        repeat = _repeat(locked, tote, DispatchToteKind.EMPTY, with_returns)
+        if repeat is not None:
+            return repeat
         _check_empty_here(locked, tote)
         row = DispatchTote.objects.create(
             carriage=locked, tote=tote, kind=DispatchToteKind.EMPTY, added_by=actor, added_at=clock.now()

@@ -4,7 +4,7 @@ way a shipment's status changes), a move to another place (`move`), the expiry o
 the idempotency look-up and the one event they share are in `events`, the rules of where a parcel may lie
 in `places`."""
 
-from pvz.shipments.services.events import event_with_key, shipment_lock
+from pvz.shipments.services.events import event_with_key, shipment_changed_push, shipment_lock
 from pvz.shipments.services.expiry import (
     EXPIRY_REASON,
     shipments_expire_overdue,
@@ -44,6 +44,7 @@ __all__ = [
     "TransitionResult",
     "event_with_key",
     "return_zone_of",
+    "shipment_changed_push",
     "shipment_extend_storage",
     "shipment_lock",
     "shipment_move",

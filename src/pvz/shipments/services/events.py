@@ -89,10 +89,24 @@ def event_record(
     outbox_shipment_event(event)
     if not push:
         return event
-    after_commit(
-        point_changed,
-        shipment.point_id,
-        topic="shipment",
-        data={"id": shipment.pk, "status": shipment.status, "from": from_status, "kind": kind},
+    shipment_changed_push(
+        point_id=shipment.point_id,
+        shipment_id=shipment.pk,
+        status=shipment.status,
+        from_status=from_status,
+        kind=kind,
     )
     return event
+
+
+def shipment_changed_push(
+    *, point_id: int, shipment_id: int, status: str, from_status: str, kind: str
+) -> None:
+    """After commit, tell the point's screens that a shipment moved from `from_status` to `status`
+    (`kind`: the event kind, or the use case that moved it)."""
+    after_commit(
+        point_changed,
+        point_id,
+        topic="shipment",
+        data={"id": shipment_id, "status": status, "from": from_status, "kind": kind},
+    )

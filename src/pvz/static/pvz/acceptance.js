@@ -79,19 +79,13 @@
         if (form.getAttribute("aria-busy") === "true") return; // one press, one action
         form.setAttribute("aria-busy", "true");
         try {
-          const response = await fetch(form.getAttribute("action"), {
-            method: "POST",
-            body: new FormData(form),
-            credentials: "same-origin",
-            headers: { "X-Pvz-Scanner": "1" },
-          });
-          const html = await response.text();
-          if (response.redirected || !html.includes("data-scan-outcome")) {
+          const answer = await window.PvzScanner.post(form.getAttribute("action"), new FormData(form));
+          if (answer.html === null) {
             window.PvzScanner.sound("error");
             return;
           }
-          window.PvzScanner.present(target, html, scanForm);
-          if (form.dataset.accAction === "damage" && response.ok) {
+          window.PvzScanner.present(target, answer.html, scanForm);
+          if (form.dataset.accAction === "damage" && answer.ok) {
             form.reset();
             damage.open = false;
           }

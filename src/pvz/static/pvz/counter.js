@@ -36,18 +36,12 @@
         const body = new FormData();
         body.set("csrfmiddlewaretoken", csrf.value);
         body.set("action_id", window.PvzScanner.uuid());
-        const response = await fetch(form.dataset.issueFinish, {
-          method: "POST",
-          body: body,
-          credentials: "same-origin",
-          headers: { "X-Pvz-Scanner": "1" },
-        });
-        const html = await response.text();
-        if (response.redirected || !html.includes("data-scan-outcome")) {
+        const answer = await window.PvzScanner.post(form.dataset.issueFinish, body);
+        if (answer.html === null) {
           window.PvzScanner.sound("error");
           return;
         }
-        window.PvzScanner.present(target, html, form);
+        window.PvzScanner.present(target, answer.html, form);
       } catch (err) {
         window.PvzScanner.sound("error"); // offline: Enter can simply be pressed again
       } finally {

@@ -24,7 +24,8 @@
 //   (what to say aloud with the browser's speech synthesis). Sounds are generated with the Web Audio API.
 // - Fires "pvz:scan-answer" on the form ({detail: {outcome, answer}}) for page-specific behaviour.
 // - PvzScanner.present(target, html) shows any other answer partial the same way (sound, speech, event),
-//   for a page's own buttons (e.g. «Отменить последний скан»).
+//   for a page's own buttons (e.g. «Отменить последний скан»); PvzScanner.post(url, body) sends such a
+//   button's form the way a scan is sent and hands back the answer partial.
 //
 // Requests carry the header X-Pvz-Scanner: 1; the view then renders only the answer partial.
 // No text lives here: messages come translated from the form's data-msg-* attributes.
@@ -127,6 +128,21 @@
     return el.tagName === "INPUT" && !["button", "submit", "checkbox", "radio", "hidden"].includes(el.type);
   }
 
+  // POSTs `body` to `url` the way a scan is sent, so the view answers with its answer partial only.
+  // Resolves to {html, ok, status}; html is null when what came back is no answer partial (a signed-out
+  // session gets the login page after a redirect: never paste that in). A network failure rejects.
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-Pvz-Scanner": "1" },
+    });
+    const html = await response.text();
+    const isAnswer = !response.redirected && html.includes("data-scan-outcome");
+    return { html: isAnswer ? html : null, ok: response.ok, status: response.status };
+  }
+
   function attach(form) {
     const input = form.querySelector("[data-scanner-input]");
     const idField = form.querySelector("[data-scanner-id]");
@@ -161,18 +177,11 @@
       for (let attempt = 0; ; attempt++) {
         try {
           // getAttribute: a field named "action" inside the form would shadow form.action.
-          const response = await fetch(form.getAttribute("action"), {
-            method: "POST",
-            body: body,
-            credentials: "same-origin",
-            headers: { "X-Pvz-Scanner": "1" },
-          });
-          const html = await response.text();
-          // A signed-out session answers with the login page (after a redirect); never paste that in.
-          if (response.redirected || !html.includes("data-scan-outcome")) {
-            showProblem(form.dataset.msgFailed || String(response.status));
+          const answer = await post(form.getAttribute("action"), body);
+          if (answer.html === null) {
+            showProblem(form.dataset.msgFailed || String(answer.status));
           } else {
-            render(html);
+            render(answer.html);
           }
           return;
         } catch (err) {
@@ -230,7 +239,7 @@
     focusField();
   }
 
-  window.PvzScanner = { attach: attach, uuid: uuid, sound: sound, speak: speak, present: present };
+  window.PvzScanner = { attach: attach, uuid: uuid, sound: sound, speak: speak, present: present, post: post };
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-scanner]").forEach(attach);

@@ -22,14 +22,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pvz.accounts.roles import Perm
 from pvz.core.errors import DomainError
-from pvz.core.idempotency import idempotency_fingerprint, idempotent_call
 from pvz.inbound import selectors, services
 from pvz.inbound.models import Acceptance, AcceptanceStatus, ScanOutcomeKind
 from pvz.inbound.services import ScanOutcome
 from pvz.shipments.selectors import shipment_get
 from pvz.web.acceptance.views import point_tz
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
-from pvz.web.scanner import ScanForm, answer_status, at_this_point, from_scanner, scan_response, unreadable
+from pvz.web.scanner import (
+    ScanForm,
+    answer_status,
+    at_this_point,
+    from_scanner,
+    scan_response,
+    unreadable,
+    write_once,
+)
 from pvz.web.speech import cell_address_spoken
 
 SCREEN = "web/acceptance/screen.html"
@@ -202,18 +209,13 @@ def acceptance_undo(request: AtPointRequest, acceptance_id: int) -> HttpResponse
     form = ActionForm(request.POST)
     if not form.is_valid():
         return _respond(request, acceptance, _error_answer(DomainError(details={"field": "action_id"})))
-    done = idempotent_call(
-        scope=f"user:{request.user.pk}",
-        key=f"web-undo:{form.cleaned_data['action_id']}",
-        fingerprint=idempotency_fingerprint(method="POST", path=request.path, body=b""),
-        run=lambda: _undo_body(request, acceptance),
-        actor=request.user,
-    )
-    if "error" in done.body:
-        stored = done.body["error"]
-        error = DomainError(stored["message"], code=stored["code"], details=stored["details"])
+    try:
+        undone = write_once(
+            request, "undo", str(form.cleaned_data["action_id"]), "", lambda: _undo_body(request, acceptance)
+        )
+    except DomainError as error:
         return _respond(request, acceptance, _error_answer(error))
-    return _respond(request, acceptance, Answer(kind="undone", sound="prompt", undone=done.body))
+    return _respond(request, acceptance, Answer(kind="undone", sound="prompt", undone=undone))
 
 
 @require_point_perm(Perm.OPERATE)

@@ -5,6 +5,7 @@ scanned (#FINISH, #CANCEL, #REFUSE1…9), the finish (the button, Enter in the e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponse
@@ -25,13 +26,12 @@ from pvz.web.counter.screen import (
     Answer,
     IssueScanForm,
     error_answer,
-    form_error,
     point_session,
     respond,
     write_once,
 )
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
-from pvz.web.scanner import unreadable
+from pvz.web.scanner import form_error, unreadable
 from pvz.web.speech import cell_address_spoken
 from pvz.web.templatetags.pvz_format import rub
 
@@ -118,21 +118,28 @@ def issue_scan(request: AtPointRequest, session_id: int) -> HttpResponse:
     if not raw.strip():
         # Enter in the empty field, without JavaScript: the one action that finishes.
         return _finish(request, session, str(form.cleaned_data["scan_id"]))
+    key = str(form.cleaned_data["scan_id"])
+    return _answered(request, session, key, raw, lambda: _scan_body(request, session, raw), raw=raw)
+
+
+def _answered(
+    request: PointRequest,
+    session: IssueSession,
+    key: str,
+    payload: str,
+    run: Callable[[], dict[str, Any]],
+    raw: str = "",
+) -> HttpResponse:
+    """Run a scan or a command once per client key and show its answer (or refusal) on the session."""
     try:
-        body = write_once(
-            request, str(form.cleaned_data["scan_id"]), raw, lambda: _scan_body(request, session, raw)
-        )
+        body = write_once(request, key, payload, run)
     except DomainError as exc:
         return respond(request, session, error_answer(exc, raw))
     return respond(request, session, _answer_from(session, body, raw))
 
 
 def _finish(request: PointRequest, session: IssueSession, key: str) -> HttpResponse:
-    try:
-        body = write_once(request, key, "finish", lambda: _finish_body(request, session))
-    except DomainError as exc:
-        return respond(request, session, error_answer(exc))
-    return respond(request, session, _answer_from(session, body, ""))
+    return _answered(request, session, key, "finish", lambda: _finish_body(request, session))
 
 
 @require_point_perm(Perm.OPERATE)
@@ -158,11 +165,7 @@ def issue_cancel(request: AtPointRequest, session_id: int) -> HttpResponse:
         services.session_cancel(actor=request.user, session=session)
         return {"kind": "cancelled"}
 
-    try:
-        body = write_once(request, str(form.cleaned_data["action_id"]), "cancel", run)
-    except DomainError as exc:
-        return respond(request, session, error_answer(exc))
-    return respond(request, session, _answer_from(session, body, ""))
+    return _answered(request, session, str(form.cleaned_data["action_id"]), "cancel", run)
 
 
 # ---- the result -----------------------------------------------------------------------------------------

@@ -20,12 +20,12 @@ from pvz.counter import services
 from pvz.counter.models import IdDocument, IssueSession, PaymentMethod
 from pvz.web.counter.screen import (
     ActionForm,
-    form_error,
     page_error,
     point_session,
     write_once,
 )
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
+from pvz.web.scanner import form_error, valid_data
 
 
 class RefuseForm(ActionForm):
@@ -73,37 +73,24 @@ def _line_write(request: PointRequest, session: IssueSession, line_id: int, acti
     elif action == "take":
         services.line_take(actor=actor, session=session, line_id=line_id)
     elif action == "refuse":
-        form: forms.Form = RefuseForm(request.POST)
-        if not form.is_valid():
-            raise form_error(form)
+        data = valid_data(RefuseForm(request.POST))
         services.line_refuse(
-            actor=actor,
-            session=session,
-            line_id=line_id,
-            reason_id=form.cleaned_data["reason_id"],
-            note=form.cleaned_data["note"],
+            actor=actor, session=session, line_id=line_id, reason_id=data["reason_id"], note=data["note"]
         )
     elif action == "id-check":
-        form = IdCheckForm(request.POST)
-        if not form.is_valid():
-            raise form_error(form)
+        data = valid_data(IdCheckForm(request.POST))
         services.line_record_id_check(
-            actor=actor,
-            session=session,
-            line_id=line_id,
-            document=form.cleaned_data["document"],
-            last4=form.cleaned_data["last4"],
+            actor=actor, session=session, line_id=line_id, document=data["document"], last4=data["last4"]
         )
     elif action == "payment":
         payment = PaymentForm(request.POST)
-        if not payment.is_valid():
-            raise form_error(payment)
+        data = valid_data(payment)
         record = services.line_record_payment(
             actor=actor,
             session=session,
             line_id=line_id,
-            method=payment.cleaned_data["method"],
-            reference=payment.cleaned_data["reference"],
+            method=data["method"],
+            reference=data["reference"],
             cash_kop=payment.cash_kop(),
         )
         return {"change_kop": record.change_kop}

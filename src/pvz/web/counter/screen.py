@@ -16,7 +16,6 @@ from typing import Any
 from django import forms
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from pvz.accounts.roles import Perm
@@ -46,11 +45,6 @@ class IssueScanForm(scanner.ScanForm):
 
 class ActionForm(forms.Form):
     action_id = forms.UUIDField()
-
-
-def form_error(form: forms.Form) -> DomainError:
-    fields = {name: str(errors[0]) for name, errors in form.errors.items()}
-    return DomainError(_("Проверьте введённые данные."), details={"fields": fields})
 
 
 # ---- what the screens show ------------------------------------------------------------------------------

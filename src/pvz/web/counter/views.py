@@ -39,13 +39,12 @@ from pvz.web.counter.screen import (
     Answer,
     IssueScanForm,
     error_answer,
-    form_error,
     page_error,
     point_session,
     write_once,
 )
 from pvz.web.permissions import AtPointRequest, require_point_perm
-from pvz.web.scanner import from_scanner
+from pvz.web.scanner import form_error, from_scanner
 
 HOME = "web/counter/home.html"
 SESSIONS = "web/counter/sessions.html"

@@ -25,6 +25,7 @@ from pvz.onboarding import selectors, services
 from pvz.onboarding.models import PointApplication
 from pvz.web.onboarding.forms import ApplicationFilterForm, ApplyForm, ApproveForm, RejectForm
 from pvz.web.permissions import PointRequest, public_page
+from pvz.web.security import private_photo_response
 
 APPLIED_KEY = "onboarding_application_number"
 APPLY = "web/onboarding/apply.html"
@@ -115,16 +116,20 @@ def _detail(
     request: PointRequest,
     application: PointApplication,
     *,
-    approve_form: ApproveForm | None = None,
-    reject_form: RejectForm | None = None,
+    bound: ApproveForm | RejectForm | None = None,
     error: DomainError | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The card; `bound` is the approve or reject form as it was sent, shown again with its errors."""
     context = {
         "application": application,
         "photos": list(application.photos.all()),
-        "approve_form": approve_form or ApproveForm(initial=selectors.suggested_point_draft(application)),
-        "reject_form": reject_form or RejectForm(),
+        "approve_form": (
+            bound
+            if isinstance(bound, ApproveForm)
+            else ApproveForm(initial=selectors.suggested_point_draft(application))
+        ),
+        "reject_form": bound if isinstance(bound, RejectForm) else RejectForm(),
         "error": error,
     }
     return render(request, DETAIL, context, status=status)
@@ -143,38 +148,50 @@ def application_detail(request: PointRequest, application_id: int) -> HttpRespon
     return _detail(request, _application(request, application_id))
 
 
+def _decide(
+    request: PointRequest,
+    application_id: int,
+    form: ApproveForm | RejectForm,
+    decide: Callable[[PointApplication], object],
+) -> HttpResponse:
+    """Approve or reject with the form sent: a refusal shows the card again with that form; done, the card."""
+    application = _application(request, application_id)
+    if not form.is_valid():
+        return _detail(request, application, bound=form, status=422)
+    try:
+        decide(application)
+    except DomainError as exc:
+        error = _bind_error(form, exc)
+        return _detail(request, application, bound=form, error=error, status=exc.http_status)
+    return redirect("web:onboarding_detail", application_id=application.pk)
+
+
 @require_platform_admin
 @require_POST
 def application_approve(request: PointRequest, application_id: int) -> HttpResponse:
-    application = _application(request, application_id)
     form = ApproveForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, application, approve_form=form, status=422)
-    try:
-        services.application_approve(
+    return _decide(
+        request,
+        application_id,
+        form,
+        lambda application: services.application_approve(
             actor=request.user, application=application, draft=services.PointDraft(**form.cleaned_data)
-        )
-    except DomainError as exc:
-        error = _bind_error(form, exc)
-        return _detail(request, application, approve_form=form, error=error, status=exc.http_status)
-    return redirect("web:onboarding_detail", application_id=application.pk)
+        ),
+    )
 
 
 @require_platform_admin
 @require_POST
 def application_reject(request: PointRequest, application_id: int) -> HttpResponse:
-    application = _application(request, application_id)
     form = RejectForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, application, reject_form=form, status=422)
-    try:
-        services.application_reject(
+    return _decide(
+        request,
+        application_id,
+        form,
+        lambda application: services.application_reject(
             actor=request.user, application=application, reason=form.cleaned_data["reason"]
-        )
-    except DomainError as exc:
-        error = _bind_error(form, exc)
-        return _detail(request, application, reject_form=form, error=error, status=exc.http_status)
-    return redirect("web:onboarding_detail", application_id=application.pk)
+        ),
+    )
 
 
 @require_platform_admin
@@ -185,8 +202,4 @@ def application_photo(request: PointRequest, application_photo_id: int) -> HttpR
         photo = selectors.application_photo_get(user=request.user, photo_id=application_photo_id)
     except DomainError as exc:
         raise Http404 from exc
-    with photo.file.open("rb") as stored:  # at most 10 MB
-        response = HttpResponse(stored.read(), content_type=photo.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_photo_response(photo.file, photo.content_type)

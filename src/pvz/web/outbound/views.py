@@ -30,7 +30,7 @@ from pvz.core.scan import ScanKind, classify_scan, normalize_scan
 from pvz.inbound.models import Carriage, CarriageStatus
 from pvz.outbound import selectors, services
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
-from pvz.web.scanner import ScanForm, answer_status, scan_response, unreadable, write_once
+from pvz.web.scanner import ScanForm, answer_status, form_error, scan_response, unreadable, write_once
 
 LIST = "web/outbound/list.html"
 SCREEN = "web/outbound/carriage.html"
@@ -63,11 +63,6 @@ class HandoverForm(ActionForm):
     code = forms.CharField(max_length=20, required=False)
     courier_name = forms.CharField(max_length=200, required=False)
     signature = forms.CharField(required=False)
-
-
-def _form_error(form: forms.Form) -> DomainError:
-    fields = {name: str(errors[0]) for name, errors in form.errors.items()}
-    return DomainError(_("Проверьте введённые данные."), details={"fields": fields})
 
 
 def _once(
@@ -108,7 +103,7 @@ def dispatch_create(request: AtPointRequest) -> HttpResponse:
     point = request.point
     form = CreateForm(request.POST)
     if not form.is_valid():
-        return render(request, LIST, _list_context(request, error=_form_error(form)), status=422)
+        return render(request, LIST, _list_context(request, error=form_error(form)), status=422)
     data = form.cleaned_data
 
     def run() -> tuple[int, dict[str, Any]]:
@@ -297,7 +292,7 @@ def _action(
 ) -> HttpResponse:
     """A button on the carriage screen: run once per action_id, then back to the screen (or its error)."""
     if not form.is_valid():
-        error = _form_error(form)
+        error = form_error(form)
         return render(
             request, SCREEN, _screen_context(request, carriage, error=error), status=error.http_status
         )
@@ -357,7 +352,7 @@ def dispatch_handover(request: AtPointRequest, carriage_id: int) -> HttpResponse
     carriage = _carriage(request, carriage_id)
     form = HandoverForm(request.POST)
     if not form.is_valid():
-        error = _form_error(form)
+        error = form_error(form)
         return render(
             request, SCREEN, _screen_context(request, carriage, error=error), status=error.http_status
         )

@@ -6,33 +6,30 @@ from django.urls import URLPattern, path
 
 from pvz.web.partners import views as partners
 
+
+def _reason_routes(kind: str) -> list[URLPattern]:
+    """Adding and editing a partner's own reasons of one kind (refusal, return): the same two screens."""
+    return [
+        path(
+            f"partners/<int:partner_id>/{kind}-reasons/",
+            partners.partner_reason_add,
+            {"kind": kind},
+            name=f"partner_{kind}_reason_add",
+        ),
+        path(
+            f"partners/<int:partner_id>/{kind}-reasons/<int:reason_id>/",
+            partners.partner_reason_edit,
+            {"kind": kind},
+            name=f"partner_{kind}_reason_edit",
+        ),
+    ]
+
+
 urlpatterns: list[URLPattern] = [
     path("partners/", partners.partners_list, name="partners_list"),
     path("partners/<int:partner_id>/", partners.partner_detail, name="partner_detail"),
-    path(
-        "partners/<int:partner_id>/refusal-reasons/",
-        partners.partner_reason_add,
-        {"kind": "refusal"},
-        name="partner_refusal_reason_add",
-    ),
-    path(
-        "partners/<int:partner_id>/refusal-reasons/<int:reason_id>/",
-        partners.partner_reason_edit,
-        {"kind": "refusal"},
-        name="partner_refusal_reason_edit",
-    ),
-    path(
-        "partners/<int:partner_id>/return-reasons/",
-        partners.partner_reason_add,
-        {"kind": "return"},
-        name="partner_return_reason_add",
-    ),
-    path(
-        "partners/<int:partner_id>/return-reasons/<int:reason_id>/",
-        partners.partner_reason_edit,
-        {"kind": "return"},
-        name="partner_return_reason_edit",
-    ),
+    *_reason_routes("refusal"),
+    *_reason_routes("return"),
     path("partners/<int:partner_id>/webhooks/", partners.endpoint_add, name="partner_endpoint_add"),
     path(
         "partners/<int:partner_id>/webhooks/<int:endpoint_id>/rotate/",

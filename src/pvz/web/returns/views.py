@@ -28,7 +28,8 @@ from pvz.returns import selectors, services, verification
 from pvz.returns.labels import return_label_pdf
 from pvz.returns.models import CustomerReturn, ReturnCondition, ReturnVisit
 from pvz.web.permissions import AtPointRequest, PointRequest, require_point_perm
-from pvz.web.scanner import at_this_point, write_once
+from pvz.web.scanner import at_this_point, form_error, valid_data, write_once
+from pvz.web.security import private_photo_response
 
 HOME = "web/returns/home.html"
 VISIT = "web/returns/visit.html"
@@ -57,11 +58,6 @@ class ReturnForm(forms.Form):
     reason_id = forms.IntegerField(min_value=1)
     condition = forms.ChoiceField(choices=ReturnCondition.choices)
     note = forms.CharField(max_length=services.NOTE_MAX, required=False)
-
-
-def _form_error(form: forms.Form) -> DomainError:
-    fields = {name: str(errors[0]) for name, errors in form.errors.items()}
-    return DomainError(_("Проверьте введённые данные."), details={"fields": fields})
 
 
 def _once(request: PointRequest, key: str, payload: str, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -109,6 +105,19 @@ def returns_home(request: AtPointRequest) -> HttpResponse:
     return _home(request, q=query, hits=rows, searched=True)
 
 
+def _visit_open(
+    request: AtPointRequest, form: ScanForm | OpenForm, payload: str, open_visit: Callable[[], ReturnVisit]
+) -> HttpResponse:
+    """Open a visit once per form key (`payload`: what the form names); a refusal shows the start page."""
+    try:
+        body = _once(
+            request, str(form.cleaned_data["action_id"]), payload, lambda: {"visit": open_visit().pk}
+        )
+    except DomainError as exc:
+        return _home(request, exc.http_status, error=exc)
+    return redirect("web:returns_visit", visit_id=body["visit"])
+
+
 @require_point_perm(Perm.OPERATE)
 @require_POST
 def returns_identify(request: AtPointRequest) -> HttpResponse:
@@ -116,18 +125,11 @@ def returns_identify(request: AtPointRequest) -> HttpResponse:
     point = request.point
     form = ScanForm(request.POST)
     if not form.is_valid():
-        return _home(request, 422, error=_form_error(form))
+        return _home(request, 422, error=form_error(form))
     code = form.cleaned_data["code"]
-    try:
-        body = _once(
-            request,
-            str(form.cleaned_data["action_id"]),
-            code,
-            lambda: {"visit": services.return_visit_open(actor=request.user, point=point, code=code).pk},
-        )
-    except DomainError as exc:
-        return _home(request, exc.http_status, error=exc)
-    return redirect("web:returns_visit", visit_id=body["visit"])
+    return _visit_open(
+        request, form, code, lambda: services.return_visit_open(actor=request.user, point=point, code=code)
+    )
 
 
 @require_point_perm(Perm.OPERATE)
@@ -137,22 +139,14 @@ def returns_open(request: AtPointRequest) -> HttpResponse:
     point = request.point
     form = OpenForm(request.POST)
     if not form.is_valid():
-        return _home(request, 422, error=_form_error(form))
+        return _home(request, 422, error=form_error(form))
     customer_id = form.cleaned_data["customer_id"]
-    try:
-        body = _once(
-            request,
-            str(form.cleaned_data["action_id"]),
-            str(customer_id),
-            lambda: {
-                "visit": services.return_visit_open(
-                    actor=request.user, point=point, customer_id=customer_id
-                ).pk
-            },
-        )
-    except DomainError as exc:
-        return _home(request, exc.http_status, error=exc)
-    return redirect("web:returns_visit", visit_id=body["visit"])
+    return _visit_open(
+        request,
+        form,
+        str(customer_id),
+        lambda: services.return_visit_open(actor=request.user, point=point, customer_id=customer_id),
+    )
 
 
 # ---- the visit: verify, list the parcels, scan one ------------------------------------------------------
@@ -182,7 +176,7 @@ def returns_sms_send(request: AtPointRequest, visit_id: int) -> HttpResponse:
     visit = _visit(request, visit_id)
     form = SmsForm(request.POST)
     if not form.is_valid():
-        return _visit_page(request, visit, 422, sms_error=_form_error(form))
+        return _visit_page(request, visit, 422, sms_error=form_error(form))
     try:
         _once(
             request,
@@ -201,7 +195,7 @@ def returns_sms_verify(request: AtPointRequest, visit_id: int) -> HttpResponse:
     visit = _visit(request, visit_id)
     form = SmsForm(request.POST)
     if not form.is_valid():
-        return _visit_page(request, visit, 422, sms_error=_form_error(form), sms_sent=True)
+        return _visit_page(request, visit, 422, sms_error=form_error(form), sms_sent=True)
     # Not through `_once`: a wrong try must stay counted, and a stored refusal would roll it back.
     refusal = verification.return_sms_code_try(
         actor=request.user, visit=visit, code=form.cleaned_data["code"]
@@ -257,9 +251,7 @@ def returns_create(request: AtPointRequest, visit_id: int) -> HttpResponse:
     code = request.POST.get("code", "")
     photos = request.FILES.getlist("photos")
     try:
-        if not form.is_valid():
-            raise _form_error(form)
-        data = form.cleaned_data
+        data = valid_data(form)
         key = str(data["action_id"])
         payload = "|".join(
             [
@@ -325,8 +317,4 @@ def return_photo(request: AtPointRequest, photo_id: int) -> HttpResponse:
         photo = selectors.return_photo_get(user=request.user, photo_id=photo_id)
     except NotFound:
         raise Http404 from None
-    with photo.file.open("rb") as stored:  # at most 10 MB
-        response = HttpResponse(stored.read(), content_type=photo.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_photo_response(photo.file, photo.content_type)

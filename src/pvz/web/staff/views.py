@@ -3,6 +3,7 @@ deactivation. Rules live in `pvz.staff`; a manager sees and manages operators on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -121,42 +122,49 @@ def staff_perm(request: AtPointRequest, membership_id: int, perm: str) -> HttpRe
     return _back()
 
 
-@require_point_perm(Perm.MANAGE_STAFF)
-@require_POST
-def staff_withdraw_view(request: AtPointRequest, membership_id: int) -> HttpResponse:
+def _member_change(
+    request: AtPointRequest, membership_id: int, change: Callable[[Membership], object], done: str
+) -> HttpResponse:
+    """Apply `change` to one member of this point; `done` (with %(name)s) is said on success, a refusal is
+    reported instead. Either way back to the list."""
     membership = _member(request, membership_id)
     try:
-        staff_withdraw(actor=request.user, membership=membership)
+        change(membership)
     except DomainError as error:
         _report(request, error)
     else:
-        messages.success(request, _("%(name)s больше не работает в этой точке.") % {"name": membership.user})
+        messages.success(request, done % {"name": membership.user})
     return _back()
+
+
+@require_point_perm(Perm.MANAGE_STAFF)
+@require_POST
+def staff_withdraw_view(request: AtPointRequest, membership_id: int) -> HttpResponse:
+    return _member_change(
+        request,
+        membership_id,
+        lambda membership: staff_withdraw(actor=request.user, membership=membership),
+        _("%(name)s больше не работает в этой точке."),
+    )
 
 
 @require_point_perm(Perm.DEACTIVATE_STAFF)
 @require_POST
 def staff_deactivate(request: AtPointRequest, membership_id: int) -> HttpResponse:
-    membership = _member(request, membership_id)
-    try:
-        user_deactivate(actor=request.user, user=membership.user)
-    except DomainError as error:
-        _report(request, error)
-    else:
-        messages.success(
-            request, _("%(name)s отключён(а): вход и все сеансы закрыты.") % {"name": membership.user}
-        )
-    return _back()
+    return _member_change(
+        request,
+        membership_id,
+        lambda membership: user_deactivate(actor=request.user, user=membership.user),
+        _("%(name)s отключён(а): вход и все сеансы закрыты."),
+    )
 
 
 @require_point_perm(Perm.DEACTIVATE_STAFF)
 @require_POST
 def staff_reactivate(request: AtPointRequest, membership_id: int) -> HttpResponse:
-    membership = _member(request, membership_id)
-    try:
-        user_reactivate(actor=request.user, user=membership.user)
-    except DomainError as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("%(name)s снова может войти.") % {"name": membership.user})
-    return _back()
+    return _member_change(
+        request,
+        membership_id,
+        lambda membership: user_reactivate(actor=request.user, user=membership.user),
+        _("%(name)s снова может войти."),
+    )
