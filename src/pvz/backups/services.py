@@ -18,6 +18,7 @@ from django.db import transaction
 
 from pvz.audit.chain import audit_chain_verify
 from pvz.audit.services import audit_record
+from pvz.backups.alerts import backup_failed_notify
 from pvz.backups.archive import Member, archive_open, archive_write, media_members, sha256_file
 from pvz.backups.database import check_engine, current_facts, database_dump, database_restore, engine
 from pvz.backups.errors import BackupError, RestoreCheckFailed
@@ -77,6 +78,7 @@ def backup_make(*, directory: Path | None = None, key: str | None = None, schedu
             reason = f"{directory}: {exc.strerror or exc}"
         _finish(backup, BackupStatus.FAILED, error=reason[:2000])
         log.error("backup_failed", backup_id=backup.pk, reason=reason)
+        backup_failed_notify(backup=backup)
         if isinstance(exc, BackupError):
             raise
         raise BackupError(details={"reason": reason}) from exc

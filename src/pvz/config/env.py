@@ -134,6 +134,7 @@ def email_settings(url: str) -> dict[str, object]:
     config: dict[str, object] = environ.Env.email_url_config(url)
     return config
 
+
 # Backups (python -m pvz backup / restore; docs/operations.md): where the archives go, the Fernet key that
 # encrypts them (empty: not encrypted), and how often the periodic job makes one (0: never).
 # Uploaded and generated files (photos, signed documents): backed up with the database.

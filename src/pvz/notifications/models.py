@@ -60,6 +60,7 @@ class StaffKind(models.TextChoices):
     TRANSPORT_APPROACHING = "transport_approaching", _("Подъезжает перевозка")
     EXPIRING_TODAY = "expiring_today", _("Сегодня истекает срок хранения")
     ANOMALY_ALERT = "anomaly_alert", _("Тревога")
+    BACKUP_FAILED = "backup_failed", _("Резервная копия не создана")
 
 
 class StaffChannel(models.TextChoices):
