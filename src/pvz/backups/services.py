@@ -25,6 +25,7 @@ from pvz.backups.errors import BackupError, RestoreCheckFailed
 from pvz.backups.models import Backup, BackupStatus
 from pvz.backups.retention import retention_keep
 from pvz.backups.statuses import BACKUP
+from pvz.backups.storage import DirectoryStorage, archive_fetch, storage_configured, storage_for
 from pvz.core import clock
 from pvz.core.logging import get_logger
 
@@ -50,16 +51,19 @@ def _writable(directory: Path) -> None:
 
 
 def backup_make(*, directory: Path | None = None, key: str | None = None, scheduled: bool = False) -> Backup:
-    """Writes one archive into `directory` (settings.PVZ_BACKUP_DIR) and records it. A failure is recorded
-    as a FAILED backup, audited, and raised as BackupError; no partial archive is left behind."""
-    directory = Path(directory or settings.PVZ_BACKUP_DIR)
+    """Writes one archive and keeps it in `directory`, else the configured storage (the S3 bucket when
+    PVZ_BACKUP_S3_URL is set, else PVZ_BACKUP_DIR), and records it. A failure is recorded as a FAILED
+    backup, audited, alerted and raised as BackupError; no partial archive is left behind."""
+    storage = storage_configured(directory)
     key = settings.PVZ_BACKUP_KEY if key is None else key
     backup = Backup.objects.create(started_at=clock.now(), scheduled=scheduled, encrypted=bool(key))
+    # The archive is made where it stays (a directory), or in a local scratch directory before upload.
+    staging = storage.directory if isinstance(storage, DirectoryStorage) else Path(tempfile.gettempdir())
+    name = f"{ARCHIVE_PREFIX}{backup.started_at:%Y%m%d-%H%M%S}-{backup.pk}.tar" + (".enc" if key else "")
+    target = staging / name
     try:
-        _writable(directory)
-        name = f"{ARCHIVE_PREFIX}{backup.started_at:%Y%m%d-%H%M%S}-{backup.pk}.tar" + (".enc" if key else "")
-        target = directory / name
-        with tempfile.TemporaryDirectory(prefix=".openpvz-backup-", dir=directory) as tmp:
+        _writable(staging)
+        with tempfile.TemporaryDirectory(prefix=".openpvz-backup-", dir=staging) as tmp:
             dump, facts = database_dump(Path(tmp))
             manifest = {
                 "created_at": backup.started_at.isoformat(),
@@ -72,24 +76,22 @@ def backup_make(*, directory: Path | None = None, key: str | None = None, schedu
             }
             members = [Member(dump.name, dump), *media_members(Path(settings.MEDIA_ROOT))]
             archive_write(target, manifest, members, key=key or "")
+        size, digest = target.stat().st_size, sha256_file(target)
+        location = storage.put(target)
     except Exception as exc:
+        if not isinstance(storage, DirectoryStorage):
+            target.unlink(missing_ok=True)  # the scratch copy of an upload that failed
         reason = exc.details.get("reason", str(exc)) if isinstance(exc, BackupError) else str(exc)
         if isinstance(exc, OSError):
-            reason = f"{directory}: {exc.strerror or exc}"
+            reason = f"{staging}: {exc.strerror or exc}"
         _finish(backup, BackupStatus.FAILED, error=reason[:2000])
         log.error("backup_failed", backup_id=backup.pk, reason=reason)
         backup_failed_notify(backup=backup)
         if isinstance(exc, BackupError):
             raise
         raise BackupError(details={"reason": reason}) from exc
-    _finish(
-        backup,
-        BackupStatus.DONE,
-        location=str(target),
-        size_bytes=target.stat().st_size,
-        sha256=sha256_file(target),
-    )
-    log.info("backup_done", backup_id=backup.pk, location=str(target), size=backup.size_bytes)
+    _finish(backup, BackupStatus.DONE, location=location, size_bytes=size, sha256=digest)
+    log.info("backup_done", backup_id=backup.pk, location=location, size=size)
     return backup
 
 
@@ -121,7 +123,7 @@ def backup_prune(*, now: dt.datetime | None = None) -> list[Backup]:
     for backup in done:
         if backup.started_at in keep:
             continue
-        Path(backup.location).unlink(missing_ok=True)
+        storage_for(backup.location).delete(backup.location)
         with transaction.atomic():
             locked = Backup.objects.select_for_update().get(pk=backup.pk)
             BACKUP.set(locked, BackupStatus.PRUNED)
@@ -142,13 +144,15 @@ class RestoreReport:
     problems: list[str] = field(default_factory=list)
 
 
-def backup_restore(archive: Path, *, key: str | None = None, force: bool = False) -> RestoreReport:
+def backup_restore(archive: Path | str, *, key: str | None = None, force: bool = False) -> RestoreReport:
     """Restores `archive` into the configured database (empty unless `force`) and MEDIA_ROOT, then checks
     the row counts and the audit chain against the manifest. Refusals (damaged, wrong key, other engine,
     newer version, database not empty) happen before anything is changed."""
     key = settings.PVZ_BACKUP_KEY if key is None else key
     with tempfile.TemporaryDirectory(prefix="openpvz-restore-") as tmp:
-        opened = archive_open(Path(archive), Path(tmp), key=key or "")
+        local = archive_fetch(str(archive), Path(tmp))
+        (Path(tmp) / "open").mkdir()
+        opened = archive_open(local, Path(tmp) / "open", key=key or "")
         manifest = opened.manifest
         check_engine(manifest)
         dumps = [f["name"] for f in manifest["files"] if not f["name"].startswith("media/")]

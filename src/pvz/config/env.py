@@ -142,3 +142,10 @@ MEDIA_ROOT: str = env.str("PVZ_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 BACKUP_DIR: str = env.str("PVZ_BACKUP_DIR", default=str(VAR_DIR / "backups"))
 BACKUP_KEY: str = env.str("PVZ_BACKUP_KEY", default="")
 BACKUP_EVERY_HOURS: float = env.float("PVZ_BACKUP_EVERY_HOURS", default=24.0)
+# An S3-compatible bucket instead of the directory: s3://bucket/prefix, the endpoint of a provider other than
+# AWS (Yandex Object Storage: https://storage.yandexcloud.net), its region and keys.
+BACKUP_S3_URL: str = env.str("PVZ_BACKUP_S3_URL", default="")
+BACKUP_S3_ENDPOINT: str = env.str("PVZ_BACKUP_S3_ENDPOINT", default="")
+BACKUP_S3_REGION: str = env.str("PVZ_BACKUP_S3_REGION", default="")
+BACKUP_S3_ACCESS_KEY: str = env.str("PVZ_BACKUP_S3_ACCESS_KEY", default="")
+BACKUP_S3_SECRET_KEY: str = env.str("PVZ_BACKUP_S3_SECRET_KEY", default="")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -16,7 +15,7 @@ class Command(BaseCommand):
     help = "Восстановление из резервной копии в пустую базу данных, с проверкой строк и журнала аудита."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("archive", help="Файл архива.")
+        parser.add_argument("archive", help="Файл архива или s3://корзина/ключ.")
         parser.add_argument("--key", help="Ключ Fernet зашифрованного архива (по умолчанию PVZ_BACKUP_KEY).")
         parser.add_argument(
             "--force",
@@ -28,7 +27,7 @@ class Command(BaseCommand):
         self, *args: Any, archive: str, key: str | None = None, force: bool = False, **options: Any
     ) -> None:
         try:
-            report = backup_restore(Path(archive), key=key, force=force)
+            report = backup_restore(archive, key=key, force=force)
         except BackupError as exc:
             details = "; ".join(
                 str(v) if not isinstance(v, list) else ", ".join(map(str, v)) for v in exc.details.values()
