@@ -176,3 +176,18 @@ def test_rate_parse_reads_the_setting(value: str, rate: Rate | None):
 def test_rate_parse_refuses_a_malformed_setting(value: str):
     with pytest.raises(ImproperlyConfigured):
         rate_parse(value)
+
+
+def test_an_unreachable_redis_suspends_the_limit_instead_of_failing_the_request(settings, clock: FrozenClock):
+    """A counter keeps working through a cache outage: the limit is suspended (one warning per 10 s in
+    the log), never a 500 (issue 15)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    settings.PVZ_API_RATE_LIMIT_USER = "1/min"
+    client = _signed_in(operator_at(PickupPointFactory()))
+    answers = [client.get("/api/v1/me").status_code for _ in range(3)]
+    assert answers == [200, 200, 200]

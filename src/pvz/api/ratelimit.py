@@ -25,15 +25,18 @@ from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import RedisError
 
 from pvz.api.partner_auth import request_partner_key
 from pvz.core import clock
 from pvz.core.errors import DomainError, ErrorCode
+from pvz.core.logging import get_logger
 
 API_PREFIX = "/api/v1/"
 PARTNER_PREFIX = "/api/v1/partner/"
 CACHE_ALIAS = "default"
 RETRY_AFTER_HEADER = "Retry-After"
+log = get_logger(__name__)
 
 _UNITS = {"s": 1, "sec": 1, "min": 60, "h": 3600, "hour": 3600}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*([a-z]+)\s*$")
@@ -68,10 +71,29 @@ def rate_limit_hit(*, key: str, rate: Rate, now: float) -> int | None:
     cache = caches[CACHE_ALIAS]
     cache_key = f"ratelimit:{key}:{rate.seconds}:{window}"
     # The window's number is in the key, so the timeout only clears old keys away.
-    count = _count(cache, cache_key, timeout=rate.seconds + 1)
+    try:
+        count = _count(cache, cache_key, timeout=rate.seconds + 1)
+    except RedisError as exc:
+        # Redis down: the limit is suspended, the request goes on. A counter must keep working through a
+        # cache outage; the limit protects the service, it is not what the service is for.
+        _unavailable_log(exc, now)
+        return None
     if count <= rate.requests:
         return None
     return max(1, math.ceil((window + 1) * rate.seconds - now))
+
+
+_last_logged: list[float] = []
+
+
+def _unavailable_log(exc: Exception, now: float) -> None:
+    """One warning per 10 seconds while Redis is away, not one per request."""
+    if _last_logged and now - _last_logged[0] < 10:
+        return
+    _last_logged[:] = [now]
+    log.warning(
+        "ratelimit_suspended", reason="the cache is unreachable", error=f"{type(exc).__name__}: {exc}"[:200]
+    )
 
 
 # INCR, and the expiry on the window's first request, atomically: one command per request.
