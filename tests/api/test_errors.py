@@ -20,6 +20,7 @@ def test_anonymous_caller_gets_401_with_error_body(client):
             "code": "NOT_AUTHENTICATED",
             "message": "Войдите в систему, чтобы продолжить.",
             "details": {},
+            "request_id": response["X-Request-ID"],
         }
     }
 
@@ -62,6 +63,7 @@ def test_unknown_api_path_is_404_with_error_body(client):
         "code": "NOT_FOUND",
         "message": "Не найдено.",
         "details": {"path": "/api/v1/no-such-thing"},
+        "request_id": response["X-Request-ID"],
     }
 
 
@@ -112,6 +114,7 @@ def test_failed_csrf_check_is_403_permission_denied_asking_to_reload(signed_in, 
         "code": "PERMISSION_DENIED",
         "message": "Страница устарела. Обновите её и повторите действие.",
         "details": {},
+        "request_id": response["X-Request-ID"],
     }
 
 

@@ -90,6 +90,7 @@ def test_missing_key_is_400_with_the_error_body_and_writes_nothing(operator_clie
             "code": "VALIDATION_FAILED",
             "message": "Не передан заголовок Idempotency-Key: повторите запрос с уникальным ключом.",
             "details": {"header": "Idempotency-Key"},
+            "request_id": response["X-Request-ID"],
         }
     }
     assert not Partner.objects.exists()
@@ -149,9 +150,12 @@ def test_domain_error_is_replayed_identically_and_nothing_is_saved(operator_clie
             "code": "CONFLICT",
             "message": "Кто-то изменил эти данные одновременно с вами. Обновите и повторите.",
             "details": {"code": "ozon"},
+            "request_id": first["X-Request-ID"],
         }
     }
+    # The same answer, byte for byte: it names the request that produced it; the header names this one.
     assert (replay.status_code, replay.content) == (409, first.content)
+    assert replay["X-Request-ID"] != first["X-Request-ID"]
     assert replay["Idempotent-Replayed"] == "true"
     assert not Partner.objects.exists()
 

@@ -125,6 +125,7 @@ def test_unknown_code_is_404_with_the_code_in_details(signed_in, stored):
         "code": "NOT_FOUND",
         "message": "Не найдено.",
         "details": {"code": "шш00000000000", "normalized": "ii00000000000"},
+        "request_id": response["X-Request-ID"],
     }
 
 

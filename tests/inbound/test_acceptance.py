@@ -8,7 +8,6 @@ import pytest
 from django.core.files.base import ContentFile
 
 from pvz.core.errors import DomainError, ErrorCode
-from pvz.core.uploads import photo_check
 from pvz.inbound.models import (
     Acceptance,
     AcceptanceScan,
@@ -33,6 +32,7 @@ from pvz.notifications.models import Notification, NotificationStatus
 from pvz.shipments.models import Shipment, ShipmentEvent
 from pvz.shipments.statuses import Status
 from tests.factories import CellFactory, PickupPointFactory, ShipmentFactory, ToteFactory, operator_at
+from tests.fakes.photos import PNG
 from tests.inbound.conftest import load_delivery
 
 pytestmark = pytest.mark.django_db
@@ -330,25 +330,6 @@ def test_undo_of_an_unknown_scan_only_strikes_it_out(delivery, acceptance) -> No
 
 
 # ---- damage ----
-
-
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-WEBP = b"RIFF\x00\x00\x00\x00WEBPVP8 " + b"\x00" * 32
-
-
-@pytest.mark.parametrize(("content", "extension"), [(JPEG, "jpg"), (PNG, "png"), (WEBP, "webp")])
-def test_photo_types_are_recognised_by_their_bytes(content, extension) -> None:
-    assert photo_check(ContentFile(content, name="whatever.txt")) == extension
-
-
-def test_photo_of_another_type_or_over_10_mb_is_refused() -> None:
-    with pytest.raises(DomainError):
-        photo_check(ContentFile(b"GIF89a" + b"\x00" * 32, name="x.jpg"))
-    limit = 10 * 1024 * 1024
-    assert photo_check(ContentFile(JPEG + b"\x00" * (limit - len(JPEG)), name="x.jpg")) == "jpg"
-    with pytest.raises(DomainError):
-        photo_check(ContentFile(JPEG + b"\x00" * (limit - len(JPEG) + 1), name="x.jpg"))
 
 
 def test_damaged_after_auto_placement_goes_to_inspection_with_note_and_photo(

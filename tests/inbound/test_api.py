@@ -13,6 +13,7 @@ from pvz.inbound.services import acceptance_open
 from pvz.shipments.models import Shipment
 from pvz.shipments.statuses import Status
 from tests.factories import PickupPointFactory, operator_at
+from tests.fakes.photos import JPEG
 
 pytestmark = pytest.mark.django_db
 
@@ -90,9 +91,7 @@ def test_happy_path_open_scan_undo_damage_close_act(signed_in, delivery, setting
         {
             "shipment_id": parcels[0].pk,
             "note": "Порван пакет",
-            "photo": SimpleUploadedFile(
-                "p.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, content_type="image/jpeg"
-            ),
+            "photo": SimpleUploadedFile("p.jpg", JPEG, content_type="image/jpeg"),
         },
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )

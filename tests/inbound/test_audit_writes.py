@@ -27,11 +27,11 @@ from pvz.inbound.services import (
 from pvz.network.models import CellKind
 from tests.audit.records import no_new_records, the_record
 from tests.factories import CarriageFactory, CellFactory, PickupPointFactory, operator_at
+from tests.fakes.photos import PNG
 
 pytestmark = pytest.mark.django_db
 
 AGENT = "Mozilla/5.0 (PVZ terminal)"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def utc(moment: dt.datetime) -> str:

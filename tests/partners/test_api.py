@@ -59,6 +59,7 @@ def test_without_a_key_it_is_401_with_the_error_body(ours: PartnerWorld) -> None
             "code": "NOT_AUTHENTICATED",
             "message": "Войдите в систему, чтобы продолжить.",
             "details": {},
+            "request_id": response["X-Request-ID"],
         }
     }
 
@@ -410,6 +411,7 @@ def test_an_oversized_body_is_413(ours: PartnerWorld, settings) -> None:
         "code": "PAYLOAD_TOO_LARGE",
         "message": "Слишком большой запрос.",
         "details": {"max_bytes": 1000},
+        "request_id": response["X-Request-ID"],
     }
 
 

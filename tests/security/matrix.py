@@ -10,6 +10,8 @@ fails for it, naming the URL and what to declare. Declarations:
   `requires_sign_in` (no point: the caller themself, or only ever the caller's own points).
 - partner API: `pvz.api.partner_auth.requires_partner` (a partner API key; users' sessions are 401, another
   partner's objects 404).
+- `/metrics`: `pvz.config.metrics.ACCESS_METRICS` (the scraper's address or token, never a person's
+  session: from an address not allowed it is 403 for everyone; tests/metrics shows who it opens for).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pvz.accounts.roles import ROLE_PERMS, Perm, Role
 from pvz.anomalies.models import AnomalyFlag, Rule, Suspension
 from pvz.api.partner_auth import ACCESS_PARTNER as API_PARTNER
 from pvz.api.permissions import ACCESS_SIGN_IN as API_SIGN_IN
+from pvz.config.metrics import ACCESS_METRICS
 from pvz.counter.models import IssueSession, Verification
 from pvz.counter.services import session_open, session_scan
 from pvz.inbound.models import Acceptance, Carriage, Tote, ToteStatus
@@ -95,6 +98,9 @@ ANONYMOUS = "anonymous"
 # A partner's system calling the partner API with its key (`Site.partner_key`); "foreign" is that key
 # naming another partner's objects.
 PARTNER = "partner"
+# Where the matrix calls `/metrics` from: an address not in PVZ_METRICS_ALLOWED_IPS (the test client's
+# default, 127.0.0.1, is allowed).
+OUTSIDE_ADDRESS = "203.0.113.9"
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,7 @@ class Route:
 
     @property
     def access(self) -> str | None:
-        """ "perm", "sign_in", "public" or "outbox"; None when the view declares nothing."""
+        """ "perm", "sign_in", "public", "outbox" or "metrics"; None when the view declares nothing."""
         if self.perm is not None:
             return "perm"
         return getattr(self.view, "access", None)
@@ -281,6 +287,9 @@ def cases_for(route: Route) -> list[Case]:
     if access in (ACCESS_SIGN_IN, API_SIGN_IN):
         cases += [Case(route, role, "-", ALLOWED) for role in (*POINT_ROLES, *PLATFORM_ROLES)]
         return cases
+    if access == ACCESS_METRICS:
+        # A session is no key to the metrics: from outside, everyone is refused alike.
+        return [Case(route, role, "-", FORBIDDEN) for role in (ANONYMOUS, *POINT_ROLES, *PLATFORM_ROLES)]
     if access == ACCESS_OUTBOX:
         # Platform-wide: the permission is the user's, not a point's.
         for role in (*POINT_ROLES, *PLATFORM_ROLES):

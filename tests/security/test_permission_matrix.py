@@ -24,6 +24,7 @@ from django.urls import reverse
 from pvz.accounts.models import User
 from pvz.accounts.roles import Role
 from pvz.api.api import api
+from pvz.config.metrics import ACCESS_METRICS
 from pvz.factors.services import totp_enrol_start
 from pvz.web.middleware import POINT_SESSION_KEY
 from pvz.web.permissions import ACCESS_PUBLIC
@@ -81,7 +82,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
 def _client(world: World, case: Case) -> Client:
     if case.role == matrix.PARTNER:
         return Client(headers={"Authorization": f"Bearer {world.own.partner_key}"})
-    client = Client()
+    client = Client(REMOTE_ADDR=matrix.OUTSIDE_ADDRESS) if case.route.access == ACCESS_METRICS else Client()
     if case.role == ANONYMOUS:
         return client
     client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[case.role]
@@ -152,7 +153,15 @@ def test_matrix_walks_pages_and_api_and_leaves_out_only_what_it_names() -> None:
     nothing is left out but the Django admin and the routes listed with their reasons."""
     names = {route.name for route in ROUTES}
     assert len({(route.route, route.method) for route in ROUTES}) == len(ROUTES), "a URL counted twice"
-    assert {"web:dashboard", "web:cells_list", "healthz", "api-docs", "me_get", "cells_update"} <= names
+    assert {
+        "web:dashboard",
+        "web:cells_list",
+        "healthz",
+        "metrics",
+        "api-docs",
+        "me_get",
+        "cells_update",
+    } <= names
     left_out = {line.split(": ", 1)[0] for line in EXCLUDED}
     assert {f"/{route}" for route in matrix.EXCLUDED_ROUTES} <= left_out, (
         "a listed exclusion no longer exists"

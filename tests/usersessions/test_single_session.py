@@ -54,7 +54,12 @@ def test_a_new_login_makes_the_api_answer_the_first_device_401_session_ended(use
 
     assert response.status_code == 401
     assert response.json() == {
-        "error": {"code": "SESSION_ENDED", "message": NEW_LOGIN_TEXT, "details": {"reason": "new_login"}}
+        "error": {
+            "code": "SESSION_ENDED",
+            "message": NEW_LOGIN_TEXT,
+            "details": {"reason": "new_login"},
+            "request_id": response["X-Request-ID"],
+        }
     }
     assert second.get("/api/v1/me").status_code == 200
 
@@ -121,7 +126,12 @@ def test_ending_all_sessions_for_a_reason_tells_the_device_that_reason(user, rea
     api = client.get("/api/v1/me")
     assert (api.status_code, api.json()["error"]) == (
         401,
-        {"code": "SESSION_ENDED", "message": text, "details": {"reason": reason}},
+        {
+            "code": "SESSION_ENDED",
+            "message": text,
+            "details": {"reason": reason},
+            "request_id": api["X-Request-ID"],
+        },
     )
 
 

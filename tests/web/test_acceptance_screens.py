@@ -15,12 +15,13 @@ from pvz.network.models import SizeClass
 from pvz.shipments.models import Shipment, ShipmentEvent
 from pvz.shipments.statuses import Status
 from tests.factories import CellFactory, PartnerFactory, PickupPointFactory, ShipmentFactory, operator_at
+from tests.fakes.photos import PNG
 from tests.inbound.conftest import load_delivery
 
 pytestmark = pytest.mark.django_db
 
 SCANNER = {"X-Pvz-Scanner": "1"}
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
 # What a barcode scanner types when the Russian (ЙЦУКЕН) layout is active.
 RUSSIAN_LAYOUT = str.maketrans(
     "qwertyuiop[]asdfghjkl;'zxcvbnm,.QWERTYUIOP{}ASDFGHJKL:\"ZXCVBNM<>",

@@ -51,6 +51,14 @@ class ErrorBody(Schema):
     code: str = Field(description="Stable machine-readable code, e.g. NOT_FOUND.")
     message: str = Field(description="Human-readable message in the caller's language.")
     details: dict[str, Any] = Field(description="Structured context of the failure; may be empty.")
+    request_id: str | None = Field(
+        default=None,
+        description=(
+            "The id of the request that produced this answer, as in its X-Request-ID response header and "
+            "in the server's log lines; quote it to support. A replayed idempotent answer keeps the id of "
+            "the request that first produced it (the header names the current request)."
+        ),
+    )
 
 
 class ErrorOut(Schema):

@@ -97,6 +97,10 @@ API_RATE_LIMIT_PARTNER: str = env.str("PVZ_API_RATE_LIMIT_PARTNER", default="120
 PARTNER_KEY_OVERLAP_DAYS: int = env.int("PVZ_PARTNER_KEY_OVERLAP_DAYS", default=7)
 # Largest manifest body the partner API reads (POST /api/v1/partner/carriages, JSON or CSV): 10 000 lines.
 PARTNER_MANIFEST_MAX_BYTES: int = env.int("PVZ_PARTNER_MANIFEST_MAX_BYTES", default=20 * 1024 * 1024)
+# Who may read /metrics (docs/deploy.md § Metrics): client addresses or networks (REMOTE_ADDR, the real
+# client's behind the trusted proxy), and a bearer token that opens it from anywhere (empty: no token).
+METRICS_ALLOWED_IPS: list[str] = env.list("PVZ_METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN: str = env.str("PVZ_METRICS_TOKEN", default="")
 # Days after a point closes before its customers' personal data is anonymised (docs/domain.md).
 RETENTION_DAYS: int = env.int("PVZ_RETENTION_DAYS", default=365)
 # Opening applications accepted from one IP address per hour.

@@ -60,6 +60,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request's id in every log line from here on, in the X-Request-ID header and in error answers.
+    "pvz.core.requestid.RequestIdMiddleware",
+    # Latency per route, counts per status class, scans and issues, the pool's use (docs/deploy.md).
+    "pvz.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "pvz.web.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -185,6 +189,8 @@ PVZ_API_RATE_LIMIT_ANON = env.API_RATE_LIMIT_ANON
 PVZ_API_RATE_LIMIT_PARTNER = env.API_RATE_LIMIT_PARTNER
 PVZ_PARTNER_KEY_OVERLAP_DAYS = env.PARTNER_KEY_OVERLAP_DAYS
 PVZ_PARTNER_MANIFEST_MAX_BYTES = env.PARTNER_MANIFEST_MAX_BYTES
+PVZ_METRICS_ALLOWED_IPS = env.METRICS_ALLOWED_IPS
+PVZ_METRICS_TOKEN = env.METRICS_TOKEN
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Русский")), ("en", _("English"))]

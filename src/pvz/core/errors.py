@@ -8,6 +8,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from pvz.core.requestid import current_request_id
+
 
 class ErrorCode(StrEnum):
     VALIDATION_FAILED = "VALIDATION_FAILED"
@@ -135,7 +137,13 @@ class DomainError(Exception):
         return HTTP_STATUS.get(self.code, 400)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": str(self.code), "message": str(self.message), "details": self.details}
+        """The error in an answer's body; within a request it names the request (`X-Request-ID`), so a
+        stored idempotent answer replayed later still names the request whose log lines explain it."""
+        body: dict[str, Any] = {"code": str(self.code), "message": str(self.message), "details": self.details}
+        request_id = current_request_id()
+        if request_id is not None:
+            body["request_id"] = request_id
+        return body
 
 
 class NotFound(DomainError):

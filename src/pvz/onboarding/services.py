@@ -31,7 +31,7 @@ from pvz.core.effects import after_commit
 from pvz.core.errors import Conflict, DomainError, PermissionDenied, RateLimited
 from pvz.core.logging import get_logger
 from pvz.core.phone import normalize_phone
-from pvz.core.uploads import photo_check
+from pvz.core.uploads import photo_clean
 from pvz.network.models import PickupPoint, validate_timezone
 from pvz.network.services import special_places_ensure
 from pvz.onboarding.models import ApplicationPhoto, ApplicationStatus, PointApplication
@@ -44,7 +44,6 @@ AREA_MIN, AREA_MAX = 5, 10_000
 CAPACITY_MIN, CAPACITY_MAX = 1, 100_000
 REASON_MAX = 500
 IP_WINDOW = dt.timedelta(hours=1)
-_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ def application_submit(
             _("Не больше %(max)s фото.") % {"max": MAX_PHOTOS},
             details={"field": "photos", "count": len(photos), "max": MAX_PHOTOS},
         )
-    extensions = [photo_check(photo) for photo in photos]
+    cleaned = [photo_clean(photo) for photo in photos]
     try:
         with transaction.atomic():
             now = clock.now()
@@ -161,11 +160,11 @@ def application_submit(
                 submitted_at=now,
             )
             # Files last: every check has passed, so a failed transaction leaves at most an orphan file.
-            for photo, extension in zip(photos, extensions, strict=True):
+            for photo in cleaned:
                 stored = ApplicationPhoto(
-                    application=application, content_type=_CONTENT_TYPES[extension], size=photo.size or 0
+                    application=application, content_type=photo.content_type, size=photo.size
                 )
-                stored.file.save(f"photo.{extension}", photo, save=False)
+                stored.file.save(f"photo.{photo.extension}", photo.file, save=False)
                 stored.save()
             audit_record(
                 action="onboarding.submit",

@@ -19,7 +19,7 @@ from pvz.core import clock
 from pvz.core.errors import DomainError, NotFound
 from pvz.core.logging import get_logger
 from pvz.core.scan import normalize_scan
-from pvz.core.uploads import photo_check
+from pvz.core.uploads import CleanPhoto, photo_clean
 from pvz.counter.errors import VerificationRequired
 from pvz.counter.identify import customer_identify
 from pvz.counter.models import Verification
@@ -139,7 +139,7 @@ def return_check(*, actor: User, visit: ReturnVisit, code: str) -> ReturnCheck:
 
 def _check_form(
     *, reason_id: int, condition: str, note: str, photos: Sequence[File[bytes]], partner: Partner
-) -> tuple[ReturnReason, list[str]]:
+) -> tuple[ReturnReason, list[CleanPhoto]]:
     if condition not in ReturnCondition.values:
         raise DomainError(_("Выберите состояние товара."), details={"field": "condition"})
     if len(note) > NOTE_MAX:
@@ -149,14 +149,11 @@ def _check_form(
             _("Не больше %(max)s фото на возврат.") % {"max": MAX_PHOTOS},
             details={"field": "photos", "count": len(photos), "max": MAX_PHOTOS},
         )
-    extensions = [photo_check(photo) for photo in photos]
+    cleaned = [photo_clean(photo) for photo in photos]
     reason = next((r for r in return_reasons_for(partner=partner) if r.pk == reason_id), None)
     if reason is None:
         raise DomainError(_("Выберите причину возврата из списка."), details={"field": "reason_id"})
-    return reason, extensions
-
-
-_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+    return reason, cleaned
 
 
 def customer_return_create(
@@ -182,7 +179,7 @@ def customer_return_create(
     now = clock.now()
     _check_visit(visit, now)
     found = shipment_find(user=actor, code=code, point=visit.point)
-    reason, extensions = _check_form(
+    reason, cleaned = _check_form(
         reason_id=reason_id, condition=condition, note=note, photos=photos, partner=found.partner
     )
     with transaction.atomic():
@@ -232,11 +229,9 @@ def customer_return_create(
         created.number = return_number(created.pk)
         created.save(update_fields=["number"])
         # Files last: every check has passed, so a failed transaction leaves at most an orphan file.
-        for photo, extension in zip(photos, extensions, strict=True):
-            stored = ReturnPhoto(
-                customer_return=created, content_type=_CONTENT_TYPES[extension], size=photo.size or 0
-            )
-            stored.file.save(f"photo.{extension}", photo, save=False)
+        for photo in cleaned:
+            stored = ReturnPhoto(customer_return=created, content_type=photo.content_type, size=photo.size)
+            stored.file.save(f"photo.{photo.extension}", photo.file, save=False)
             stored.save()
         notification_return_accepted(customer_return=created)
         audit_record(

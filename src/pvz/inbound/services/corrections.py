@@ -14,7 +14,7 @@ from pvz.audit.services import audit_record
 from pvz.core import clock
 from pvz.core.errors import Conflict, DomainError
 from pvz.core.logging import get_logger
-from pvz.core.uploads import photo_check
+from pvz.core.uploads import photo_clean
 from pvz.inbound.errors import AcceptanceClosed, NothingToUndo
 from pvz.inbound.models import (
     Acceptance,
@@ -123,7 +123,7 @@ def acceptance_mark_damaged(
     note = note.strip()
     if not note or len(note) > DAMAGE_NOTE_MAX:
         raise DomainError(_("Опишите повреждение (до 500 символов)."), details={"field": "note"})
-    extension = photo_check(photo) if photo is not None else ""
+    cleaned = photo_clean(photo) if photo is not None else None
     with transaction.atomic():
         locked = acceptance_lock(acceptance.pk)
         if locked.status != AcceptanceStatus.OPEN:
@@ -168,8 +168,8 @@ def acceptance_mark_damaged(
         damage = AcceptanceDamage(
             acceptance=locked, shipment=current, note=note, created_by=actor, created_at=clock.now()
         )
-        if photo is not None:
-            damage.photo.save(f"photo.{extension}", photo, save=False)
+        if cleaned is not None:
+            damage.photo.save(f"photo.{cleaned.extension}", cleaned.file, save=False)
         damage.save()
         audit_record(
             action="acceptance.damaged",
