@@ -14,7 +14,9 @@ from django.db import OperationalError, ProgrammingError
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, override_settings
 from django.urls import path
+from ninja import NinjaAPI
 
+from pvz.api.errors import register_error_handlers
 from pvz.core.outage import Backoff, OutageTracebackFilter, is_database_outage
 from pvz.core.scheduler import PeriodicTask, Scheduler
 
@@ -60,7 +62,28 @@ def _bug(request: HttpRequest) -> HttpResponse:
     raise _wrapped(sqlite3.OperationalError("no such table: nowhere"))
 
 
-urlpatterns = [path("api/v1/down", _down), path("down", _down), path("bug", _bug)]
+# An API of the test's own with the real error handlers: an outage inside a handler is the API's own
+# catch-all's to answer, not Django's 500 handler's.
+outage_api = NinjaAPI(urls_namespace="outage-test")
+register_error_handlers(outage_api)
+
+
+@outage_api.get("/inside")
+def _inside(request: HttpRequest) -> dict[str, str]:
+    raise _wrapped(psycopg.OperationalError("server closed the connection unexpectedly"))
+
+
+@outage_api.get("/bug")
+def _api_bug(request: HttpRequest) -> dict[str, str]:
+    raise _wrapped(sqlite3.OperationalError("no such table: nowhere"))
+
+
+urlpatterns = [
+    path("api/v1/down", _down),
+    path("down", _down),
+    path("bug", _bug),
+    path("api/v1/handler/", outage_api.urls),
+]
 handler500 = "pvz.config.errors.server_error"
 
 
@@ -82,6 +105,18 @@ def test_an_outage_answers_503_with_retry_after_in_the_api_and_on_pages() -> Non
     with override_settings(LANGUAGE_CODE="en"):
         english = client.get("/api/v1/down", HTTP_ACCEPT_LANGUAGE="en")
     assert english.status_code == 503
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_an_outage_inside_an_api_handler_is_503_too() -> None:
+    client = Client(raise_request_exception=False)
+    inside = client.get("/api/v1/handler/inside")
+    assert inside.status_code == 503
+    assert inside["Retry-After"] == "5"
+    assert inside.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    bug = client.get("/api/v1/handler/bug")
+    assert bug.status_code == 500
+    assert bug.json()["error"]["code"] == "INTERNAL"
 
 
 @override_settings(ROOT_URLCONF=__name__)

@@ -22,6 +22,7 @@ from pydantic import Field
 from pvz.audit.services import audit_access_denied
 from pvz.core.errors import DomainError, ErrorCode, NotFound
 from pvz.core.logging import get_logger
+from pvz.core.outage import OUTAGE_MESSAGE, RETRY_AFTER_SECONDS, connections_drop, is_database_outage
 
 log = get_logger(__name__)
 
@@ -174,6 +175,17 @@ def register_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if is_database_outage(exc):
+            # The database is away, not a bug: 503 with Retry-After, as Django's handler answers outside
+            # the API's views (pvz.config.errors); one log line, the dead connection dropped.
+            log.warning(
+                "database_unavailable", path=request.path, error=type(exc).__name__, detail=str(exc)[:200]
+            )
+            connections_drop()
+            outage = DomainError(OUTAGE_MESSAGE, code=ErrorCode.SERVICE_UNAVAILABLE)
+            response = _answer(api, request, outage)
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         incident = uuid.uuid4().hex[:12]
         log.exception("api_unhandled_error", incident=incident, method=request.method, path=request.path)
         message = _(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from pvz.core.errors import DomainError, ErrorCode
 from pvz.core.logging import get_logger
-from pvz.core.outage import RETRY_AFTER_SECONDS, connections_drop, is_database_outage
+from pvz.core.outage import OUTAGE_MESSAGE, RETRY_AFTER_SECONDS, connections_drop, is_database_outage
 from pvz.core.requestid import current_request_id
 
 log = get_logger("pvz.outage")
@@ -26,7 +26,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     log.warning("database_unavailable", path=request.path, error=type(exc).__name__, detail=str(exc)[:200])
     # The failed connection goes back to the pool checked, not reused by the next request of this thread.
     connections_drop()
-    message = _("База данных временно недоступна. Повторите через несколько секунд.")
+    message = OUTAGE_MESSAGE
     response: HttpResponse
     if request.path.startswith("/api/"):
         error = DomainError(message, code=ErrorCode.SERVICE_UNAVAILABLE)

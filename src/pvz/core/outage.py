@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 import psycopg
 import psycopg_pool
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
+from django.utils.translation import gettext_lazy as _
 
-# What a client is told to wait before retrying while the database is unreachable.
+# What a client is told to wait before retrying while the database is unreachable, and why.
 RETRY_AFTER_SECONDS = 5
+OUTAGE_MESSAGE = _("База данных временно недоступна. Повторите через несколько секунд.")
 
 # SQLite raises OperationalError for bad SQL too ("no such table"): only these mean "try again later".
 _SQLITE_TRANSIENT = ("database is locked", "unable to open database file", "disk i/o error")
