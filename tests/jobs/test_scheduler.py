@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
+from pvz.core.models import PeriodicClaim
 from pvz.core.scheduler import PERIODIC_TASKS, PeriodicTask, Scheduler
 
 EXPIRE = "pvz.shipments.tasks.expire_overdue_shipments"
@@ -84,8 +85,26 @@ def test_the_running_scheduler_keeps_the_console_quiet_unless_asked(monkeypatch)
         monkeypatch.setattr(run_scheduler.threading.Event, "wait", lambda self, timeout=None: True)
         monkeypatch.setattr(run_scheduler.signal, "signal", lambda *args: None)
         out = io.StringIO()
+        # Each run in an interval slot of its own: the second would otherwise find every slot claimed.
+        PeriodicClaim.objects.all().delete()
         call_command("run_scheduler", verbosity=verbosity, stdout=out)
         outputs[verbosity] = out.getvalue()
 
     assert EXPIRE not in outputs[1]
     assert EXPIRE in outputs[2]
+
+
+@pytest.mark.django_db
+def test_two_schedulers_enqueue_each_slot_once(clock):
+    """A scheduler on every app server: the slot claim lets one of them enqueue, the other skips."""
+    jobs = [PeriodicTask(600, EXPIRE)]
+    first, second = Scheduler(jobs), Scheduler(jobs)
+
+    assert len(first.tick(0.0)) == 1
+    assert second.tick(0.0) == []  # same slot: taken
+    assert DBTaskResult.objects.filter(task_path=EXPIRE).count() == 1
+
+    clock.advance(seconds=600)  # the next slot
+    assert len(second.tick(600.0)) == 1
+    assert first.tick(600.0) == []
+    assert DBTaskResult.objects.filter(task_path=EXPIRE).count() == 2

@@ -93,3 +93,21 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+class PeriodicClaim(models.Model):
+    """One row per periodic task and interval slot (wall-clock seconds // the task's interval). The
+    scheduler that inserts it enqueues the task; any other scheduler running at the same time (one per app
+    server) finds the slot taken and skips it, so a periodic job runs once per interval, not once per
+    server. Rows older than two days are purged with the idempotency records."""
+
+    task_path = models.CharField(max_length=200)
+    slot = models.BigIntegerField()
+    claimed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task_path", "slot"], name="uniq_periodic_claim")]
+        indexes = [models.Index(fields=["claimed_at"], name="periodic_claim_claimed_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task_path} #{self.slot}"

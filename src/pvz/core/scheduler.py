@@ -1,8 +1,9 @@
 """A tiny periodic scheduler: it only enqueues; the task worker (`manage.py db_worker`) executes.
 
 Honest limits, by design:
-- The schedule lives in memory. Run exactly one `run_scheduler` per deployment; a second one would
-  enqueue every job twice (harmless, since periodic tasks must be idempotent, but wasteful).
+- The schedule lives in memory, but every enqueue first claims its slot in the database (`PeriodicClaim`:
+  the task and wall-clock seconds // its interval, unique): with a scheduler on every app server, each
+  interval's job is enqueued by whichever gets there first, once.
 - On start every job is due at once, so a restart or a long stop is covered by one run instead of a
   replay of each missed interval. Periodic tasks therefore work from the current state (e.g. "STORED and
   past the deadline"), never from "what happened since the last run".
@@ -14,13 +15,17 @@ Tasks are named by dotted path, so this module, at the bottom of the layers, imp
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 
+from pvz.core import clock
 from pvz.core.logging import get_logger
+from pvz.core.models import PeriodicClaim
 from pvz.core.outage import connections_drop, is_database_outage
 
 log = get_logger(__name__)
@@ -60,8 +65,23 @@ PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
 )
 
 
-def _enqueue(task_path: str) -> Any:
-    return import_string(task_path).enqueue()
+def periodic_enqueue_claimed(job: PeriodicTask, *, wall: float | None = None) -> Any | None:
+    """Enqueue `job` unless another scheduler already claimed this interval's slot (then None). The claim
+    and the enqueued task row commit together."""
+    now = clock.now()
+    slot = int((now.timestamp() if wall is None else wall) // job.every_seconds)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                PeriodicClaim.objects.create(task_path=job.task_path, slot=slot, claimed_at=now)
+        except IntegrityError:
+            return None
+        return import_string(job.task_path).enqueue()
+
+
+def periodic_claims_purge(*, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
+    deleted, _per_model = PeriodicClaim.objects.filter(claimed_at__lt=clock.now() - older_than).delete()
+    return deleted
 
 
 class Scheduler:
@@ -71,8 +91,9 @@ class Scheduler:
         self,
         periodic: Sequence[PeriodicTask] = PERIODIC_TASKS,
         *,
-        enqueue: Callable[[str], Any] = _enqueue,
+        enqueue: Callable[[str], Any] | None = None,
     ) -> None:
+        """`enqueue` replaces the claimed enqueue (tests record calls with it)."""
         self.periodic = tuple(periodic)
         self.enqueue = enqueue
         self.last_enqueued: dict[str, float] = {}
@@ -93,7 +114,7 @@ class Scheduler:
         self.database_down = False
         for job in self.due(now):
             try:
-                result = self.enqueue(job.task_path)
+                result = self.enqueue(job.task_path) if self.enqueue else periodic_enqueue_claimed(job)
             except Exception as exc:
                 if is_database_outage(exc):
                     # One line, not a traceback per task; the caller waits (Backoff) and the next tick
@@ -107,6 +128,9 @@ class Scheduler:
                 log.exception("periodic_enqueue_failed", task=job.task_path)
                 continue
             self.last_enqueued[job.task_path] = now
+            if result is None:
+                log.info("periodic_taken", task=job.task_path)  # another server's scheduler enqueued it
+                continue
             log.info("periodic_enqueued", task=job.task_path, result_id=getattr(result, "id", None))
             enqueued.append((job, result))
         return enqueued
