@@ -25,6 +25,13 @@ else
   echo "Chromium is missing: browser tests will be skipped"
 fi
 
+step "PgBouncer for the several-servers test"
+if ! command -v pgbouncer >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null \
+    && (systemctl disable --now pgbouncer >/dev/null 2>&1 || true)) || echo "could not install pgbouncer with apt-get"
+fi
+command -v pgbouncer >/dev/null 2>&1 && pgbouncer --version | head -1 || echo "PgBouncer is missing: its test will fail"
+
 step "Lint, types, import layers, migrations, OpenAPI drift"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench

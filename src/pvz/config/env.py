@@ -53,7 +53,11 @@ DB_POOL_MIN: int = env.int("PVZ_DB_POOL_MIN", default=2)
 DB_POOL_MAX: int = env.int("PVZ_DB_POOL_MAX", default=10)
 # How long a request waits for a pooled connection before it answers 503 (the database is down or busy).
 DB_POOL_TIMEOUT: float = env.float("PVZ_DB_POOL_TIMEOUT", default=10.0)
-DB_PREPARED: bool = env.bool("PVZ_DB_PREPARED", default=True)
+# Behind PgBouncer (or another pooler) in transaction mode: no server-side cursors, and no prepared
+# statements unless the pooler keeps them (PgBouncer 1.21+ with max_prepared_statements: then leave
+# PVZ_DB_PREPARED on). docs/deploy.md § PgBouncer.
+DB_TRANSACTION_POOLER: bool = env.bool("PVZ_DB_TRANSACTION_POOLER", default=False)
+DB_PREPARED: bool = env.bool("PVZ_DB_PREPARED", default=not DB_TRANSACTION_POOLER)
 TEST_DATABASE_NAME: str = env.str("PVZ_TEST_DATABASE_NAME", default="")
 REDIS_URL: str = env.str("REDIS_URL", default="")
 ALLOWED_HOSTS: list[str] = env.list(

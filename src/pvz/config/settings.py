@@ -134,6 +134,11 @@ else:
     # Off (PVZ_DB_PREPARED=false) behind a pooler in transaction mode older than PgBouncer 1.21.
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5 if env.DB_PREPARED else None
     DATABASES["default"]["OPTIONS"]["server_side_binding"] = env.DB_PREPARED
+    # A transaction pooler hands each transaction to any server connection: a named cursor outside a
+    # transaction (what .iterator() declares) would be lost between statements.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.DB_TRANSACTION_POOLER
+# pvz.core.sql.hot_cursor prepares its statements only when this is on.
+PVZ_DB_PREPARED = env.DB_PREPARED
 if env.TEST_DATABASE_NAME:
     DATABASES["default"]["TEST"] = {"NAME": env.TEST_DATABASE_NAME}
 

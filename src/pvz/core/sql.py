@@ -9,7 +9,8 @@ is Django's wrapper around it, so query logging, execute wrappers and error tran
 any other query. On SQLite, where there is no planning round trip to save, it is an ordinary cursor.
 
 Prepared statements live on a server connection: behind a pooler in transaction mode they need
-PgBouncer 1.21+ with `max_prepared_statements` (docs/deploy.md).
+PgBouncer 1.21+ with `max_prepared_statements`; with PVZ_DB_PREPARED off (the default behind
+PVZ_DB_TRANSACTION_POOLER) this is an ordinary cursor (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
 from django.db.backends.utils import CursorWrapper
@@ -37,7 +39,7 @@ class _PreparedCursor(ServerBindingCursor):  # type: ignore[misc]  # Django ship
 @contextmanager
 def hot_cursor() -> Iterator[CursorWrapper]:
     """A cursor whose statements are prepared on PostgreSQL (see the module docstring)."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not settings.PVZ_DB_PREPARED:
         with connection.cursor() as cursor:
             yield cursor
         return
