@@ -25,12 +25,18 @@ else
   echo "Chromium is missing: browser tests will be skipped"
 fi
 
-step "PgBouncer for the several-servers test"
-if ! command -v pgbouncer >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null \
-    && (systemctl disable --now pgbouncer >/dev/null 2>&1 || true)) || echo "could not install pgbouncer with apt-get"
+step "PgBouncer and nginx for the several-servers test"
+missing=()
+command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
+command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  # Only the programs: the test starts its own pgbouncer and nginx on free ports.
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null) \
+    || echo "could not install ${missing[*]} with apt-get"
 fi
-command -v pgbouncer >/dev/null 2>&1 && pgbouncer --version | head -1 || echo "PgBouncer is missing: its test will fail"
+for tool in pgbouncer nginx; do
+  command -v "$tool" >/dev/null 2>&1 && echo "$tool: $(command -v "$tool")" || echo "$tool is missing: its test will fail"
+done
 
 step "Lint, types, import layers, migrations, OpenAPI drift"
 .venv/bin/ruff check src tests bench

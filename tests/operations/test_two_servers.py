@@ -2,7 +2,7 @@
 through PgBouncer in transaction pooling mode (Debian's 1.18: no prepared statements, so
 PVZ_DB_TRANSACTION_POOLER turns them and server-side cursors off) — and Redis. A live update of a scan
 made on one server reaches a websocket held on the other; an Idempotency-Key used on one server is
-replayed by the other; operators scanning through both servers at once accept every parcel once."""
+replayed by the other; operators scanning through nginx in front of both accept every parcel once."""
 
 from __future__ import annotations
 
@@ -54,6 +54,48 @@ class PgBouncer:
         self.process.wait(timeout=10)
 
 
+class Nginx:
+    """nginx in front of both servers, as deploy/nginx/openpvz.conf puts it (without TLS)."""
+
+    def __init__(self, tmp: Path, backends: list[str]) -> None:
+        self.port = free_port()
+        tmp = tmp / "nginx"
+        tmp.mkdir(mode=0o777)
+        tmp.chmod(0o777)
+        for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (tmp / sub).mkdir(mode=0o777)
+            (tmp / sub).chmod(0o777)
+        servers = "".join(f"    server {b.removeprefix('http://')};\n" for b in backends)
+        conf = tmp / "nginx.conf"
+        conf.write_text(
+            f"worker_processes 1;\npid {tmp}/nginx.pid;\nerror_log {tmp}/error.log;\nevents {{}}\n"
+            "http {\n"
+            f"  access_log {tmp}/access.log;\n"
+            + "".join(f"  {sub}_temp_path {tmp}/{sub};\n" for sub in ("proxy", "fastcgi", "uwsgi", "scgi"))
+            + f"  client_body_temp_path {tmp}/body;\n"
+            f"  upstream openpvz {{\n{servers}  }}\n"
+            "  map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n"
+            f"  server {{\n    listen 127.0.0.1:{self.port};\n"
+            "    proxy_set_header X-Request-ID $request_id;\n    proxy_set_header Host $http_host;\n"
+            "    location /ws/ { proxy_pass http://openpvz; proxy_http_version 1.1;\n"
+            "      proxy_set_header Upgrade $http_upgrade;\n"
+            "      proxy_set_header Connection $connection_upgrade; }\n"
+            "    location / { proxy_pass http://openpvz; proxy_http_version 1.1; }\n"
+            "  }\n}\n"
+        )
+        self.process = subprocess.Popen(
+            ["nginx", "-c", str(conf), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        assert wait_until(lambda: _up(self.base), timeout=20), (tmp / "error.log").read_text()[-2000:]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
 def _server(env: dict[str, str], log: Path) -> tuple[AppProcess, str]:
     port = free_port()
     args = ["uvicorn", "pvz.config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
@@ -73,8 +115,9 @@ def _up(base: str) -> bool:
 def test_two_servers_behind_pgbouncer_share_live_updates_idempotency_and_work(
     pg_database: Database, ops_tmp: Path
 ) -> None:
-    if shutil.which("pgbouncer") is None:
-        pytest.fail("pgbouncer is missing: scripts/test.sh installs it (apt-get install pgbouncer)")
+    for tool in ("pgbouncer", "nginx"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is missing: scripts/test.sh installs it (apt-get install)")
     seed = SEED.replace("MARK", repr(RESULT_MARK)).replace("OPERATORS", str(OPERATORS))
     data = _shell(seed.replace("PARCELS", str(PARCELS)), app_env(pg_database.url()), ops_tmp)
     bouncer = PgBouncer(pg_database, ops_tmp)
@@ -124,22 +167,28 @@ def test_two_servers_behind_pgbouncer_share_live_updates_idempotency_and_work(
                 "Cookie": f"sessionid={op['session']}; csrftoken={op['csrf']}",
                 "X-CSRFToken": op["csrf"],
             }
-            for i, code in enumerate(codes[1:][n::OPERATORS]):
-                base = (base_a, base_b)[i % 2]
+            for code in codes[1:][n::OPERATORS]:
+                base = proxy.base  # nginx spreads them over both servers
                 payload = {"code": code, "scan_id": str(uuid.uuid4()), "auto_place": True}
                 st, answer = _post(base + scans, payload, {**op_headers, "Idempotency-Key": f"two-{code}"})
                 answers.append((code, st, answer.get("outcome")))
 
+        proxy = Nginx(ops_tmp, [base_a, base_b])
         threads = [threading.Thread(target=operate, args=(n,)) for n in range(OPERATORS)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=120)
+        proxy.stop()
     finally:
         a.stop()
         b.stop()
         bouncer.stop()
     assert sorted(code for code, _st, _o in answers) == sorted(codes[1:])
+    # The proxy really spread the load: each server answered scans of it.
+    for app in (a, b):
+        served = [line for line in app.output().splitlines() if "/scans" in line and "status=200" in line]
+        assert len(served) >= PARCELS // 4, (app.args, len(served))
     assert {(st, outcome) for _c, st, outcome in answers} == {(200, "ACCEPTED")}, answers
     rows = pg_database.execute(
         "SELECT s.barcode, count(e.id) FROM shipments_shipment s "
