@@ -1,0 +1,203 @@
+"""Input hygiene in one place: a NUL character or a lone UTF-16 surrogate in any text the server is sent is
+refused as 422 VALIDATION_FAILED before a view runs, nothing written.
+
+PostgreSQL cannot store U+0000 in text (a 500 on whichever field met it first), and a lone surrogate
+cannot be encoded as UTF-8 (a 500 wherever the text is encoded: the idempotency fingerprint, the database).
+Neither is ever typed by a person, so the request is refused as a whole rather than cleaned.
+
+Checked: the URL path, the query string, a form (urlencoded, and the text fields of a multipart upload,
+not the files' content), and a JSON body (keys and values, at any depth, as the handler would decode them).
+Websockets are not HTTP requests and are not seen here.
+
+Cheap on the common path: bytes are searched for the only spellings either character can have (`%00`, a
+raw NUL, a `\\u0000` or `\\uD800`-`\\uDFFF` escape) and decoded only when one is there."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NoReturn
+from urllib.parse import parse_qsl
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from pvz.core.errors import DomainError
+from pvz.core.logging import get_logger
+
+log = get_logger("pvz.hygiene")
+
+# A text value the server refuses: U+0000 or a UTF-16 surrogate not part of a pair (Python keeps a lone
+# `\ud800` from JSON as that code point; a valid pair decodes to one character outside this range).
+_BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+# The spellings of those characters in a JSON body: raw NUL bytes and \u escapes (hex in either case).
+_JSON_SUSPECT = re.compile(rb"\x00|\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class _Refused(Exception):
+    def __init__(self, place: str, field: str, character: str) -> None:
+        super().__init__(place, field)
+        # The name is echoed back and logged: the bad character itself cannot be (it may not encode).
+        self.place, self.field, self.character = place, _BAD_CHARACTER.sub("\ufffd", field), character
+
+
+class InputHygieneMiddleware:
+    """Refuses a request whose text carries NUL or a lone surrogate: the API's error body under /api/, a
+    page with the message elsewhere. In `process_view`, so it runs after the CSRF check (a forged form is
+    still 403) and only for a URL that names a view."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        try:
+            _check_path(request)
+            _check_query(request)
+            _check_body(request)
+        except _Refused as refused:
+            return _refusal(request, refused)
+        return None
+
+
+def _check_path(request: HttpRequest) -> None:
+    if "\x00" in request.path_info:
+        raise _Refused("path", "", "\x00")
+
+
+def _check_query(request: HttpRequest) -> None:
+    query = str(request.META.get("QUERY_STRING", ""))
+    # Django decodes the query with errors="replace", so no surrogate comes out of it; NUL only from %00.
+    if "%00" in query or "\x00" in query:
+        _check_pairs("query", ((name, value) for name in request.GET for value in request.GET.getlist(name)))
+
+
+def _check_body(request: HttpRequest) -> None:
+    length = _content_length(request)
+    if length == 0:
+        return
+    media_type = str(request.META.get("CONTENT_TYPE", "")).split(";", 1)[0].strip().lower()
+    if media_type == "multipart/form-data":
+        _check_multipart(request)
+    elif length > _scan_limit():
+        return  # larger than any operation accepts: refused as too large before it is read
+    elif media_type == "application/x-www-form-urlencoded":
+        raw = _raw_body(request, length)
+        if b"%00" in raw or b"\x00" in raw:
+            text = raw.decode("utf-8", "replace")
+            _check_pairs("body", parse_qsl(text, keep_blank_values=True))
+    else:
+        _check_json(_raw_body(request, length))
+
+
+def _check_multipart(request: HttpRequest) -> None:
+    if request.method != "POST":
+        return  # Django parses multipart bodies of POST only; no view reads another
+    try:
+        fields, files = request.POST, request.FILES
+    except Exception as exc:
+        # A body Django refuses (too large, too many fields, malformed): leave the refusal to the view, which
+        # meets the same exception when it reads the form, as it would have without this check.
+        _defer(request, exc)
+        return
+    _check_pairs("body", ((name, value) for name in fields for value in fields.getlist(name)))
+    # The files' names, not their content (a photo's bytes hold NUL as a matter of course).
+    _check_pairs("body", ((name, upload.name or "") for name in files for upload in files.getlist(name)))
+
+
+def _defer(request: HttpRequest, exc: Exception) -> None:
+    def load_again() -> NoReturn:
+        raise exc
+
+    for parsed in ("_post", "_files"):
+        if hasattr(request, parsed):
+            delattr(request, parsed)
+    request._load_post_and_files = load_again  # type: ignore[method-assign]
+
+
+def _check_json(raw: bytes) -> None:
+    if _JSON_SUSPECT.search(raw) is None:
+        return
+    try:
+        document = json.loads(raw)
+    except (ValueError, RecursionError):
+        if b"\x00" in raw:
+            raise _Refused("body", "", "\x00") from None
+        return  # not JSON: the handler refuses it as such
+    for path, text in _strings(document):
+        found = _BAD_CHARACTER.search(text)
+        if found is not None:
+            raise _Refused("body", path, found.group())
+
+
+def _strings(document: Any) -> Iterator[tuple[str, str]]:
+    """Every key and string value of a JSON document with its dotted path; iterative, as deep as it goes."""
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            yield path, value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                yield child, key
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend(
+                (f"{path}.{index}" if path else str(index), item) for index, item in enumerate(value)
+            )
+
+
+def _check_pairs(place: str, pairs: Iterable[tuple[str, str]]) -> None:
+    for name, value in pairs:
+        for text in (name, value):
+            found = _BAD_CHARACTER.search(text)
+            if found is not None:
+                raise _Refused(place, name, found.group())
+
+
+def _content_length(request: HttpRequest) -> int:
+    length = str(request.META.get("CONTENT_LENGTH") or "0")
+    return int(length) if length.isdigit() else 0
+
+
+def _scan_limit() -> int:
+    return max(int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0), int(settings.PVZ_INPUT_HYGIENE_MAX_BODY))
+
+
+def _raw_body(request: HttpRequest, length: int) -> bytes:
+    """The body, left readable for the view exactly as before: through `request.body` when Django would
+    read it into memory anyway; past that limit (an operation with its own, larger one) read from the
+    stream and put back unread, so `request.body` still refuses it by its length and `request.read` gets
+    it whole."""
+    if length <= int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0):
+        return request.body
+    raw = request.read(length)
+    request._stream = io.BytesIO(raw)
+    request._read_started = False  # type: ignore[attr-defined]
+    return raw
+
+
+def _refusal(request: HttpRequest, refused: _Refused) -> HttpResponse:
+    character = f"U+{ord(refused.character):04X}"
+    log.warning("input_refused", path=request.path, place=refused.place, field=refused.field, char=character)
+    message = _("Текст содержит недопустимый символ %(char)s. Уберите его и повторите.") % {"char": character}
+    error = DomainError(
+        details={
+            "fields": [
+                {"in": refused.place, "field": refused.field, "type": "invalid_character", "message": message}
+            ]
+        }
+    )
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": error.as_dict()}, status=error.http_status)
+    return render(request, "422.html", {"message": message}, status=error.http_status)
