@@ -103,6 +103,19 @@ def test_a_surrogate_pair_and_an_escaped_backslash_are_ordinary_text(ours: Partn
     assert Shipment.objects.get(pk=ours.stored.pk).status == Status.CANCELLED
 
 
+def test_json_sent_as_a_form_is_checked_as_json(ours: PartnerWorld) -> None:
+    # The API parses any body as JSON, whatever its Content-Type says.
+    response = ours.client().post(
+        f"/api/v1/partner/shipments/{ours.stored.barcode}/cancel",
+        '{"reason": "\\u0000"}',
+        content_type="application/x-www-form-urlencoded",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+
+    assert refused_field(response)["field"] == "reason"
+    assert Shipment.objects.get(pk=ours.stored.pk).status == Status.STORED
+
+
 def test_a_key_deep_in_the_body_is_checked_too(delivery, acceptance) -> None:
     body = '{"code": "x", "scan_id": "' + str(uuid.uuid4()) + '", "extra": [{"\\u0000": 1}]}'
 
