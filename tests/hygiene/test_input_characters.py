@@ -4,6 +4,7 @@ stored in text; a lone surrogate cannot be encoded for the idempotency fingerpri
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from typing import Any
@@ -154,6 +155,27 @@ def test_a_nul_in_a_damage_note_is_refused_and_no_damage_is_written(
     assert b"\x00" in JPEG
     assert damaged("Порван пакет").status_code == 200
     assert AcceptanceDamage.objects.count() == 1
+
+
+def test_a_nul_in_a_base64_multipart_field_is_refused(delivery, acceptance) -> None:
+    body = (
+        b"--B\r\n"
+        b'Content-Disposition: form-data; name="note"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode("Порван\x00".encode()) + b"\r\n"
+        b'--B\r\nContent-Disposition: form-data; name="shipment_id"\r\n\r\n1\r\n'
+        b"--B--\r\n"
+    )
+    assert b"\x00" not in body
+
+    response = signed_in(delivery.operator).post(
+        f"/api/v1/acceptances/{acceptance.pk}/damaged",
+        body,
+        content_type="multipart/form-data; boundary=B",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+
+    assert refused_field(response)["field"] == "note"
+    assert AcceptanceDamage.objects.count() == 0
 
 
 def test_a_nul_in_a_query_string_is_refused(delivery) -> None:

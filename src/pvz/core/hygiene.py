@@ -120,7 +120,7 @@ def _check_multipart(raw: bytes, content_type: str) -> None:
     UTF-8 (decoded with replacement, so no surrogate comes out): NUL is a zero byte, or one in base64."""
     _, parameters = parse_header_parameters(content_type)
     boundary = parameters.get("boundary", "").encode("latin-1", "replace")
-    if not boundary or b"\x00" not in raw:
+    if not boundary or (b"\x00" not in raw and _BASE64.search(raw) is None):
         return
     for part in raw.split(b"--" + boundary)[1:]:
         head, _, content = part.partition(b"\r\n\r\n")
