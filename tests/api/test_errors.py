@@ -97,6 +97,8 @@ def test_unexpected_exception_is_500_internal_without_internals(signed_in, monke
     assert "RuntimeError" not in response.content.decode()
     assert set(error["details"]) == {"incident"}
     assert error["details"]["incident"] in error["message"]
+    # One number for the person, the body, the header and the log lines.
+    assert error["details"]["incident"] == error["request_id"] == response["X-Request-ID"]
 
 
 def test_failed_csrf_check_is_403_permission_denied_asking_to_reload(signed_in, monkeypatch):

@@ -214,3 +214,15 @@ def test_a_method_of_the_clients_own_invention_adds_no_series() -> None:
 
     assert sample("pvz_http_requests_total", method="other", **labels) == before + 2
     assert sample("pvz_http_requests_total", method="BREW", **labels) == 0
+
+
+def test_static_files_are_one_series() -> None:
+    labels = {"method": "GET", "route": metrics.STATIC, "status": "2xx"}
+    before = sample("pvz_http_requests_total", **labels)
+
+    for name in ("pvz/shell.js", "vendor/htmx/htmx.min.js"):
+        answer = Client().get(f"/static/{name}")
+        assert answer.status_code == 200, name
+        answer.close()
+
+    assert sample("pvz_http_requests_total", **labels) == before + 2

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.test import Client, override_settings
+from django.test import AsyncClient, Client, override_settings
 from django.urls import path
 
 from pvz.core.logging import get_logger, structured_formatter
@@ -167,3 +167,16 @@ def test_the_500_answers_name_the_request(log_lines: Callable[[], list[dict[str,
     # The traceback's line names the request too, so the id on the page leads to it.
     errors = [line for line in log_lines() if str(line["event"]).startswith("Internal Server Error")]
     assert [line["request_id"] for line in errors] == ["bug-1", "bug-2"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_under_asgi_too(log_lines: Callable[[], list[dict[str, Any]]]) -> None:
+    """`make run` serves through uvicorn: the sync middleware runs in a thread, and the id must still reach
+    Django's own line logged back in the event loop after the answer."""
+    response = await AsyncClient().get("/api/v1/no-such-thing", headers={"X-Request-ID": "asgi-1"})
+
+    assert response["X-Request-ID"] == "asgi-1"
+    assert response.json()["error"]["request_id"] == "asgi-1"
+    not_found = [line for line in log_lines() if str(line["event"]).startswith("Not Found")]
+    assert [line["request_id"] for line in not_found] == ["asgi-1"]

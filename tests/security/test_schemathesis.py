@@ -5,6 +5,11 @@ generated request may end in a server error (5xx).
 Each operation gets `EXAMPLES_PER_OPERATION` generated requests, half of them with the path parameters
 of real objects of the operator's point (so handlers get past the lookup), half with generated ones; the
 total is counted and must reach `MIN_REQUESTS`. Everything runs in the test's transaction, rolled back.
+
+Every generated request with a text field is also sent poisoned (`POISONS`): each string of its path,
+query and body carries U+0000 or, in a JSON body, a lone surrogate (U+D800), which schemathesis's own
+strings never hold (it generates only what UTF-8 can encode). Those must be refused, never a 5xx
+(`pvz.core.hygiene`).
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ PARTNER_PATH = re.compile(r"^(/api/v1)?/partner/")
 EXAMPLES_PER_OPERATION = 16
 TIME_BUDGET_SECONDS = 80  # a bound for `make test`: generation stops here (and the count must still hold)
 OUTBOX = "pvz.accounts.sms.OutboxSmsGateway"
+# Appended to every string of a poisoned request, in turn; a lone surrogate only where JSON can carry it.
+POISONS = ("\x00", "\ud800")
+MIN_POISONED = 300
 
 
 @contextmanager
@@ -97,18 +105,97 @@ def test_generated_requests_never_get_a_server_error(tmp_path) -> None:
     assert sent["all"] >= MIN_REQUESTS, f"only {sent['all']} requests in {TIME_BUDGET_SECONDS} s"
     assert sent["partner"] >= MIN_PARTNER_REQUESTS, f"only {sent['partner']} partner API requests"
     assert sent["partner_refused_key"] == 0, "the partner's key must get every partner request past auth"
+    assert sent["poisoned"] >= MIN_POISONED, f"only {sent['poisoned']} poisoned requests"
+    # Most get past authentication and the lookup to the check (others are 401, 404 by an id, 405 …).
+    assert sent["poison_refused"] >= sent["poisoned"] // 2, sent
+
+
+def _poisoned(value: Any, poison: str, *, keys: bool = True) -> tuple[Any, bool]:
+    """`value` with `poison` appended to each string in it (keys too, if `keys`), and whether there was
+    any."""
+    if isinstance(value, str):
+        return value + poison, True
+    if isinstance(value, list):
+        items = [_poisoned(item, poison) for item in value]
+        return [item for item, _ in items], any(found for _, found in items)
+    if isinstance(value, dict):
+        pairs = [
+            (_poisoned(key, poison) if keys else (key, False), _poisoned(item, poison))
+            for key, item in value.items()
+        ]
+        poisoned = {key: item for (key, _), (item, _) in pairs}
+        return poisoned, any(key_found or found for (_, key_found), (_, found) in pairs)
+    return value, False
+
+
+def _poisoned_case(case: Any, poison: str) -> Any | None:
+    """A copy of `case` with its strings poisoned; None when it has no string to carry the poison. A new
+    case, not the generated one edited: schemathesis would check an edited case against the schema again,
+    and its validator cannot take a lone surrogate."""
+    json_body = "json" in (case.media_type or "")
+    parts: dict[str, Any] = {}
+    any_found = False
+    for part in ("path_parameters", "query", "body"):
+        value = getattr(case, part)
+        if value is None or type(value).__name__ == "NotSet":
+            continue
+        # A lone surrogate cannot be put in a URL or a form (they are UTF-8); JSON escapes it.
+        character = poison if part == "body" and json_body else "\x00"
+        # Path parameters keep their names (the path template needs them); query names are left as well.
+        parts[part], found = _poisoned(value, character, keys=part == "body")
+        any_found = any_found or found
+    if not any_found:
+        return None
+    return case.operation.Case(
+        method=case.method,
+        headers=case.headers,
+        cookies=case.cookies,
+        media_type=case.media_type,
+        multipart_content_types=case.multipart_content_types,
+        **parts,
+    )
+
+
+def _as_curl(case: Any) -> str:
+    try:
+        return str(case.as_curl_command())
+    except UnicodeEncodeError:  # a poisoned case's lone surrogate
+        return f"(body {case.body!r}, query {case.query!r}, path {case.path_parameters!r})"
+
+
+def _refused_as_bad_text(response: Any) -> bool:
+    if response.status_code != 422:
+        return False
+    with suppress(ValueError, KeyError, TypeError, IndexError):
+        return bool(response.json()["error"]["details"]["fields"][0]["type"] == "invalid_character")
+    return False
 
 
 def _fuzz(
     schema: Any, site: Site, cookies: dict[str, str], headers: dict[str, str]
 ) -> tuple[dict[str, int], list[str]]:
-    sent = {"all": 0, "partner": 0, "partner_refused_key": 0}
+    sent = {"all": 0, "partner": 0, "partner_refused_key": 0, "poisoned": 0, "poison_refused": 0}
     failures: list[str] = []
     partner_headers = {"Authorization": f"Bearer {site.partner_key}"}
     started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
     # The partner API first: the few partner operations must not be the ones a slow run cuts off.
     operations.sort(key=lambda operation: not PARTNER_PATH.match(operation.path))
+
+    def send(case: Any) -> Any:
+        if PARTNER_PATH.match(case.path):  # the partner API: the key, no staff session
+            response = case.call(headers=partner_headers)
+            sent["partner"] += 1
+            sent["partner_refused_key"] += response.status_code == 401
+        else:
+            response = case.call(headers=headers, cookies=cookies)
+        sent["all"] += 1
+        try:
+            case.validate_response(response, checks=[not_a_server_error])
+        except Exception:  # a FailureGroup: collected, so that one run reports every failing operation
+            failures.append(f"{case.method} {case.path}: {response.status_code} {_as_curl(case)}")
+        return response
+
     for operation in operations:
         if time.monotonic() - started > TIME_BUDGET_SECONDS:
             break
@@ -127,17 +214,11 @@ def _fuzz(
         )
         @given(case=strategy)
         def run(case: Any) -> None:
-            if PARTNER_PATH.match(case.path):  # the partner API: the key, no staff session
-                response = case.call(headers=partner_headers)
-                sent["partner"] += 1
-                sent["partner_refused_key"] += response.status_code == 401
-            else:
-                response = case.call(headers=headers, cookies=cookies)
-            sent["all"] += 1
-            try:
-                case.validate_response(response, checks=[not_a_server_error])
-            except Exception:  # a FailureGroup: collected, so that one run reports every failing operation
-                failures.append(f"{case.method} {case.path}: {response.status_code} {case.as_curl_command()}")
+            send(case)
+            poisoned = _poisoned_case(case, POISONS[sent["poisoned"] % len(POISONS)])
+            if poisoned is not None:
+                sent["poisoned"] += 1
+                sent["poison_refused"] += _refused_as_bad_text(send(poisoned))
 
         run()
     return sent, failures

@@ -3,8 +3,11 @@ admins' review (list, card, photos, approve, reject), and «Закрытие т�
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.test import Client
+from PIL import Image
 
 from pvz.accounts.models import User
 from pvz.accounts.roles import Role
@@ -159,7 +162,10 @@ def test_card_shows_the_application_its_photos_and_a_prefilled_approval_form(
         "image/png",
         "private, no-store",
     )
-    assert served.content == png_bytes()
+    # What was stored: the upload re-encoded (pvz.core.uploads), the same pixels.
+    with photo.file.open("rb") as stored:
+        assert served.content == stored.read()
+    assert Image.open(io.BytesIO(served.content)).tobytes() == Image.open(io.BytesIO(png_bytes())).tobytes()
 
 
 def test_an_unknown_application_or_photo_is_404(sign_in, admin) -> None:

@@ -40,8 +40,10 @@ api = NinjaAPI(
     version="1",
     description=(
         "API of OpenPVZ, the platform that runs parcel pickup points (ПВЗ). Every error has the body "
-        '`{"error": {"code", "message", "details"}}` with a stable `code`. Money is in kopecks (integers), '
-        "weights in grams, times in ISO 8601 with offset."
+        '`{"error": {"code", "message", "details", "request_id"}}` with a stable `code`; `request_id` is '
+        "the answer's `X-Request-ID` header (sent by the client or the proxy when it is 1–100 letters, "
+        "digits, `.`, `_`, `:` or `-`, else made by the server), which support finds in the server's logs. "
+        "Money is in kopecks (integers), weights in grams, times in ISO 8601 with offset."
     ),
     urls_namespace="api-v1",
     docs_url=None,

@@ -1,8 +1,8 @@
-"""Every API failure leaves as one body, `{"error": {"code", "message", "details"}}`.
+"""Every API failure leaves as one body, `{"error": {"code", "message", "details", "request_id"}}`.
 
 Domain errors keep their stable code and HTTP status; framework failures (authentication, validation,
 unknown paths) are mapped onto the same vocabulary; anything unexpected becomes a bare INTERNAL error
-with an incident id that points support at the server log, never at a traceback.
+with an incident id (the request's id) that points support at the server log, never at a traceback.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pvz.audit.services import audit_access_denied
 from pvz.core.errors import DomainError, ErrorCode, NotFound
 from pvz.core.logging import get_logger
 from pvz.core.outage import OUTAGE_MESSAGE, RETRY_AFTER_SECONDS, connections_drop, is_database_outage
+from pvz.core.requestid import current_request_id
 
 log = get_logger(__name__)
 
@@ -186,7 +187,8 @@ def register_error_handlers(api: NinjaAPI) -> None:
             response = _answer(api, request, outage)
             response["Retry-After"] = str(RETRY_AFTER_SECONDS)
             return response
-        incident = uuid.uuid4().hex[:12]
+        # The request's id (X-Request-ID): the number the person reads out is the one the log lines carry.
+        incident = current_request_id() or uuid.uuid4().hex[:12]
         log.exception("api_unhandled_error", incident=incident, method=request.method, path=request.path)
         message = _(
             "Внутренняя ошибка. Повторите позже; если не поможет, сообщите в поддержку номер %(id)s."

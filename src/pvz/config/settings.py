@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pvz.web.middleware.CurrentPointMiddleware",
     "pvz.audit.context.AuditContextMiddleware",
+    # NUL or a lone surrogate in a path, query, form or JSON body is 422 before any view (process_view, so
+    # after the CSRF check above); docs/security.md, "Input hygiene".
+    "pvz.core.hygiene.InputHygieneMiddleware",
     "pvz.core.logging.RequestLogMiddleware",
 ]
 
@@ -196,6 +199,9 @@ PVZ_PARTNER_KEY_OVERLAP_DAYS = env.PARTNER_KEY_OVERLAP_DAYS
 PVZ_PARTNER_MANIFEST_MAX_BYTES = env.PARTNER_MANIFEST_MAX_BYTES
 PVZ_METRICS_ALLOWED_IPS = env.METRICS_ALLOWED_IPS
 PVZ_METRICS_TOKEN = env.METRICS_TOKEN
+# The largest body pvz.core.hygiene reads to check it: the largest any operation accepts (the manifest);
+# a longer one is refused as too large by its operation before it is read.
+PVZ_INPUT_HYGIENE_MAX_BODY = PVZ_PARTNER_MANIFEST_MAX_BYTES
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Русский")), ("en", _("English"))]
@@ -307,7 +313,10 @@ LOGGING = {
     },
     # A request that met a database outage is logged once, as one line (pvz.config.errors), not again
     # with its traceback by django.request.
-    "filters": {"no_outage_tracebacks": {"()": "pvz.core.outage.OutageTracebackFilter"}},
+    "filters": {
+        "no_outage_tracebacks": {"()": "pvz.core.outage.OutageTracebackFilter"},
+        "no_refusal_tracebacks": {"()": "pvz.core.refusal_logging.RefusalTracebackFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -318,6 +327,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # A page refused with 403 (PermissionDenied raised by `@point_required` and friends) is one line:
+        # Django logs it with the exception's traceback, which says nothing a refusal needs.
+        "django.request": {"filters": ["no_refusal_tracebacks"]},
         "uvicorn.access": {"level": "WARNING"},
         # WeasyPrint reports every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},

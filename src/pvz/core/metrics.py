@@ -2,10 +2,11 @@
 the scans and issues it answered, and (at most once a second per process) the database pool's use.
 
 Labels stay bounded: the route is the URL pattern (`api/v1/acceptances/<acceptance_id>/scans`), never the
-path with its ids; a path no pattern matches is `<unmatched>`. Scans and issues are counted by operation
-(which screen or endpoint: acceptance, placement, counter …), channel (api, web) and outcome, not by point:
-a network has thousands of points, and a series per point per operation would swamp Prometheus; the
-per-point figures are the app's own reports.
+path with its ids; a path no pattern matches is `<unmatched>`, a static file `<static>`; a method other than
+the standard seven is `other`. Scans and issues are counted by operation (which screen or endpoint:
+acceptance, placement, counter …), channel (api, web) and outcome, not by point: a network has thousands
+of points, and a series per point per operation would swamp Prometheus; the per-point figures are the
+app's own reports.
 
 Several processes (granian's workers) write their figures into PROMETHEUS_MULTIPROC_DIR when it is set;
 `/metrics` then adds them up (prometheus-client's multiprocess mode, docs/deploy.md § Metrics). The variable
@@ -21,6 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
@@ -29,6 +31,7 @@ from prometheus_client import Counter, Gauge, Histogram, multiprocess
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 UNMATCHED = "<unmatched>"
+STATIC = "<static>"
 
 # Scans answer in a few milliseconds, pages in tens, reports and exports in seconds.
 BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -89,9 +92,12 @@ def outcome_of(status: int) -> str:
 
 def route_of(request: HttpRequest) -> str:
     """The URL pattern the request was routed to. A middleware that answers before routing (the rate
-    limit, an ended session) leaves no match: the path is resolved here, for those answers only."""
+    limit, an ended session) leaves no match: the path is resolved here, for those answers only; static
+    files (WhiteNoise answers them before routing) are one route of their own."""
     match = request.resolver_match
     if match is None:
+        if request.path_info.startswith(settings.STATIC_URL or "/static/"):
+            return STATIC
         try:
             match = resolve(request.path_info)
         except Resolver404:
