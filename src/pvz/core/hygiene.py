@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import parse_qsl
 
 from django.conf import settings
@@ -96,9 +96,13 @@ def _check_body(request: HttpRequest) -> None:
     if length == 0:
         return
     media_type = str(request.META.get("CONTENT_TYPE", "")).split(";", 1)[0].strip().lower()
-    if length > _scan_limit():
+    if media_type == "multipart/form-data" and length > int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0):
+        # Photos (five of 10 MB to a return): parsed as the view will, files streamed to disk. No view can
+        # read such a body as `request.body` (Django refuses it by its length), so nothing is lost.
+        _check_parsed_multipart(request)
+    elif length > _scan_limit():
         return  # larger than any operation accepts: refused as too large before it is read
-    if media_type == "multipart/form-data":
+    elif media_type == "multipart/form-data":
         # Never cached as `request.body`: the idempotency fingerprint of an upload is its fields and files,
         # not its bytes (a retry has another boundary), and it reads the body only when Django has it.
         _check_multipart(_raw_body(request, length, cache=False), str(request.META.get("CONTENT_TYPE", "")))
@@ -111,6 +115,30 @@ def _check_body(request: HttpRequest) -> None:
         _check_json(raw)
     else:
         _check_json(_raw_body(request, length))
+
+
+def _check_parsed_multipart(request: HttpRequest) -> None:
+    if request.method != "POST":
+        return  # Django parses multipart bodies of POST only; no view reads another
+    try:
+        fields, files = request.POST, request.FILES
+    except Exception as exc:
+        # A body Django refuses (too many fields, malformed): the view meets the same exception when it
+        # reads the form, as it would have without this check.
+        _defer(request, exc)
+        return
+    _check_pairs("body", ((name, value) for name in fields for value in fields.getlist(name)))
+    _check_pairs("body", ((name, upload.name or "") for name in files for upload in files.getlist(name)))
+
+
+def _defer(request: HttpRequest, exc: Exception) -> None:
+    def load_again() -> NoReturn:
+        raise exc
+
+    for parsed in ("_post", "_files"):
+        if hasattr(request, parsed):
+            delattr(request, parsed)
+    request._load_post_and_files = load_again  # type: ignore[method-assign]
 
 
 def _check_multipart(raw: bytes, content_type: str) -> None:
