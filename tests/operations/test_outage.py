@@ -21,6 +21,14 @@ from pvz.core.outage import Backoff, OutageTracebackFilter, is_database_outage
 from pvz.core.scheduler import PeriodicTask, Scheduler
 
 
+@pytest.fixture(autouse=True)
+def _no_async_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests close connections in the test's own thread (the outage path does). After the browser
+    tests, Playwright's event loop is left running in that thread and Django would refuse the close as
+    "from an async context"; the loop is the test session's, not the code's, so the guard is off here."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
 def _wrapped(inner: BaseException) -> OperationalError:
     """As Django raises it: its own class, from the driver's."""
     try:
