@@ -243,3 +243,21 @@ def wait_until(predicate, timeout: float = 30, every: float = 0.2) -> bool:  # t
             return True
         time.sleep(every)
     return False
+
+
+def healthy(base: str) -> bool:
+    """The server at `base` answers /healthz with 200 (False while it is down or starting)."""
+    try:
+        return get(base + "/healthz", timeout=2).status == 200
+    except OSError:
+        return False
+
+
+def app_server(env: dict[str, str], log: Path, *, port: int | None = None) -> tuple[AppProcess, str]:
+    """uvicorn serving the app with `env` on `port` (a free one by default), once it answers /healthz."""
+    port = port or free_port()
+    args = ["uvicorn", "pvz.config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    app = AppProcess([*args, "--lifespan", "off"], env, log).start()
+    base = f"http://127.0.0.1:{port}"
+    assert wait_until(lambda: healthy(base), timeout=40), app.output()[-3000:]
+    return app, base

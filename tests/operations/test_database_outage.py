@@ -12,7 +12,7 @@ from tests.operations.processes import (
     Database,
     TcpProxy,
     app_env,
-    free_port,
+    app_server,
     get,
     wait_until,
 )
@@ -22,31 +22,7 @@ SESSION_COOKIE = "sessionid=" + "x" * 32
 
 
 def server(database_url: str, log: Path, **env: str) -> tuple[AppProcess, str]:
-    port = free_port()
-    app = AppProcess(
-        [
-            "uvicorn",
-            "pvz.config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--lifespan",
-            "off",
-        ],
-        app_env(database_url, **env),
-        log,
-    ).start()
-    base = f"http://127.0.0.1:{port}"
-    assert wait_until(lambda: _answers(base), timeout=30), app.output()[-3000:]
-    return app, base
-
-
-def _answers(base: str) -> bool:
-    try:
-        return get(base + "/healthz", timeout=2).status == 200
-    except OSError:
-        return False
+    return app_server(app_env(database_url, **env), log)
 
 
 def test_terminated_backends_are_replaced_not_served(pg_database: Database, ops_tmp: Path) -> None:

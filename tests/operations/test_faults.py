@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
-from tests.operations.processes import AppProcess, Database, TcpProxy, app_env, free_port, get, wait_until
+from tests.operations.processes import Database, TcpProxy, app_env, app_server, free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULT_MARK = "@@PVZ-FAULTS@@"
@@ -177,29 +177,6 @@ class PrivateRedis:
             self.process.wait(timeout=10)
 
 
-def _server(env: dict[str, str], port: int, log: Path) -> AppProcess:
-    args = [
-        "uvicorn",
-        "pvz.config.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--lifespan",
-        "off",
-    ]
-    app = AppProcess(args, env, log).start()
-    assert wait_until(lambda: _up(f"http://127.0.0.1:{port}"), timeout=40), app.output()[-3000:]
-    return app
-
-
-def _up(base: str) -> bool:
-    try:
-        return get(base + "/healthz", timeout=2).status == 200
-    except OSError:
-        return False
-
-
 def _live_update_after_reconnect(
     base: str, point: int, who: dict[str, str], acceptance: int, code: str
 ) -> bool:
@@ -246,7 +223,7 @@ def test_scans_survive_cut_connections_an_outage_and_a_killed_server(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = ops_tmp / "faults.log"
-    app = _server(env, port, log)
+    app, _base = app_server(env, log, port=port)
     operators: list[dict[str, str]] = data["operators"]  # type: ignore[assignment]
     codes: list[str] = data["codes"]  # type: ignore[assignment]
     who = operators[0]
@@ -285,7 +262,7 @@ def test_scans_survive_cut_connections_an_outage_and_a_killed_server(
         os.kill(app.process.pid, signal.SIGKILL)
         app.process.wait(timeout=10)
         faults.append(f"server killed with SIGKILL at {len(tally.acknowledged)}")
-        app = _server(env, port, log)
+        app, _base = app_server(env, log, port=port)
         wait_until(lambda: len(tally.acknowledged) >= 4 * PARCELS // 5, timeout=60)
         redis.stop()
         time.sleep(3)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.operations.conftest import postgres
-from tests.operations.processes import app_env, free_port, get, wait_until
+from tests.operations.processes import app_env, free_port, healthy, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPERVISORD = Path(sys.executable).parent / "supervisord"
@@ -68,13 +68,7 @@ def test_a_killed_child_is_restarted_and_sigterm_stops_all(tmp_path: Path) -> No
     try:
         base = f"http://127.0.0.1:{port}"
 
-        def up() -> bool:
-            try:
-                return get(base + "/healthz", timeout=2).status == 200
-            except OSError:
-                return False
-
-        assert wait_until(up, timeout=60), log.read_text()[-3000:]
+        assert wait_until(lambda: healthy(base), timeout=60), log.read_text()[-3000:]
         assert wait_until(lambda: len(_children(supervisor.pid)) == 3, timeout=30), log.read_text()[-3000:]
         before = _children(supervisor.pid)
 
@@ -87,7 +81,7 @@ def test_a_killed_child_is_restarted_and_sigterm_stops_all(tmp_path: Path) -> No
         assert text.count("spawned: 'worker'") == 2
         after = _children(supervisor.pid)
         assert after["web"] == before["web"] and after["scheduler"] == before["scheduler"]
-        assert up()
+        assert healthy(base)
 
         supervisor.send_signal(signal.SIGTERM)
         supervisor.wait(timeout=60)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
-from tests.operations.processes import AppProcess, Database, app_env, free_port, get, wait_until
+from tests.operations.processes import Database, app_env, app_server, free_port, healthy, wait_until
 from tests.operations.test_faults import RESULT_MARK, SEED, _post, _shell
 
 PARCELS, OPERATORS = 40, 2
@@ -89,27 +89,11 @@ class Nginx:
             stderr=subprocess.STDOUT,
         )
         self.base = f"http://127.0.0.1:{self.port}"
-        assert wait_until(lambda: _up(self.base), timeout=20), (tmp / "error.log").read_text()[-2000:]
+        assert wait_until(lambda: healthy(self.base), timeout=20), (tmp / "error.log").read_text()[-2000:]
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
-
-
-def _server(env: dict[str, str], log: Path) -> tuple[AppProcess, str]:
-    port = free_port()
-    args = ["uvicorn", "pvz.config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
-    app = AppProcess([*args, "--lifespan", "off"], env, log).start()
-    base = f"http://127.0.0.1:{port}"
-    assert wait_until(lambda: _up(base), timeout=40), app.output()[-3000:]
-    return app, base
-
-
-def _up(base: str) -> bool:
-    try:
-        return get(base + "/healthz", timeout=2).status == 200
-    except OSError:
-        return False
 
 
 def test_two_servers_behind_pgbouncer_share_live_updates_idempotency_and_work(
@@ -127,7 +111,7 @@ def test_two_servers_behind_pgbouncer_share_live_updates_idempotency_and_work(
         PVZ_CHANNEL_PREFIX=f"pvztwo{os.getpid()}",
         PVZ_DB_TRANSACTION_POOLER="true",
     )
-    (a, base_a), (b, base_b) = _server(env, ops_tmp / "a.log"), _server(env, ops_tmp / "b.log")
+    (a, base_a), (b, base_b) = app_server(env, ops_tmp / "a.log"), app_server(env, ops_tmp / "b.log")
     try:
         operators: list[dict[str, str]] = data["operators"]  # type: ignore[assignment]
         codes: list[str] = data["codes"]  # type: ignore[assignment]
