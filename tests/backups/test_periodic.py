@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from pvz.backups.models import Backup, BackupStatus
-from pvz.backups.services import backup_last_good, backup_prune
+from pvz.backups.selectors import backup_state
+from pvz.backups.services import backup_prune
 from pvz.backups.tasks import backup_when_due
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def place(tmp_path: Path, settings) -> Path:  # type: ignore[no-untyped-def]
 
 def test_made_when_due_then_not_again(place: Path) -> None:
     assert backup_when_due.call() == "done"
-    first = backup_last_good()
+    first = backup_state().last_good
     assert first is not None and first.scheduled and Path(first.location).parent == place
     assert backup_when_due.call() == "not due"
     assert Backup.objects.count() == 1
@@ -39,14 +40,14 @@ def test_off_when_every_hours_is_zero(place: Path, settings) -> None:  # type: i
 
 def test_a_failed_backup_is_recorded_and_the_last_good_one_stays(place: Path, settings) -> None:  # type: ignore[no-untyped-def]
     assert backup_when_due.call() == "done"
-    good = backup_last_good()
+    good = backup_state().last_good
     Backup.objects.update(started_at=good.started_at - dt.timedelta(days=2))  # type: ignore[union-attr]
     blocker = place.parent / "file"
     blocker.write_text("x")
     settings.PVZ_BACKUP_DIR = str(blocker / "sub")
     assert backup_when_due.call() == "failed"
     assert Backup.objects.filter(status=BackupStatus.FAILED).count() == 1
-    assert backup_last_good() == good
+    assert backup_state().last_good == good
 
 
 def test_prune_deletes_the_archives_the_scheme_drops(place: Path) -> None:

@@ -111,10 +111,6 @@ def _finish(backup: Backup, status: BackupStatus, **fields: Any) -> None:
     backup.refresh_from_db()
 
 
-def backup_last_good() -> Backup | None:
-    return Backup.objects.filter(status=BackupStatus.DONE).order_by("-started_at").first()
-
-
 def backup_prune(*, now: dt.datetime | None = None) -> list[Backup]:
     """Deletes the archives the retention scheme does not keep (pvz.backups.retention)."""
     done = list(Backup.objects.filter(status=BackupStatus.DONE).order_by("-started_at"))
